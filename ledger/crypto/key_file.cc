@@ -1,0 +1,186 @@
+#include "ledger/crypto/key_file.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "google/protobuf/util/json_util.h"
+#include "kpledger/v1/keys.pb.h"
+#include "ledger/base/status_macros.h"
+
+namespace kpledger::crypto {
+namespace {
+
+constexpr absl::string_view kAlgorithm = "ed25519";
+
+absl::Status ErrnoStatus(int err, absl::string_view what,
+                         const std::string& path) {
+  std::string msg = absl::StrCat(what, " ", path, ": ", std::strerror(err));
+  if (err == ENOENT) return absl::NotFoundError(msg);
+  if (err == EEXIST) return absl::AlreadyExistsError(msg);
+  if (err == EACCES || err == EPERM) return absl::PermissionDeniedError(msg);
+  return absl::UnavailableError(msg);
+}
+
+// Creates `path` exclusively with `mode` and writes `text`, fsynced.
+absl::Status WriteNewFile(const std::string& path, const std::string& text,
+                          mode_t mode) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+  if (fd < 0) return ErrnoStatus(errno, "cannot create key file", path);
+  // The umask may have narrowed `mode`; the key file's mode is part of its
+  // contract, so set it exactly.
+  absl::Status status;
+  if (::fchmod(fd, mode) != 0) {
+    status = ErrnoStatus(errno, "cannot set mode of", path);
+  }
+  size_t off = 0;
+  while (status.ok() && off < text.size()) {
+    ssize_t n = ::write(fd, text.data() + off, text.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      status = ErrnoStatus(errno, "cannot write key file", path);
+      break;
+    }
+    off += static_cast<size_t>(n);
+  }
+  if (status.ok() && ::fsync(fd) != 0) {
+    status = ErrnoStatus(errno, "cannot sync key file", path);
+  }
+  ::close(fd);
+  if (!status.ok()) ::unlink(path.c_str());
+  return status;
+}
+
+std::string ToJson(const v1::KeyFile& file) {
+  std::string json;
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = true;
+  options.preserve_proto_field_names = false;
+  // KeyFile holds only strings and bytes: printing cannot fail.
+  (void)google::protobuf::util::MessageToJsonString(file, &json, options);
+  return json;
+}
+
+absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return ErrnoStatus(errno, "cannot open key file", path);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+absl::StatusOr<v1::KeyFile> ParseKeyFile(const std::string& path,
+                                         const std::string& text) {
+  v1::KeyFile file;
+  google::protobuf::util::JsonParseOptions options;
+  auto st = google::protobuf::util::JsonStringToMessage(text, &file, options);
+  if (!st.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "key file ", path, " is not a kpledger key file: ", st.ToString()));
+  }
+  if (file.algorithm() != kAlgorithm) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("key file ", path, ": algorithm is \"", file.algorithm(),
+                     "\", want \"", kAlgorithm, "\""));
+  }
+  if (file.name().empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("key file ", path, ": name is empty"));
+  }
+  return file;
+}
+
+// The public key the file states, checked against its key id.
+absl::StatusOr<PublicKey> StatedPublicKey(const std::string& path,
+                                          const v1::KeyFile& file) {
+  auto key = PublicKey::FromBytes(file.public_key());
+  if (!key.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("key file ", path, ": ", key.status().message()));
+  }
+  if (key->key_id() != file.keyid()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("key file ", path, ": keyid is ", file.keyid(),
+                     ", but the public key's id is ", key->key_id()));
+  }
+  return key;
+}
+
+}  // namespace
+
+absl::Status WritePrivateKeyFile(const std::string& path,
+                                 absl::string_view name,
+                                 const PrivateKey& key) {
+  v1::KeyFile file;
+  file.set_algorithm(std::string(kAlgorithm));
+  file.set_name(std::string(name));
+  file.set_keyid(key.key_id());
+  file.set_public_key(std::string(key.public_key().bytes()));
+  file.set_private_seed(std::string(key.seed()));
+  std::string json = ToJson(file);
+  absl::Status st = WriteNewFile(path, json, 0600);
+  std::fill(json.begin(), json.end(), '\0');
+  return st;
+}
+
+absl::Status WritePublicKeyFile(const std::string& path,
+                                absl::string_view name, const PublicKey& key) {
+  v1::KeyFile file;
+  file.set_algorithm(std::string(kAlgorithm));
+  file.set_name(std::string(name));
+  file.set_keyid(key.key_id());
+  file.set_public_key(std::string(key.bytes()));
+  return WriteNewFile(path, ToJson(file), 0644);
+}
+
+absl::StatusOr<NamedPrivateKey> ReadPrivateKeyFile(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) {
+    return ErrnoStatus(errno, "cannot open key file", path);
+  }
+  if ((st.st_mode & 077) != 0) {
+    return absl::FailedPreconditionError(absl::StrFormat(
+        "private key file %s is readable by group or others (mode %04o), "
+        "want 0600: chmod 600 %s",
+        path, st.st_mode & 07777, path));
+  }
+  KP_ASSIGN_OR_RETURN(std::string text, ReadWholeFile(path));
+  KP_ASSIGN_OR_RETURN(v1::KeyFile file, ParseKeyFile(path, text));
+  std::fill(text.begin(), text.end(), '\0');
+  if (file.private_seed().empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "key file ", path, " holds no private key (is it a public key file?)"));
+  }
+  KP_ASSIGN_OR_RETURN(PublicKey stated, StatedPublicKey(path, file));
+  auto key = PrivateKey::FromSeed(file.private_seed());
+  std::fill(file.mutable_private_seed()->begin(),
+            file.mutable_private_seed()->end(), '\0');
+  if (!key.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("key file ", path, ": ", key.status().message()));
+  }
+  if (!(key->public_key() == stated)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("key file ", path,
+                     ": private seed does not match the public key ",
+                     stated.key_id()));
+  }
+  return NamedPrivateKey{file.name(), std::move(*key)};
+}
+
+absl::StatusOr<NamedPublicKey> ReadPublicKeyFile(const std::string& path) {
+  KP_ASSIGN_OR_RETURN(std::string text, ReadWholeFile(path));
+  KP_ASSIGN_OR_RETURN(v1::KeyFile file, ParseKeyFile(path, text));
+  KP_ASSIGN_OR_RETURN(PublicKey key, StatedPublicKey(path, file));
+  return NamedPublicKey{file.name(), std::move(key)};
+}
+
+}  // namespace kpledger::crypto

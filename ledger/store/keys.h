@@ -1,0 +1,52 @@
+// RocksDB layout of a kpledger store: one column family per kind of record.
+//
+//   column family  key                          value
+//   entries        index:u64be                  leaf bytes (ledger/entry/leaf.h)
+//   event_index    event id: 32 raw bytes       index:u64be
+//   parcels        parcel id (UTF-8 bytes)      kpledger.v1.ParcelState
+//   merkle         level:u8 index:u64be         32-byte node hash
+//   meta           "format"                     "kpledger-store/1"
+//                  "tree_size"                  u64be
+//                  "genesis_hash"               32 raw bytes (event id of entry 0)
+//                  "applied_position"           opaque sequencer position
+//
+// Big-endian integers make RocksDB's bytewise order the numeric order, so a
+// scan of `entries` is log order. Merkle keys address perfect subtrees
+// (ledger/merkle/node_id.h); only perfect subtrees are stored. Every record
+// of a batch, `tree_size` and `applied_position` included, is written in one
+// WriteBatch. Page: docs/formats/store.md.
+#ifndef KPLEDGER_LEDGER_STORE_KEYS_H_
+#define KPLEDGER_LEDGER_STORE_KEYS_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/strings/string_view.h"
+#include "ledger/merkle/node_id.h"
+
+namespace kpledger::store {
+
+inline constexpr absl::string_view kEntriesFamily = "entries";
+inline constexpr absl::string_view kEventIndexFamily = "event_index";
+inline constexpr absl::string_view kParcelsFamily = "parcels";
+inline constexpr absl::string_view kMerkleFamily = "merkle";
+inline constexpr absl::string_view kMetaFamily = "meta";
+
+inline constexpr absl::string_view kFormatKey = "format";
+inline constexpr absl::string_view kFormatValue = "kpledger-store/1";
+inline constexpr absl::string_view kTreeSizeKey = "tree_size";
+inline constexpr absl::string_view kGenesisHashKey = "genesis_hash";
+inline constexpr absl::string_view kAppliedPositionKey = "applied_position";
+
+inline constexpr size_t kEntryKeySize = 8;
+inline constexpr size_t kMerkleKeySize = 9;
+
+std::string EntryKey(uint64_t index);
+std::string MerkleKey(const merkle::NodeId& id);
+std::string EncodeU64(uint64_t v);
+// REQUIRES: bytes.size() == 8.
+uint64_t DecodeU64(absl::string_view bytes);
+
+}  // namespace kpledger::store
+
+#endif  // KPLEDGER_LEDGER_STORE_KEYS_H_

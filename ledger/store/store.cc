@@ -1,0 +1,372 @@
+#include "ledger/store/store.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "ledger/base/encoding.h"
+#include "ledger/base/status_macros.h"
+#include "ledger/merkle/proof.h"
+#include "ledger/store/keys.h"
+#include "ledger/store/rocksdb_glue.h"
+#include "rocksdb/cache.h"
+#include "rocksdb/db.h"
+#include "rocksdb/filter_policy.h"
+#include "rocksdb/table.h"
+#include "rocksdb/write_batch.h"
+
+namespace kpledger::store {
+namespace {
+
+constexpr size_t kEventIdHexSize = 64;
+
+std::string ShortId(absl::string_view hex) {
+  return absl::StrCat(hex.substr(0, 12), "…");
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
+                                                   const StoreOptions& options) {
+  std::unique_ptr<Store> store(new Store());
+  KP_RETURN_IF_ERROR(store->Init(dir, options));
+  KP_RETURN_IF_ERROR(store->LoadHead());
+  return store;
+}
+
+absl::Status Store::Init(const std::string& dir, const StoreOptions& options) {
+  options_ = options;
+  rocksdb::Options db_options;
+  db_options.create_if_missing = true;
+  db_options.create_missing_column_families = true;
+  db_options.IncreaseParallelism(2);
+
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  // Point lookups (event ids, Merkle nodes, entries) dominate reads.
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  rocksdb::ColumnFamilyOptions family_options(db_options);
+  family_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors = {
+      {rocksdb::kDefaultColumnFamilyName, family_options},
+      {std::string(kEntriesFamily), family_options},
+      {std::string(kEventIndexFamily), family_options},
+      {std::string(kParcelsFamily), family_options},
+      {std::string(kMerkleFamily), family_options},
+      {std::string(kMetaFamily), family_options},
+  };
+  rocksdb::DB* raw = nullptr;
+  KP_RETURN_IF_ERROR(FromRocksDb(
+      rocksdb::DB::Open(db_options, dir, descriptors, &families_, &raw),
+      absl::StrCat("cannot open store ", dir)));
+  db_.reset(raw);
+  entries_ = families_[1];
+  event_index_ = families_[2];
+  parcels_ = families_[3];
+  merkle_ = families_[4];
+  meta_ = families_[5];
+
+  std::string format;
+  rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), meta_, ToSlice(kFormatKey), &format);
+  if (s.IsNotFound()) {
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    return FromRocksDb(db_->Put(wo, meta_, ToSlice(kFormatKey), ToSlice(kFormatValue)),
+                       "cannot write store format");
+  }
+  KP_RETURN_IF_ERROR(FromRocksDb(s, "cannot read store format"));
+  if (format != kFormatValue) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("store ", dir, " has format \"", format, "\", want \"",
+                     kFormatValue, "\""));
+  }
+  return absl::OkStatus();
+}
+
+Store::~Store() {
+  if (db_ == nullptr) return;
+  for (rocksdb::ColumnFamilyHandle* h : families_) {
+    db_->DestroyColumnFamilyHandle(h);
+  }
+  db_->Close();
+}
+
+absl::StatusOr<uint64_t> Store::StoredTreeSize() const {
+  std::string value;
+  rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), meta_, ToSlice(kTreeSizeKey), &value);
+  if (s.IsNotFound()) return 0;
+  KP_RETURN_IF_ERROR(FromRocksDb(s, "cannot read tree size"));
+  if (value.size() != 8) {
+    return absl::DataLossError(
+        absl::StrCat("stored tree size has ", value.size(), " bytes, want 8"));
+  }
+  return DecodeU64(value);
+}
+
+absl::Status Store::LoadHead() {
+  KP_ASSIGN_OR_RETURN(uint64_t size, StoredTreeSize());
+  std::vector<merkle::Hash> frontier;
+  if (size > 0) {
+    absl::StatusOr<std::vector<merkle::Hash>> nodes =
+        ReadNodes(merkle::PerfectNodes(0, size));
+    if (!nodes.ok()) {
+      return absl::DataLossError(
+          absl::StrCat("store of size ", size, " lacks its Merkle frontier: ",
+                       nodes.status().message()));
+    }
+    frontier = std::move(*nodes);
+  }
+  KP_ASSIGN_OR_RETURN(merkle::CompactRange range,
+                      merkle::CompactRange::FromHashes(size, std::move(frontier)));
+
+  std::string genesis, position;
+  rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), meta_, ToSlice(kGenesisHashKey), &genesis);
+  if (!s.IsNotFound()) KP_RETURN_IF_ERROR(FromRocksDb(s, "cannot read genesis hash"));
+  s = db_->Get(rocksdb::ReadOptions(), meta_, ToSlice(kAppliedPositionKey), &position);
+  if (!s.IsNotFound()) {
+    KP_RETURN_IF_ERROR(FromRocksDb(s, "cannot read applied position"));
+  }
+
+  absl::MutexLock append_lock(&append_mu_);
+  absl::MutexLock lock(&mu_);
+  head_ = TreeHead{size, range.Root()};
+  range_ = std::move(range);
+  genesis_hash_ = genesis.empty() ? "" : base::HexEncode(genesis);
+  applied_position_ = position;
+  return absl::OkStatus();
+}
+
+absl::Status Store::CheckNewEventIds(const Batch& batch,
+                                     std::vector<std::string>* raw_ids) const {
+  raw_ids->reserve(batch.entries.size());
+  for (const PendingEntry& e : batch.entries) {
+    if (e.event_id.size() != kEventIdHexSize) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("event id \"", e.event_id.substr(0, 16), "\" has ",
+                       e.event_id.size(), " characters, want 64 hex digits"));
+    }
+    KP_ASSIGN_OR_RETURN(std::string raw, base::HexDecode(e.event_id, "event id"));
+    raw_ids->push_back(std::move(raw));
+  }
+  std::vector<absl::string_view> sorted(raw_ids->begin(), raw_ids->end());
+  std::sort(sorted.begin(), sorted.end());
+  auto dup = std::adjacent_find(sorted.begin(), sorted.end());
+  if (dup != sorted.end()) {
+    return absl::AlreadyExistsError(absl::StrCat(
+        "event ", ShortId(base::HexEncode(*dup)), " is twice in the batch"));
+  }
+  std::vector<rocksdb::Slice> keys(raw_ids->begin(), raw_ids->end());
+  std::vector<rocksdb::PinnableSlice> values(keys.size());
+  std::vector<rocksdb::Status> statuses(keys.size());
+  db_->MultiGet(rocksdb::ReadOptions(), event_index_, keys.size(), keys.data(),
+                values.data(), statuses.data());
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (statuses[i].IsNotFound()) continue;
+    KP_RETURN_IF_ERROR(FromRocksDb(statuses[i], "cannot read event index"));
+    return absl::AlreadyExistsError(
+        absl::StrCat("event ", ShortId(batch.entries[i].event_id),
+                     " is already entry ", DecodeU64(ToView(values[i]))));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<TreeHead> Store::Append(const Batch& batch) {
+  if (batch.ledger_time.nanos >= 1000000000u) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "ledger time nanos ", batch.ledger_time.nanos, ", want < 1e9"));
+  }
+  absl::MutexLock append_lock(&append_mu_);
+  std::vector<std::string> raw_ids;
+  KP_RETURN_IF_ERROR(CheckNewEventIds(batch, &raw_ids));
+
+  rocksdb::WriteBatch wb;
+  merkle::CompactRange next = range_;
+  const uint64_t first = next.size();
+  for (size_t i = 0; i < batch.entries.size(); ++i) {
+    const uint64_t index = first + i;
+    const std::string leaf =
+        entry::EncodeLeaf(index, batch.ledger_time, batch.entries[i].envelope);
+    wb.Put(entries_, EntryKey(index), leaf);
+    wb.Put(event_index_, raw_ids[i], EncodeU64(index));
+    next.Append(merkle::HashLeaf(leaf),
+                [&](const merkle::NodeId& id, const merkle::Hash& h) {
+                  wb.Put(merkle_, MerkleKey(id), ToSlice(crypto::DigestBytes(h)));
+                });
+  }
+  for (const v1::ParcelState& parcel : batch.parcels) {
+    wb.Put(parcels_, parcel.parcel_id(), parcel.SerializeAsString());
+  }
+  wb.Put(meta_, ToSlice(kTreeSizeKey), EncodeU64(next.size()));
+  const bool writes_genesis = first == 0 && !raw_ids.empty();
+  if (writes_genesis) wb.Put(meta_, ToSlice(kGenesisHashKey), raw_ids[0]);
+  if (!batch.applied_position.empty()) {
+    wb.Put(meta_, ToSlice(kAppliedPositionKey), batch.applied_position);
+  }
+
+  rocksdb::WriteOptions wo;
+  wo.sync = options_.sync;
+  KP_RETURN_IF_ERROR(FromRocksDb(db_->Write(wo, &wb), "cannot append batch"));
+
+  TreeHead head{next.size(), next.Root()};
+  range_ = std::move(next);
+  absl::MutexLock lock(&mu_);
+  head_ = head;
+  if (writes_genesis) genesis_hash_ = batch.entries[0].event_id;
+  if (!batch.applied_position.empty()) {
+    applied_position_ = batch.applied_position;
+  }
+  return head;
+}
+
+TreeHead Store::head() const {
+  absl::MutexLock lock(&mu_);
+  return head_;
+}
+
+std::string Store::genesis_hash() const {
+  absl::MutexLock lock(&mu_);
+  return genesis_hash_;
+}
+
+std::string Store::applied_position() const {
+  absl::MutexLock lock(&mu_);
+  return applied_position_;
+}
+
+absl::StatusOr<std::string> Store::GetLeaf(uint64_t index) const {
+  const uint64_t size = this->size();
+  if (index >= size) {
+    return absl::OutOfRangeError(
+        absl::StrCat("entry ", index, " is past the log's end (size ", size, ")"));
+  }
+  std::string leaf;
+  rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), entries_, EntryKey(index), &leaf);
+  if (s.IsNotFound()) {
+    return absl::DataLossError(absl::StrCat(
+        "entry ", index, " is missing from a log of size ", size));
+  }
+  KP_RETURN_IF_ERROR(FromRocksDb(s, absl::StrCat("cannot read entry ", index)));
+  return leaf;
+}
+
+absl::StatusOr<uint64_t> Store::FindEvent(absl::string_view event_id) const {
+  KP_ASSIGN_OR_RETURN(std::string raw, base::HexDecode(event_id, "event id"));
+  std::string value;
+  rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), event_index_, raw, &value);
+  if (s.IsNotFound()) {
+    return absl::NotFoundError(absl::StrCat("no event ", event_id));
+  }
+  KP_RETURN_IF_ERROR(FromRocksDb(s, "cannot read event index"));
+  if (value.size() != 8) {
+    return absl::DataLossError(absl::StrCat("event index entry for ",
+                                            ShortId(event_id), " has ",
+                                            value.size(), " bytes, want 8"));
+  }
+  return DecodeU64(value);
+}
+
+absl::StatusOr<v1::ParcelState> Store::GetParcel(
+    absl::string_view parcel_id) const {
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), parcels_,
+                               rocksdb::Slice(parcel_id.data(), parcel_id.size()),
+                               &value);
+  if (s.IsNotFound()) {
+    return absl::NotFoundError(absl::StrCat("no parcel ", parcel_id));
+  }
+  KP_RETURN_IF_ERROR(FromRocksDb(s, "cannot read parcel"));
+  v1::ParcelState state;
+  if (!state.ParseFromString(value)) {
+    return absl::DataLossError(
+        absl::StrCat("stored state of parcel ", parcel_id, " does not parse"));
+  }
+  return state;
+}
+
+absl::StatusOr<std::vector<merkle::Hash>> Store::ReadNodes(
+    const std::vector<merkle::NodeId>& ids) const {
+  std::vector<std::string> key_bytes;
+  key_bytes.reserve(ids.size());
+  for (const merkle::NodeId& id : ids) key_bytes.push_back(MerkleKey(id));
+  std::vector<rocksdb::Slice> keys(key_bytes.begin(), key_bytes.end());
+  std::vector<rocksdb::PinnableSlice> values(keys.size());
+  std::vector<rocksdb::Status> statuses(keys.size());
+  db_->MultiGet(rocksdb::ReadOptions(), merkle_, keys.size(), keys.data(),
+                values.data(), statuses.data());
+  std::vector<merkle::Hash> out(ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (statuses[i].IsNotFound()) {
+      return absl::DataLossError(absl::StrCat("Merkle node (level ",
+                                              ids[i].level, ", index ",
+                                              ids[i].index, ") is missing"));
+    }
+    KP_RETURN_IF_ERROR(FromRocksDb(statuses[i], "cannot read Merkle node"));
+    if (!merkle::HashFromBytes(ToView(values[i]), &out[i])) {
+      return absl::DataLossError(absl::StrCat(
+          "Merkle node (level ", ids[i].level, ", index ", ids[i].index,
+          ") has ", values[i].size(), " bytes, want 32"));
+    }
+  }
+  return out;
+}
+
+absl::StatusOr<merkle::Hash> Store::RootAt(uint64_t tree_size) const {
+  const TreeHead head = this->head();
+  if (tree_size > head.size) {
+    return absl::OutOfRangeError(absl::StrCat(
+        "tree size ", tree_size, " is past the log's size ", head.size));
+  }
+  if (tree_size == head.size) return head.root;
+  return merkle::RootAt(tree_size, [this](const std::vector<merkle::NodeId>& ids) {
+    return ReadNodes(ids);
+  });
+}
+
+absl::StatusOr<std::vector<merkle::Hash>> Store::InclusionProof(
+    uint64_t index, uint64_t tree_size) const {
+  const uint64_t size = this->size();
+  if (tree_size > size) {
+    return absl::OutOfRangeError(absl::StrCat(
+        "tree size ", tree_size, " is past the log's size ", size));
+  }
+  return merkle::InclusionProof(
+      index, tree_size,
+      [this](const std::vector<merkle::NodeId>& ids) { return ReadNodes(ids); });
+}
+
+absl::StatusOr<std::vector<merkle::Hash>> Store::ConsistencyProof(
+    uint64_t old_size, uint64_t new_size) const {
+  const uint64_t size = this->size();
+  if (new_size > size) {
+    return absl::OutOfRangeError(absl::StrCat(
+        "tree size ", new_size, " is past the log's size ", size));
+  }
+  return merkle::ConsistencyProof(
+      old_size, new_size,
+      [this](const std::vector<merkle::NodeId>& ids) { return ReadNodes(ids); });
+}
+
+absl::Status Store::ScanEntries(
+    absl::FunctionRef<absl::Status(uint64_t, absl::string_view)> fn) const {
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), entries_));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    const rocksdb::Slice key = it->key();
+    if (key.size() != kEntryKeySize) {
+      return absl::DataLossError(absl::StrCat(
+          "entries family holds a key of ", key.size(), " bytes, want 8"));
+    }
+    KP_RETURN_IF_ERROR(fn(DecodeU64(absl::string_view(key.data(), key.size())),
+                          absl::string_view(it->value().data(),
+                                            it->value().size())));
+  }
+  return FromRocksDb(it->status(), "cannot scan entries");
+}
+
+}  // namespace kpledger::store

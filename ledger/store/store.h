@@ -1,0 +1,154 @@
+// The durable ledger: log entries, their Merkle tree, the event-id index and
+// parcel states in one RocksDB database (layout: ledger/store/keys.h).
+//
+// Contract:
+// - Append writes a whole batch (entries, index, parcel states, Merkle nodes,
+//   tree size, applied sequencer position) in one atomic WriteBatch, synced
+//   to disk when options.sync is set. When Append returns OK the batch is
+//   durable; after a crash (kill -9) a reopened store holds every batch
+//   Append acknowledged and never part of a batch.
+// - Entries are immutable: an index, once written, never changes.
+// - Proofs and roots read O(log n) Merkle nodes with one MultiGet; memory
+//   use is independent of the log's size (the in-memory state is the
+//   O(log n) frontier).
+// Thread safety: Append must not be called concurrently with itself (one
+// applier writes); every other method may be called from any thread at any
+// time, also during Append.
+#ifndef KPLEDGER_LEDGER_STORE_STORE_H_
+#define KPLEDGER_LEDGER_STORE_STORE_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "kpledger/v1/ledger.pb.h"
+#include "ledger/entry/leaf.h"
+#include "ledger/merkle/compact_range.h"
+#include "ledger/merkle/hasher.h"
+#include "ledger/merkle/node_id.h"
+
+namespace rocksdb {
+class DB;
+class ColumnFamilyHandle;
+}  // namespace rocksdb
+
+namespace kpledger::store {
+
+struct StoreOptions {
+  // fsync the write-ahead log on every Append: receipts are durable.
+  bool sync = true;
+  // RocksDB block cache shared by all column families.
+  size_t block_cache_bytes = size_t{64} << 20;
+};
+
+// One entry to append.
+struct PendingEntry {
+  std::string envelope;  // serialized Envelope, verbatim
+  std::string event_id;  // lowercase hex SHA-256 of the envelope's payload
+};
+
+struct Batch {
+  entry::LedgerTime ledger_time;
+  std::vector<PendingEntry> entries;
+  // Parcel states the batch leaves behind (created or changed parcels).
+  std::vector<v1::ParcelState> parcels;
+  // The sequencer position this batch came from, stored with it so a
+  // restart resumes exactly after it. Empty: leave the stored one.
+  std::string applied_position;
+};
+
+// The tree as of some Append: its size and root hash.
+struct TreeHead {
+  uint64_t size = 0;
+  merkle::Hash root;
+};
+
+class Store {
+ public:
+  // Opens (creating if missing) the store in directory `dir`.
+  // FailedPrecondition if `dir` holds a database of another format;
+  // DataLoss if its Merkle frontier is missing; Unavailable on I/O errors
+  // (e.g. the directory is locked by another process).
+  static absl::StatusOr<std::unique_ptr<Store>> Open(
+      const std::string& dir, const StoreOptions& options = {});
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // Appends the batch's entries at indexes size(), size()+1, ...
+  // InvalidArgument: an event id that is not 64 hex digits, or nanos out of
+  // range; AlreadyExists: an event id already in the log or twice in the
+  // batch (nothing is written). Returns the tree head after the batch.
+  absl::StatusOr<TreeHead> Append(const Batch& batch);
+
+  TreeHead head() const;
+  uint64_t size() const { return head().size; }
+  // Lowercase hex event id of entry 0; empty while the log is empty.
+  std::string genesis_hash() const;
+  std::string applied_position() const;
+
+  // OutOfRange if index >= size(); DataLoss if the entry is missing.
+  absl::StatusOr<std::string> GetLeaf(uint64_t index) const;
+  // The index of the entry with this event id (lowercase hex); NotFound.
+  absl::StatusOr<uint64_t> FindEvent(absl::string_view event_id) const;
+  // NotFound for an unknown parcel.
+  absl::StatusOr<v1::ParcelState> GetParcel(absl::string_view parcel_id) const;
+
+  // RFC 9162 roots and proofs for any size up to size(). OutOfRange past it.
+  absl::StatusOr<merkle::Hash> RootAt(uint64_t tree_size) const;
+  absl::StatusOr<std::vector<merkle::Hash>> InclusionProof(
+      uint64_t index, uint64_t tree_size) const;
+  absl::StatusOr<std::vector<merkle::Hash>> ConsistencyProof(
+      uint64_t old_size, uint64_t new_size) const;
+
+  // The stored hashes of perfect nodes, in order; DataLoss if one is
+  // missing or not 32 bytes.
+  absl::StatusOr<std::vector<merkle::Hash>> ReadNodes(
+      const std::vector<merkle::NodeId>& ids) const;
+
+  // Calls fn(index in the key, leaf bytes) for every record of the
+  // entries family in key order, including any past size() (the audit
+  // reports those). Stops at fn's first error and returns it.
+  absl::Status ScanEntries(
+      absl::FunctionRef<absl::Status(uint64_t key_index, absl::string_view leaf)>
+          fn) const;
+
+  // The tree size recorded in the meta family (what Open trusted).
+  absl::StatusOr<uint64_t> StoredTreeSize() const;
+
+ private:
+  Store() = default;
+  absl::Status Init(const std::string& dir, const StoreOptions& options);
+  absl::Status LoadHead();
+  absl::Status CheckNewEventIds(const Batch& batch,
+                                std::vector<std::string>* raw_ids) const;
+
+  StoreOptions options_;
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> families_;
+  rocksdb::ColumnFamilyHandle* entries_ = nullptr;
+  rocksdb::ColumnFamilyHandle* event_index_ = nullptr;
+  rocksdb::ColumnFamilyHandle* parcels_ = nullptr;
+  rocksdb::ColumnFamilyHandle* merkle_ = nullptr;
+  rocksdb::ColumnFamilyHandle* meta_ = nullptr;
+
+  // Held only by Append; keeps one writer at a time.
+  absl::Mutex append_mu_;
+  // The frontier is only touched under append_mu_.
+  merkle::CompactRange range_ ABSL_GUARDED_BY(append_mu_);
+
+  mutable absl::Mutex mu_;
+  TreeHead head_ ABSL_GUARDED_BY(mu_);
+  std::string genesis_hash_ ABSL_GUARDED_BY(mu_);
+  std::string applied_position_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace kpledger::store
+
+#endif  // KPLEDGER_LEDGER_STORE_STORE_H_

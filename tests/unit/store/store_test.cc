@@ -1,0 +1,214 @@
+#include "ledger/store/store.h"
+
+#include "ledger/entry/leaf.h"
+#include "ledger/envelope/dsse.h"
+#include "ledger/merkle/compact_range.h"
+#include "ledger/merkle/verify.h"
+#include "ledger/store/keys.h"
+#include "rocksdb/db.h"
+#include "tests/unit/store/store_test_fixture.h"
+
+namespace kpledger::store {
+namespace {
+
+using ::kpledger::testing::StatusIs;
+using ::kpledger::testing::StoreTest;
+
+// The root recomputed from the stored leaves alone.
+merkle::Hash RecomputedRoot(const Store& store, uint64_t size) {
+  merkle::CompactRange range;
+  for (uint64_t i = 0; i < size; ++i) {
+    range.Append(merkle::HashLeaf(*store.GetLeaf(i)),
+                 [](const merkle::NodeId&, const merkle::Hash&) {});
+  }
+  return range.Root();
+}
+
+TEST_F(StoreTest, EmptyStoreHasEmptyRoot) {
+  EXPECT_EQ(store_->size(), 0u);
+  EXPECT_EQ(store_->head().root, merkle::EmptyRoot());
+  EXPECT_EQ(store_->genesis_hash(), "");
+}
+
+TEST_F(StoreTest, AppendAssignsConsecutiveIndexesAndTheLedgerTime) {
+  AppendGenesis();
+  TreeHead head = Append(10);
+  EXPECT_EQ(head.size, 11u);
+  KP_ASSERT_OK_AND_ASSIGN(std::string leaf, store_->GetLeaf(7));
+  KP_ASSERT_OK_AND_ASSIGN(entry::LeafView view, entry::DecodeLeaf(leaf));
+  EXPECT_EQ(view.index, 7u);
+  EXPECT_EQ(view.time.seconds, 1788000001);
+  EXPECT_EQ(view.envelope, testing::SampleImport(customs_, 7).SerializeAsString());
+}
+
+TEST_F(StoreTest, RootIsTheRootOfTheStoredLeaves) {
+  AppendGenesis();
+  Append(37);
+  TreeHead head = Append(64);
+  EXPECT_EQ(head.root, RecomputedRoot(*store_, head.size));
+  EXPECT_EQ(store_->head().root, head.root);
+}
+
+TEST_F(StoreTest, GenesisHashIsEventIdOfEntryZero) {
+  AppendGenesis();
+  EXPECT_EQ(store_->genesis_hash(),
+            envelope::EventId(testing::SampleGenesis(governance_).payload()));
+}
+
+TEST_F(StoreTest, ReopenRestoresSizeRootGenesisAndPosition) {
+  AppendGenesis();
+  Batch batch = testing::SampleBatch(customs_, 1, 20);
+  batch.applied_position = "rev-41";
+  KP_ASSERT_OK_AND_ASSIGN(TreeHead head, store_->Append(batch));
+  const std::string genesis = store_->genesis_hash();
+  Reopen();
+  EXPECT_EQ(store_->size(), head.size);
+  EXPECT_EQ(store_->head().root, head.root);
+  EXPECT_EQ(store_->genesis_hash(), genesis);
+  EXPECT_EQ(store_->applied_position(), "rev-41");
+  // And appending goes on where it stopped.
+  TreeHead next = Append(5);
+  EXPECT_EQ(next.size, 26u);
+  EXPECT_EQ(next.root, RecomputedRoot(*store_, 26));
+}
+
+TEST_F(StoreTest, FindEventMapsEventIdToItsIndex) {
+  AppendGenesis();
+  Append(5);
+  const std::string id =
+      envelope::EventId(testing::SampleImport(customs_, 3).payload());
+  KP_ASSERT_OK_AND_ASSIGN(uint64_t index, store_->FindEvent(id));
+  EXPECT_EQ(index, 3u);
+}
+
+TEST_F(StoreTest, ParcelStatesAreWrittenWithTheirBatch) {
+  AppendGenesis();
+  Batch batch = testing::SampleBatch(customs_, 1, 1);
+  v1::ParcelState parcel;
+  parcel.set_parcel_id("P-1");
+  parcel.set_head(batch.entries[0].event_id);
+  parcel.set_status(v1::ACTIVE);
+  parcel.set_mass_mct(12501);
+  batch.parcels.push_back(parcel);
+  KP_ASSERT_OK(store_->Append(batch).status());
+  Reopen();
+  KP_ASSERT_OK_AND_ASSIGN(v1::ParcelState got, store_->GetParcel("P-1"));
+  EXPECT_EQ(got.head(), batch.entries[0].event_id);
+  EXPECT_EQ(got.mass_mct(), 12501);
+}
+
+TEST_F(StoreTest, ProofsFromTheStoreVerifyAgainstItsRoots) {
+  AppendGenesis();
+  for (int i = 0; i < 9; ++i) Append(11 + i);
+  const uint64_t size = store_->size();
+  for (uint64_t n : {uint64_t{1}, uint64_t{2}, uint64_t{17}, uint64_t{64},
+                     uint64_t{100}, size}) {
+    KP_ASSERT_OK_AND_ASSIGN(merkle::Hash root, store_->RootAt(n));
+    EXPECT_EQ(root, RecomputedRoot(*store_, n)) << "size " << n;
+    for (uint64_t i = 0; i < n; i += 7) {
+      KP_ASSERT_OK_AND_ASSIGN(auto proof, store_->InclusionProof(i, n));
+      KP_EXPECT_OK(merkle::VerifyInclusion(
+          i, n, merkle::HashLeaf(*store_->GetLeaf(i)), proof, root));
+    }
+    KP_ASSERT_OK_AND_ASSIGN(auto cproof, store_->ConsistencyProof(n, size));
+    KP_EXPECT_OK(merkle::VerifyConsistency(n, size, cproof, root,
+                                           store_->head().root));
+  }
+}
+
+// --- Refusals: nothing is written ---
+
+TEST_F(StoreTest, EventAlreadyInTheLogIsRefusedAndNothingIsWritten) {
+  AppendGenesis();
+  Append(3);
+  const TreeHead before = store_->head();
+  Batch batch = testing::SampleBatch(customs_, 10, 2);
+  batch.entries.push_back(testing::ToPending(testing::SampleImport(customs_, 2)));
+  v1::ParcelState parcel;
+  parcel.set_parcel_id("P-10");
+  batch.parcels.push_back(parcel);
+  EXPECT_THAT(store_->Append(batch),
+              StatusIs(absl::StatusCode::kAlreadyExists, "is already entry 2"));
+  Reopen();
+  EXPECT_EQ(store_->size(), before.size);
+  EXPECT_EQ(store_->head().root, before.root);
+  EXPECT_THAT(store_->GetParcel("P-10"), StatusIs(absl::StatusCode::kNotFound,
+                                                  "no parcel P-10"));
+}
+
+TEST_F(StoreTest, EventTwiceInOneBatchIsRefused) {
+  AppendGenesis();
+  Batch batch = testing::SampleBatch(customs_, 1, 2);
+  batch.entries.push_back(batch.entries[0]);
+  EXPECT_THAT(store_->Append(batch),
+              StatusIs(absl::StatusCode::kAlreadyExists, "twice in the batch"));
+  EXPECT_EQ(store_->size(), 1u);
+}
+
+TEST_F(StoreTest, MalformedEventIdIsRefused) {
+  Batch batch;
+  batch.entries.push_back(PendingEntry{"env", "abc"});
+  EXPECT_THAT(store_->Append(batch),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "has 3 characters, want 64 hex digits"));
+  batch.entries[0].event_id = std::string(64, 'g');
+  EXPECT_THAT(store_->Append(batch),
+              StatusIs(absl::StatusCode::kInvalidArgument, "is not hex"));
+  EXPECT_EQ(store_->size(), 0u);
+}
+
+TEST_F(StoreTest, LedgerTimeNanosOutOfRangeIsRefused) {
+  Batch batch = testing::SampleBatch(customs_, 1, 1);
+  batch.ledger_time.nanos = 1000000000;
+  EXPECT_THAT(store_->Append(batch),
+              StatusIs(absl::StatusCode::kInvalidArgument, "want < 1e9"));
+}
+
+TEST_F(StoreTest, ReadsPastTheEndAreOutOfRange) {
+  AppendGenesis();
+  Append(4);
+  EXPECT_THAT(store_->GetLeaf(5), StatusIs(absl::StatusCode::kOutOfRange,
+                                           "entry 5 is past the log's end"));
+  EXPECT_THAT(store_->InclusionProof(1, 6),
+              StatusIs(absl::StatusCode::kOutOfRange, "tree size 6 is past"));
+  EXPECT_THAT(store_->ConsistencyProof(2, 9),
+              StatusIs(absl::StatusCode::kOutOfRange, "tree size 9 is past"));
+  EXPECT_THAT(store_->RootAt(6), StatusIs(absl::StatusCode::kOutOfRange,
+                                          "tree size 6 is past"));
+}
+
+TEST_F(StoreTest, UnknownEventIsNotFound) {
+  EXPECT_THAT(store_->FindEvent(std::string(64, 'a')),
+              StatusIs(absl::StatusCode::kNotFound, "no event aaaa"));
+}
+
+TEST_F(StoreTest, SecondOpenOfTheSameDirectoryIsRefused) {
+  EXPECT_THAT(Store::Open(dir_), StatusIs(absl::StatusCode::kUnavailable,
+                                          "cannot open store"));
+}
+
+TEST_F(StoreTest, DatabaseOfAnotherFormatIsRefused) {
+  store_.reset();
+  {
+    rocksdb::Options options;
+    std::vector<rocksdb::ColumnFamilyDescriptor> families;
+    for (const char* name : {"default", "entries", "event_index", "parcels",
+                             "merkle", "meta"}) {
+      families.emplace_back(name, rocksdb::ColumnFamilyOptions());
+    }
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* db = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(options, dir_, families, &handles, &db).ok());
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), handles[5], "format",
+                        "someone-else/9")
+                    .ok());
+    for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+    delete db;
+  }
+  EXPECT_THAT(Store::Open(dir_),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       "has format \"someone-else/9\", want \"kpledger-store/1\""));
+}
+
+}  // namespace
+}  // namespace kpledger::store
