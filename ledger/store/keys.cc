@@ -8,15 +8,6 @@ namespace kpledger::store {
 
 std::string EntryKey(uint64_t index) { return EncodeU64(index); }
 
-std::string MerkleKey(const merkle::NodeId& id) {
-  assert(id.level < 64);
-  std::string key;
-  key.reserve(kMerkleKeySize);
-  key.push_back(static_cast<char>(id.level));
-  base::PutFixed64BE(&key, id.index);
-  return key;
-}
-
 std::string EncodeU64(uint64_t v) {
   std::string out;
   base::PutFixed64BE(&out, v);

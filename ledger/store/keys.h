@@ -4,15 +4,16 @@
 //   entries        index:u64be                  leaf bytes (ledger/entry/leaf.h)
 //   event_index    event id: 32 raw bytes       index:u64be
 //   parcels        parcel id (UTF-8 bytes)      kpledger.v1.ParcelState
-//   merkle         level:u8 index:u64be         32-byte node hash
+//   merkle         tile_level:u8 tile_index:u64be   a tile of perfect nodes
+//                                               (ledger/store/tile.h)
 //   meta           "format"                     "kpledger-store/1"
 //                  "tree_size"                  u64be
 //                  "genesis_hash"               32 raw bytes (event id of entry 0)
 //                  "applied_position"           opaque sequencer position
 //
 // Big-endian integers make RocksDB's bytewise order the numeric order, so a
-// scan of `entries` is log order. Merkle keys address perfect subtrees
-// (ledger/merkle/node_id.h); only perfect subtrees are stored. Every record
+// scan of `entries` is log order. Only perfect subtrees are stored, 8 tree
+// levels to a tile (ledger/store/tile.h). Every record
 // of a batch, `tree_size` and `applied_position` included, is written in one
 // WriteBatch. Page: docs/formats/store.md.
 #ifndef KPLEDGER_LEDGER_STORE_KEYS_H_
@@ -22,7 +23,6 @@
 #include <string>
 
 #include "absl/strings/string_view.h"
-#include "ledger/merkle/node_id.h"
 
 namespace kpledger::store {
 
@@ -39,10 +39,8 @@ inline constexpr absl::string_view kGenesisHashKey = "genesis_hash";
 inline constexpr absl::string_view kAppliedPositionKey = "applied_position";
 
 inline constexpr size_t kEntryKeySize = 8;
-inline constexpr size_t kMerkleKeySize = 9;
 
 std::string EntryKey(uint64_t index);
-std::string MerkleKey(const merkle::NodeId& id);
 std::string EncodeU64(uint64_t v);
 // REQUIRES: bytes.size() == 8.
 uint64_t DecodeU64(absl::string_view bytes);

@@ -121,6 +121,7 @@ absl::Status Store::LoadHead() {
   }
   KP_ASSIGN_OR_RETURN(merkle::CompactRange range,
                       merkle::CompactRange::FromHashes(size, std::move(frontier)));
+  KP_ASSIGN_OR_RETURN(std::vector<Tile> edge_tiles, LoadEdgeTiles(size));
 
   std::string genesis, position;
   rocksdb::Status s =
@@ -135,9 +136,32 @@ absl::Status Store::LoadHead() {
   absl::MutexLock lock(&mu_);
   head_ = TreeHead{size, range.Root()};
   range_ = std::move(range);
+  edge_tiles_ = std::move(edge_tiles);
   genesis_hash_ = genesis.empty() ? "" : base::HexEncode(genesis);
   applied_position_ = position;
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<Tile>> Store::LoadEdgeTiles(uint64_t size) const {
+  std::vector<Tile> tiles;
+  // Tile level T holds tree level 8T in its row 0; its rightmost tile is the
+  // one holding the last complete node of that level.
+  for (uint32_t t = 0; (size >> (t * kTileHeight)) > 0; ++t) {
+    const uint64_t last = (size >> (t * kTileHeight)) - 1;
+    const TileSlot slot = Locate(merkle::NodeId{t * kTileHeight, last});
+    std::string value;
+    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), merkle_,
+                                 TileKey(slot.tile), &value);
+    if (s.IsNotFound()) {
+      return absl::DataLossError(absl::StrCat(
+          "store of size ", size, " lacks Merkle tile (level ",
+          slot.tile.level, ", index ", slot.tile.index, ")"));
+    }
+    KP_RETURN_IF_ERROR(FromRocksDb(s, "cannot read Merkle tile"));
+    KP_ASSIGN_OR_RETURN(Tile tile, Tile::Decode(slot.tile, value));
+    tiles.push_back(std::move(tile));
+  }
+  return tiles;
 }
 
 absl::Status Store::CheckNewEventIds(const Batch& batch,
@@ -185,6 +209,23 @@ absl::StatusOr<TreeHead> Store::Append(const Batch& batch) {
 
   rocksdb::WriteBatch wb;
   merkle::CompactRange next = range_;
+  std::vector<Tile> tiles = edge_tiles_;
+  std::vector<bool> dirty(tiles.size(), false);
+  // Files each new perfect node in its tile; a tile the batch moves past is
+  // full and is written now, the edge tiles once at the end.
+  const auto add_node = [&](const merkle::NodeId& id, const merkle::Hash& h) {
+    const TileSlot slot = Locate(id);
+    const uint32_t t = slot.tile.level;
+    if (t == tiles.size()) {
+      tiles.emplace_back(slot.tile);
+      dirty.push_back(false);
+    } else if (!(tiles[t].id() == slot.tile)) {
+      if (dirty[t]) wb.Put(merkle_, TileKey(tiles[t].id()), tiles[t].Encode());
+      tiles[t] = Tile(slot.tile);
+    }
+    tiles[t].Add(slot, h);
+    dirty[t] = true;
+  };
   const uint64_t first = next.size();
   for (size_t i = 0; i < batch.entries.size(); ++i) {
     const uint64_t index = first + i;
@@ -192,10 +233,10 @@ absl::StatusOr<TreeHead> Store::Append(const Batch& batch) {
         entry::EncodeLeaf(index, batch.ledger_time, batch.entries[i].envelope);
     wb.Put(entries_, EntryKey(index), leaf);
     wb.Put(event_index_, raw_ids[i], EncodeU64(index));
-    next.Append(merkle::HashLeaf(leaf),
-                [&](const merkle::NodeId& id, const merkle::Hash& h) {
-                  wb.Put(merkle_, MerkleKey(id), ToSlice(crypto::DigestBytes(h)));
-                });
+    next.Append(merkle::HashLeaf(leaf), add_node);
+  }
+  for (size_t t = 0; t < tiles.size(); ++t) {
+    if (dirty[t]) wb.Put(merkle_, TileKey(tiles[t].id()), tiles[t].Encode());
   }
   for (const v1::ParcelState& parcel : batch.parcels) {
     wb.Put(parcels_, parcel.parcel_id(), parcel.SerializeAsString());
@@ -213,6 +254,7 @@ absl::StatusOr<TreeHead> Store::Append(const Batch& batch) {
 
   TreeHead head{next.size(), next.Root()};
   range_ = std::move(next);
+  edge_tiles_ = std::move(tiles);
   absl::MutexLock lock(&mu_);
   head_ = head;
   if (writes_genesis) genesis_hash_ = batch.entries[0].event_id;
@@ -291,26 +333,42 @@ absl::StatusOr<v1::ParcelState> Store::GetParcel(
 
 absl::StatusOr<std::vector<merkle::Hash>> Store::ReadNodes(
     const std::vector<merkle::NodeId>& ids) const {
+  // One read per distinct tile; a proof touches a few tiles per 8 levels.
+  std::vector<TileSlot> slots;
+  slots.reserve(ids.size());
+  std::vector<TileId> tiles;
+  std::vector<size_t> tile_of(ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) {
+    slots.push_back(Locate(ids[i]));
+    size_t t = 0;
+    while (t < tiles.size() && !(tiles[t] == slots[i].tile)) ++t;
+    if (t == tiles.size()) tiles.push_back(slots[i].tile);
+    tile_of[i] = t;
+  }
   std::vector<std::string> key_bytes;
-  key_bytes.reserve(ids.size());
-  for (const merkle::NodeId& id : ids) key_bytes.push_back(MerkleKey(id));
+  key_bytes.reserve(tiles.size());
+  for (const TileId& t : tiles) key_bytes.push_back(TileKey(t));
   std::vector<rocksdb::Slice> keys(key_bytes.begin(), key_bytes.end());
   std::vector<rocksdb::PinnableSlice> values(keys.size());
   std::vector<rocksdb::Status> statuses(keys.size());
   db_->MultiGet(rocksdb::ReadOptions(), merkle_, keys.size(), keys.data(),
                 values.data(), statuses.data());
+  for (size_t t = 0; t < tiles.size(); ++t) {
+    if (statuses[t].IsNotFound()) {
+      return absl::DataLossError(absl::StrCat("Merkle tile (level ",
+                                              tiles[t].level, ", index ",
+                                              tiles[t].index, ") is missing"));
+    }
+    KP_RETURN_IF_ERROR(FromRocksDb(statuses[t], "cannot read Merkle tile"));
+  }
   std::vector<merkle::Hash> out(ids.size());
   for (size_t i = 0; i < ids.size(); ++i) {
-    if (statuses[i].IsNotFound()) {
-      return absl::DataLossError(absl::StrCat("Merkle node (level ",
-                                              ids[i].level, ", index ",
-                                              ids[i].index, ") is missing"));
-    }
-    KP_RETURN_IF_ERROR(FromRocksDb(statuses[i], "cannot read Merkle node"));
-    if (!merkle::HashFromBytes(ToView(values[i]), &out[i])) {
+    absl::Status s = Tile::ReadNode(slots[i].tile, ToView(values[tile_of[i]]),
+                                    slots[i].row, slots[i].pos, &out[i]);
+    if (!s.ok()) {
       return absl::DataLossError(absl::StrCat(
           "Merkle node (level ", ids[i].level, ", index ", ids[i].index,
-          ") has ", values[i].size(), " bytes, want 32"));
+          ") is missing: ", s.message()));
     }
   }
   return out;

@@ -32,6 +32,7 @@
 #include "ledger/merkle/compact_range.h"
 #include "ledger/merkle/hasher.h"
 #include "ledger/merkle/node_id.h"
+#include "ledger/store/tile.h"
 
 namespace rocksdb {
 class DB;
@@ -126,6 +127,7 @@ class Store {
   Store() = default;
   absl::Status Init(const std::string& dir, const StoreOptions& options);
   absl::Status LoadHead();
+  absl::StatusOr<std::vector<Tile>> LoadEdgeTiles(uint64_t size) const;
   absl::Status CheckNewEventIds(const Batch& batch,
                                 std::vector<std::string>* raw_ids) const;
 
@@ -140,8 +142,10 @@ class Store {
 
   // Held only by Append; keeps one writer at a time.
   absl::Mutex append_mu_;
-  // The frontier is only touched under append_mu_.
+  // The frontier and the rightmost tile of each tile level (the tiles the
+  // next Append extends) are only touched under append_mu_.
   merkle::CompactRange range_ ABSL_GUARDED_BY(append_mu_);
+  std::vector<Tile> edge_tiles_ ABSL_GUARDED_BY(append_mu_);
 
   mutable absl::Mutex mu_;
   TreeHead head_ ABSL_GUARDED_BY(mu_);

@@ -5,6 +5,7 @@
 #include "ledger/base/encoding.h"
 #include "ledger/envelope/dsse.h"
 #include "ledger/store/keys.h"
+#include "ledger/store/tile.h"
 #include "rocksdb/db.h"
 #include "tests/unit/store/store_test_fixture.h"
 
@@ -106,7 +107,9 @@ TEST_F(AuditTest, LeafNamingAnotherIndexIsFound) {
 
 TEST_F(AuditTest, FlippedMerkleNodeIsFound) {
   Fill();
-  FlipByte(store::kMerkleFamily, store::MerkleKey(merkle::NodeId{3, 5}), 0);
+  // 201 entries: tile (0, 0) has width 201 and holds node (3, 5).
+  FlipByte(store::kMerkleFamily, store::TileKey(store::TileId{0, 0}),
+           store::Tile::EncodedOffset(201, 3, 5) + 7);
   // Node (3, 5) covers leaves 40..47; it is completed by leaf 47.
   EXPECT_THAT(AuditStore(*store_),
               StatusIs(absl::StatusCode::kDataLoss,

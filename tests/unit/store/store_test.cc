@@ -116,6 +116,34 @@ TEST_F(StoreTest, ProofsFromTheStoreVerifyAgainstItsRoots) {
   }
 }
 
+TEST_F(StoreTest, TreesSpanningThreeTileLevelsSurviveReopens) {
+  // Tile level 2 starts at 65,536 leaves; odd batch sizes and reopens make
+  // every tile boundary fall inside a batch, at its edge and across restarts.
+  AppendGenesis();
+  const size_t batches[] = {255, 1, 1000, 3001, 17, 9000, 256, 30000, 27006};
+  std::vector<std::pair<uint64_t, merkle::Hash>> heads;
+  for (size_t i = 0; i < std::size(batches); ++i) {
+    TreeHead head = Append(batches[i]);
+    heads.emplace_back(head.size, head.root);
+    if (i % 3 == 2) Reopen();
+  }
+  const uint64_t size = store_->size();
+  ASSERT_EQ(size, 70537u);
+  EXPECT_EQ(store_->head().root, RecomputedRoot(*store_, size));
+  for (const auto& [n, root] : heads) {
+    KP_ASSERT_OK_AND_ASSIGN(merkle::Hash at, store_->RootAt(n));
+    EXPECT_EQ(at, root) << "size " << n;
+    for (uint64_t i : {uint64_t{0}, n / 3, n / 2 + 1, n - 1}) {
+      KP_ASSERT_OK_AND_ASSIGN(auto proof, store_->InclusionProof(i, n));
+      KP_EXPECT_OK(merkle::VerifyInclusion(
+          i, n, merkle::HashLeaf(*store_->GetLeaf(i)), proof, root));
+    }
+    KP_ASSERT_OK_AND_ASSIGN(auto cproof, store_->ConsistencyProof(n, size));
+    KP_EXPECT_OK(merkle::VerifyConsistency(n, size, cproof, root,
+                                           store_->head().root));
+  }
+}
+
 // --- Refusals: nothing is written ---
 
 TEST_F(StoreTest, EventAlreadyInTheLogIsRefusedAndNothingIsWritten) {
