@@ -12,6 +12,8 @@
 #include "rocksdb/cache.h"
 #include "rocksdb/db.h"
 #include "rocksdb/filter_policy.h"
+#include "rocksdb/memtablerep.h"
+#include "rocksdb/slice_transform.h"
 #include "rocksdb/table.h"
 #include "rocksdb/write_batch.h"
 
@@ -40,21 +42,46 @@ absl::Status Store::Init(const std::string& dir, const StoreOptions& options) {
   db_options.create_if_missing = true;
   db_options.create_missing_column_families = true;
   db_options.IncreaseParallelism(2);
+  // One writer (the applier); the hash memtable below needs this off.
+  db_options.allow_concurrent_memtable_write = false;
+  // Bound memtable memory across all column families, whatever the log's
+  // size.
+  db_options.db_write_buffer_size = options.write_buffer_bytes;
 
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
-  // Point lookups (event ids, Merkle nodes, entries) dominate reads.
+  // Point lookups (event ids, Merkle tiles, entries) dominate reads.
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
-  rocksdb::ColumnFamilyOptions family_options(db_options);
-  family_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  rocksdb::ColumnFamilyOptions base(db_options);
+  base.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  // Hashes, signatures and random ids do not compress; compressing them
+  // only costs the CPU that verification needs.
+  base.compression = rocksdb::kNoCompression;
+  base.level_compaction_dynamic_level_bytes = true;
+
+  // Entries and tiles are appended in key order: with an insert hint per
+  // key prefix, each memtable insert starts where the previous one ended.
+  rocksdb::ColumnFamilyOptions sequential = base;
+  sequential.memtable_insert_with_hint_prefix_extractor.reset(
+      rocksdb::NewFixedPrefixTransform(kEntryKeySize - 1));
+  // Event ids are uniformly random and only ever looked up whole: hash the
+  // memtable by a 4-byte prefix instead of keeping one big sorted list.
+  rocksdb::ColumnFamilyOptions random_keys = base;
+  random_keys.prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(4));
+  random_keys.memtable_factory.reset(
+      rocksdb::NewHashSkipListRepFactory(1 << 16));
+  // Append checks every new event id is absent; a whole-key bloom filter on
+  // the memtable answers most of those checks without a search.
+  random_keys.memtable_prefix_bloom_size_ratio = 0.1;
+  random_keys.memtable_whole_key_filtering = true;
 
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors = {
-      {rocksdb::kDefaultColumnFamilyName, family_options},
-      {std::string(kEntriesFamily), family_options},
-      {std::string(kEventIndexFamily), family_options},
-      {std::string(kParcelsFamily), family_options},
-      {std::string(kMerkleFamily), family_options},
-      {std::string(kMetaFamily), family_options},
+      {rocksdb::kDefaultColumnFamilyName, base},
+      {std::string(kEntriesFamily), sequential},
+      {std::string(kEventIndexFamily), random_keys},
+      {std::string(kParcelsFamily), base},
+      {std::string(kMerkleFamily), sequential},
+      {std::string(kMetaFamily), base},
   };
   rocksdb::DB* raw = nullptr;
   KP_RETURN_IF_ERROR(FromRocksDb(

@@ -46,6 +46,8 @@ struct StoreOptions {
   bool sync = true;
   // RocksDB block cache shared by all column families.
   size_t block_cache_bytes = size_t{64} << 20;
+  // Memtables of all column families together.
+  size_t write_buffer_bytes = size_t{128} << 20;
 };
 
 // One entry to append.

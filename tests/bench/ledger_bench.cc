@@ -156,6 +156,11 @@ int Run(uint64_t entries, size_t batch_size, size_t proofs,
       return 1;
     }
     appended += n;
+    if (appended % 100000 == 0) {
+      std::fprintf(stderr, "  appended %7llu: %6.0f events/s so far, %ld MiB resident\n",
+                   static_cast<unsigned long long>(appended),
+                   appended / append_s, RssKiB() / 1024);
+    }
   }
   const double append_rate = appended / append_s;
   std::printf("durable append:       %10.0f events/s (%zu-byte envelopes, "
