@@ -195,11 +195,11 @@ absl::StatusOr<NoteVerifier> NoteVerifier::Create(absl::string_view name,
 }
 
 absl::StatusOr<NoteVerifier> NoteVerifier::Parse(absl::string_view vkey) {
-  std::vector<absl::string_view> parts = absl::StrSplit(vkey, '+');
+  // name "+" hash "+" key: the base64 key may itself contain '+'.
+  std::vector<absl::string_view> parts = absl::StrSplit(vkey, absl::MaxSplits('+', 2));
   if (parts.size() != 3) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "verifier key has ", parts.size(), " '+'-separated parts, want 3 "
-        "(name+hash+key)"));
+        "verifier key \"", vkey.substr(0, 40), "\" is not name+hash+key"));
   }
   uint32_t stated_hash = 0;
   if (parts[1].size() != 8 ||
