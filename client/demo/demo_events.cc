@@ -75,8 +75,8 @@ v1::CustodyEvent LabAssessmentEvent(const std::string& parcel_id,
 }
 
 v1::CustodyEvent TransferEvent(const std::string& parcel_id,
-                               const std::string& head,
-                               const std::string& from, const std::string& to) {
+                               const std::string& head, const std::string& from,
+                               const std::string& to) {
   v1::CustodyEvent ev;
   Stamp(&ev, 5);
   v1::ParcelHead* h = ev.add_parcels();
@@ -96,8 +96,9 @@ std::string Describe(const v1::CustodyEvent& ev) {
       const v1::KpCertificate& c = ev.import().certificate();
       return absl::StrFormat(
           "Import %s: certificate %s from %s, %.3f ct, US$%.2f, HS %s",
-          ev.import().parcel_id(), c.certificate_number(), c.exporting_country(),
-          c.mass_mct() / 1000.0, c.value_usd_cents() / 100.0, c.hs_code());
+          ev.import().parcel_id(), c.certificate_number(),
+          c.exporting_country(), c.mass_mct() / 1000.0,
+          c.value_usd_cents() / 100.0, c.hs_code());
     }
     case v1::CustodyEvent::kLabAssessment:
       return absl::StrFormat("LabAssessment %s: measured %.3f ct, %d stones",

@@ -19,8 +19,8 @@ v1::CustodyEvent LabAssessmentEvent(const std::string& parcel_id,
                                     const std::string& head,
                                     int64_t measured_mass_mct);
 v1::CustodyEvent TransferEvent(const std::string& parcel_id,
-                               const std::string& head,
-                               const std::string& from, const std::string& to);
+                               const std::string& head, const std::string& from,
+                               const std::string& to);
 
 // A one-line description of an event, for the demo's output.
 std::string Describe(const v1::CustodyEvent& ev);

@@ -29,14 +29,14 @@ namespace {
 namespace fs = std::filesystem;
 
 // Fails the demo with the status, naming the step.
-#define DEMO_CHECK_OK(expr, what)                                         \
-  do {                                                                    \
-    const absl::Status demo_st_ = (expr);                                 \
-    if (!demo_st_.ok()) {                                                 \
-      std::fprintf(stderr, "demo failed: %s: %s\n", what,                 \
-                   demo_st_.ToString().c_str());                          \
-      std::exit(1);                                                       \
-    }                                                                     \
+#define DEMO_CHECK_OK(expr, what)                         \
+  do {                                                    \
+    const absl::Status demo_st_ = (expr);                 \
+    if (!demo_st_.ok()) {                                 \
+      std::fprintf(stderr, "demo failed: %s: %s\n", what, \
+                   demo_st_.ToString().c_str());          \
+      std::exit(1);                                       \
+    }                                                     \
   } while (0)
 
 template <typename T>
@@ -73,9 +73,9 @@ class Demo {
   void MakeKeys() {
     Step("Create Ed25519 key files (private keys mode 0600)");
     fs::create_directories(dir_ + "/keys");
-    for (const char* name : {"governance", "customs-baku", "lab-baku",
-                             "vault-baku", "node-customs", "node-authority",
-                             "node-lab"}) {
+    for (const char* name :
+         {"governance", "customs-baku", "lab-baku", "vault-baku",
+          "node-customs", "node-authority", "node-lab"}) {
       const std::string path = absl::StrCat(dir_, "/keys/", name, ".key");
       if (!fs::exists(path)) {
         DEMO_CHECK_OK(crypto::WritePrivateKeyFile(
@@ -126,18 +126,17 @@ class Demo {
       auto* nk = g.add_node_keys();
       nk->set_name(absl::StrCat(node, ".kpledger.demo"));
       nk->set_public_key(std::string(Key(node).public_key().bytes()));
-      trusted_.push_back(OrDie(checkpoint::NoteVerifier::Create(
-                                   nk->name(), Key(node).public_key()),
-                               "node verifier"));
+      trusted_.push_back(OrDie(
+          checkpoint::NoteVerifier::Create(nk->name(), Key(node).public_key()),
+          "node verifier"));
     }
     g.set_checkpoint_threshold(2);
     g.mutable_policy()->set_mass_tolerance_ppm(5000);
     g.mutable_created_at()->set_seconds(LedgerDay(1).seconds);
     genesis_ = g;
-    Append(LedgerDay(1),
-           {envelope::SignEnvelope(envelope::kGenesisPayloadType,
-                                   g.SerializeAsString(),
-                                   {&Key("governance")})});
+    Append(LedgerDay(1), {envelope::SignEnvelope(envelope::kGenesisPayloadType,
+                                                 g.SerializeAsString(),
+                                                 {&Key("governance")})});
     std::printf("  origin %s, checkpoint threshold 2 of 3 node keys\n",
                 kOrigin);
     std::printf("  genesis hash %s\n", store_->genesis_hash().c_str());
@@ -168,21 +167,22 @@ class Demo {
   void SubmitCustodyChain() {
     Step("Sign and append a chain of custody for parcel AZ-P-0001");
     const std::string parcel = "AZ-P-0001";
-    v1::Envelope imp = SignEvent(
-        ImportEvent(parcel, "BW-2026-004512", 1250000, 250000000),
-        {"customs-baku"});
-    v1::Envelope to_lab = SignEvent(
-        TransferEvent(parcel, envelope::EventId(imp.payload()), "customs-baku",
-                      "lab-baku"),
-        {"customs-baku", "lab-baku"});
+    v1::Envelope imp =
+        SignEvent(ImportEvent(parcel, "BW-2026-004512", 1250000, 250000000),
+                  {"customs-baku"});
+    v1::Envelope to_lab =
+        SignEvent(TransferEvent(parcel, envelope::EventId(imp.payload()),
+                                "customs-baku", "lab-baku"),
+                  {"customs-baku", "lab-baku"});
     Append(LedgerDay(2), {imp, to_lab});
-    v1::Envelope lab = SignEvent(
-        LabAssessmentEvent(parcel, envelope::EventId(to_lab.payload()), 1248300),
-        {"lab-baku"});
-    v1::Envelope to_vault = SignEvent(
-        TransferEvent(parcel, envelope::EventId(lab.payload()), "lab-baku",
-                      "vault-baku"),
-        {"lab-baku", "vault-baku"});
+    v1::Envelope lab =
+        SignEvent(LabAssessmentEvent(
+                      parcel, envelope::EventId(to_lab.payload()), 1248300),
+                  {"lab-baku"});
+    v1::Envelope to_vault =
+        SignEvent(TransferEvent(parcel, envelope::EventId(lab.payload()),
+                                "lab-baku", "vault-baku"),
+                  {"lab-baku", "vault-baku"});
     Append(LedgerDay(5), {lab, to_vault});
     lab_event_id_ = envelope::EventId(lab.payload());
     for (const v1::Envelope* env : {&imp, &to_lab, &lab, &to_vault}) {
@@ -200,9 +200,10 @@ class Demo {
 
   std::string PublishCheckpoint() {
     const store::TreeHead head = store_->head();
-    std::printf("\n==> Publish a checkpoint at tree size %llu, cosigned by 2 "
-                "of 3 nodes\n",
-                static_cast<unsigned long long>(head.size));
+    std::printf(
+        "\n==> Publish a checkpoint at tree size %llu, cosigned by 2 "
+        "of 3 nodes\n",
+        static_cast<unsigned long long>(head.size));
     checkpoint::CheckpointBody body{kOrigin, head.size, head.root, {}};
     std::vector<checkpoint::NoteSigner> signers = {
         OrDie(checkpoint::NoteSigner::Create(trusted_[0].name(),
@@ -213,10 +214,10 @@ class Demo {
               "signer")};
     std::string note = OrDie(checkpoint::SignCheckpoint(body, signers), "sign");
     std::printf("%s", note.c_str());
-    checkpoint::VerifiedCheckpoint v = OrDie(
-        checkpoint::VerifyCheckpoint(note, kOrigin, trusted_,
-                                     genesis_.checkpoint_threshold()),
-        "verify checkpoint");
+    checkpoint::VerifiedCheckpoint v =
+        OrDie(checkpoint::VerifyCheckpoint(note, kOrigin, trusted_,
+                                           genesis_.checkpoint_threshold()),
+              "verify checkpoint");
     std::printf("  verified against the genesis node keys: %zu of %d signed\n",
                 v.signers.size(), genesis_.node_keys_size());
     return note;
@@ -238,14 +239,16 @@ class Demo {
     for (const merkle::Hash& h : proof) {
       std::printf("  path %s\n", merkle::HashHex(h).c_str());
     }
-    DEMO_CHECK_OK(merkle::VerifyInclusion(index, cp.tree_size,
-                                          merkle::HashLeaf(leaf), proof, cp.root),
-                  "verify inclusion");
+    DEMO_CHECK_OK(
+        merkle::VerifyInclusion(index, cp.tree_size, merkle::HashLeaf(leaf),
+                                proof, cp.root),
+        "verify inclusion");
     entry::LeafView view = OrDie(entry::DecodeLeaf(leaf), "decode leaf");
-    std::printf("  entry %llu (ledger time %lld) is included in tree %llu: OK\n",
-                static_cast<unsigned long long>(index),
-                static_cast<long long>(view.time.seconds),
-                static_cast<unsigned long long>(cp.tree_size));
+    std::printf(
+        "  entry %llu (ledger time %lld) is included in tree %llu: OK\n",
+        static_cast<unsigned long long>(index),
+        static_cast<long long>(view.time.seconds),
+        static_cast<unsigned long long>(cp.tree_size));
   }
 
   void AppendBackgroundImports(int count) {
@@ -255,17 +258,17 @@ class Demo {
       std::vector<v1::Envelope> batch;
       for (int i = 0; i < 500; ++i) {
         const int n = b * 500 + i + 2;
-        batch.push_back(SignEvent(
-            ImportEvent(absl::StrCat("AZ-P-", 10000 + n),
-                        absl::StrCat("BW-2026-", 100000 + n), 10000 + n,
-                        1500000 + n),
-            {"customs-baku"}));
+        batch.push_back(
+            SignEvent(ImportEvent(absl::StrCat("AZ-P-", 10000 + n),
+                                  absl::StrCat("BW-2026-", 100000 + n),
+                                  10000 + n, 1500000 + n),
+                      {"customs-baku"}));
       }
       Append(LedgerDay(6 + b), batch);
     }
-    const double s = std::chrono::duration<double>(
-                         std::chrono::steady_clock::now() - start)
-                         .count();
+    const double s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count();
     std::printf("  signed, verified and appended %d events in %.2f s\n", count,
                 s);
   }
@@ -287,9 +290,9 @@ class Demo {
 
   void ShowRefusals(const std::string& first_note, const std::string& note) {
     Step("Refuse tampered input, with the reason");
-    v1::Envelope forged = SignEvent(
-        ImportEvent("AZ-P-0666", "BW-2026-000666", 500000, 1000000),
-        {"customs-baku"});
+    v1::Envelope forged =
+        SignEvent(ImportEvent("AZ-P-0666", "BW-2026-000666", 500000, 1000000),
+                  {"customs-baku"});
     v1::CustodyEvent ev;
     ev.ParseFromString(forged.payload());
     ev.mutable_import()->mutable_certificate()->set_mass_mct(400000);
@@ -306,8 +309,9 @@ class Demo {
                                      Resolver())
                 .status());
     const std::string one_sig = note.substr(0, note.rfind("— "));
-    Refused("checkpoint with one node signature",
-            checkpoint::VerifyCheckpoint(one_sig, kOrigin, trusted_, 2).status());
+    Refused(
+        "checkpoint with one node signature",
+        checkpoint::VerifyCheckpoint(one_sig, kOrigin, trusted_, 2).status());
     const checkpoint::CheckpointBody cp = Verified(note);
     std::vector<merkle::Hash> proof =
         OrDie(store_->InclusionProof(3, cp.tree_size), "proof");
@@ -334,15 +338,16 @@ class Demo {
     Step("Audit the whole store, then reopen it");
     audit::AuditReport report =
         OrDie(audit::AuditStore(*store_), "audit store");
-    std::printf("  audit: %llu entries re-read, every leaf, node and event id "
-                "recomputed; root %s\n",
-                static_cast<unsigned long long>(report.entries),
-                merkle::HashHex(report.root).c_str());
+    std::printf(
+        "  audit: %llu entries re-read, every leaf, node and event id "
+        "recomputed; root %s\n",
+        static_cast<unsigned long long>(report.entries),
+        merkle::HashHex(report.root).c_str());
     const store::TreeHead before = store_->head();
     store_.reset();
     store_ = OrDie(store::Store::Open(dir_ + "/store"), "reopen store");
-    const bool same = store_->head().root == before.root &&
-                      store_->size() == before.size;
+    const bool same =
+        store_->head().root == before.root && store_->size() == before.size;
     std::printf("  reopened: size %llu, same root: %s\n",
                 static_cast<unsigned long long>(store_->size()),
                 same ? "yes" : "NO");
@@ -371,9 +376,9 @@ int main(int argc, char** argv) {
   const auto start = std::chrono::steady_clock::now();
   std::printf("kpledger ledger-core demo in %s\n", dir.c_str());
   kpledger::demo::Demo(dir).Run();
-  std::printf("\ndemo finished in %.2f s\n",
-              std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                            start)
-                  .count());
+  std::printf(
+      "\ndemo finished in %.2f s\n",
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count());
   return 0;
 }

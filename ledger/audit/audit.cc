@@ -72,12 +72,12 @@ class EntryChecker {
     if (!stored.ok()) return Bad(i, stored.status().message());
     for (size_t k = 0; k < ids.size(); ++k) {
       if ((*stored)[k] == computed[k].second) continue;
-      return Bad(i, absl::StrCat(
-                        k == 0 ? "leaf hash " : "recomputed Merkle node ",
-                        merkle::ShortHex(computed[k].second),
-                        " does not match stored node ",
-                        merkle::ShortHex((*stored)[k]), " (level ",
-                        ids[k].level, ", index ", ids[k].index, ")"));
+      return Bad(i,
+                 absl::StrCat(k == 0 ? "leaf hash " : "recomputed Merkle node ",
+                              merkle::ShortHex(computed[k].second),
+                              " does not match stored node ",
+                              merkle::ShortHex((*stored)[k]), " (level ",
+                              ids[k].level, ", index ", ids[k].index, ")"));
     }
     return absl::OkStatus();
   }
@@ -108,9 +108,10 @@ absl::StatusOr<AuditReport> AuditStore(const store::Store& store,
   const merkle::Hash root = checker.range().Root();
   const store::TreeHead head = store.head();
   if (head.size == tree_size && head.root != root) {
-    return absl::DataLossError(absl::StrCat(
-        "recomputed root ", merkle::ShortHex(root), " differs from the store's ",
-        merkle::ShortHex(head.root), " at tree size ", tree_size));
+    return absl::DataLossError(
+        absl::StrCat("recomputed root ", merkle::ShortHex(root),
+                     " differs from the store's ", merkle::ShortHex(head.root),
+                     " at tree size ", tree_size));
   }
   if (progress) progress(checked, tree_size);
   return AuditReport{checked, root};

@@ -18,8 +18,8 @@
 namespace kpledger::audit {
 
 struct AuditReport {
-  uint64_t entries = 0;   // entries checked (= the tree size)
-  merkle::Hash root{};    // the recomputed root
+  uint64_t entries = 0;  // entries checked (= the tree size)
+  merkle::Hash root{};   // the recomputed root
 };
 
 // Called every `kProgressEvery` entries and at the end.

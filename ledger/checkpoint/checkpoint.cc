@@ -15,15 +15,16 @@ namespace kpledger::checkpoint {
 namespace {
 
 absl::Status BadBody(absl::string_view why) {
-  return absl::InvalidArgumentError(absl::StrCat("malformed checkpoint: ", why));
+  return absl::InvalidArgumentError(
+      absl::StrCat("malformed checkpoint: ", why));
 }
 
 }  // namespace
 
 std::string CheckpointBody::Marshal() const {
-  std::string out = absl::StrCat(origin, "\n", tree_size, "\n",
-                                 base::Base64Encode(crypto::DigestBytes(root)),
-                                 "\n");
+  std::string out =
+      absl::StrCat(origin, "\n", tree_size, "\n",
+                   base::Base64Encode(crypto::DigestBytes(root)), "\n");
   for (const std::string& ext : extensions) absl::StrAppend(&out, ext, "\n");
   return out;
 }
@@ -33,7 +34,8 @@ absl::StatusOr<CheckpointBody> CheckpointBody::Parse(absl::string_view text) {
   text.remove_suffix(1);  // the final "\n"
   std::vector<absl::string_view> lines = absl::StrSplit(text, '\n');
   if (lines.size() < 3) {
-    return BadBody(absl::StrCat("has ", lines.size(), " lines, want at least 3"));
+    return BadBody(
+        absl::StrCat("has ", lines.size(), " lines, want at least 3"));
   }
   CheckpointBody body;
   if (lines[0].empty()) return BadBody("origin line is empty");
@@ -93,8 +95,8 @@ absl::StatusOr<VerifiedCheckpoint> VerifyCheckpoint(
   KP_ASSIGN_OR_RETURN(CheckpointBody body, CheckpointBody::Parse(note.text));
   if (body.origin != want_origin) {
     return absl::FailedPreconditionError(
-        absl::StrCat("checkpoint is for origin \"", body.origin,
-                     "\", want \"", want_origin, "\""));
+        absl::StrCat("checkpoint is for origin \"", body.origin, "\", want \"",
+                     want_origin, "\""));
   }
   VerifiedCheckpoint out;
   std::set<std::pair<std::string, uint32_t>> counted;

@@ -63,9 +63,20 @@ char32_t NextRune(absl::string_view s, size_t* i) {
 // Go's unicode.IsSpace.
 bool IsUnicodeSpace(char32_t r) {
   switch (r) {
-    case '\t': case '\n': case '\v': case '\f': case '\r': case ' ':
-    case 0x85: case 0xA0: case 0x1680: case 0x2028: case 0x2029:
-    case 0x202F: case 0x205F: case 0x3000:
+    case '\t':
+    case '\n':
+    case '\v':
+    case '\f':
+    case '\r':
+    case ' ':
+    case 0x85:
+    case 0xA0:
+    case 0x1680:
+    case 0x2028:
+    case 0x2029:
+    case 0x202F:
+    case 0x205F:
+    case 0x3000:
       return true;
     default:
       return r >= 0x2000 && r <= 0x200A;
@@ -121,7 +132,8 @@ absl::StatusOr<SignedNote> ParseNote(absl::string_view note) {
   for (size_t i = 0; i < note.size();) {
     const size_t at = i;
     const char32_t r = NextRune(note, &i);
-    if (r == kBadRune) return Malformed(absl::StrCat("invalid UTF-8 at byte ", at));
+    if (r == kBadRune)
+      return Malformed(absl::StrCat("invalid UTF-8 at byte ", at));
     if (r < 0x20 && r != '\n') {
       return Malformed(absl::StrCat("control character at byte ", at));
     }
@@ -139,8 +151,8 @@ absl::StatusOr<SignedNote> ParseNote(absl::string_view note) {
   sigs.remove_suffix(1);
   for (absl::string_view line : absl::StrSplit(sigs, '\n')) {
     if (static_cast<int>(out.signatures.size()) >= kMaxNoteSignatures) {
-      return Malformed(absl::StrCat("more than ", kMaxNoteSignatures,
-                                    " signatures"));
+      return Malformed(
+          absl::StrCat("more than ", kMaxNoteSignatures, " signatures"));
     }
     if (!absl::ConsumePrefix(&line, kSigPrefix)) {
       return Malformed(absl::StrCat("signature line \"", line.substr(0, 24),
@@ -196,14 +208,14 @@ absl::StatusOr<NoteVerifier> NoteVerifier::Create(absl::string_view name,
 
 absl::StatusOr<NoteVerifier> NoteVerifier::Parse(absl::string_view vkey) {
   // name "+" hash "+" key: the base64 key may itself contain '+'.
-  std::vector<absl::string_view> parts = absl::StrSplit(vkey, absl::MaxSplits('+', 2));
+  std::vector<absl::string_view> parts =
+      absl::StrSplit(vkey, absl::MaxSplits('+', 2));
   if (parts.size() != 3) {
     return absl::InvalidArgumentError(absl::StrCat(
         "verifier key \"", vkey.substr(0, 40), "\" is not name+hash+key"));
   }
   uint32_t stated_hash = 0;
-  if (parts[1].size() != 8 ||
-      !absl::SimpleHexAtoi(parts[1], &stated_hash)) {
+  if (parts[1].size() != 8 || !absl::SimpleHexAtoi(parts[1], &stated_hash)) {
     return absl::InvalidArgumentError(absl::StrCat(
         "verifier key hash \"", parts[1], "\" is not 8 hex digits"));
   }

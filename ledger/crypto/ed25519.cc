@@ -23,9 +23,9 @@ bool InitSodium() {
 
 absl::StatusOr<PublicKey> PublicKey::FromBytes(absl::string_view bytes) {
   if (bytes.size() != kPublicKeySize) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "ed25519 public key has ", bytes.size(), " bytes, want ",
-        kPublicKeySize));
+    return absl::InvalidArgumentError(
+        absl::StrCat("ed25519 public key has ", bytes.size(), " bytes, want ",
+                     kPublicKeySize));
   }
   PublicKey key;
   std::memcpy(key.key_.data(), bytes.data(), kPublicKeySize);

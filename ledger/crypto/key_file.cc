@@ -131,8 +131,8 @@ absl::Status WritePrivateKeyFile(const std::string& path,
   return st;
 }
 
-absl::Status WritePublicKeyFile(const std::string& path,
-                                absl::string_view name, const PublicKey& key) {
+absl::Status WritePublicKeyFile(const std::string& path, absl::string_view name,
+                                const PublicKey& key) {
   v1::KeyFile file;
   file.set_algorithm(std::string(kAlgorithm));
   file.set_name(std::string(name));
@@ -168,10 +168,9 @@ absl::StatusOr<NamedPrivateKey> ReadPrivateKeyFile(const std::string& path) {
         absl::StrCat("key file ", path, ": ", key.status().message()));
   }
   if (!(key->public_key() == stated)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("key file ", path,
-                     ": private seed does not match the public key ",
-                     stated.key_id()));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "key file ", path, ": private seed does not match the public key ",
+        stated.key_id()));
   }
   return NamedPrivateKey{file.name(), std::move(*key)};
 }

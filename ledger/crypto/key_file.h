@@ -31,11 +31,10 @@ struct NamedPublicKey {
 // Writes `key` to `path` (mode 0600) and fsyncs it. AlreadyExists if the
 // file exists: a key is never overwritten.
 absl::Status WritePrivateKeyFile(const std::string& path,
-                                 absl::string_view name,
-                                 const PrivateKey& key);
+                                 absl::string_view name, const PrivateKey& key);
 // Writes the public half (mode 0644). AlreadyExists if the file exists.
-absl::Status WritePublicKeyFile(const std::string& path,
-                                absl::string_view name, const PublicKey& key);
+absl::Status WritePublicKeyFile(const std::string& path, absl::string_view name,
+                                const PublicKey& key);
 
 // NotFound if missing; FailedPrecondition if group/others may read it;
 // InvalidArgument if it is not a well-formed, self-consistent key file.

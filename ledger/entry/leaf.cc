@@ -30,23 +30,23 @@ absl::StatusOr<LeafView> DecodeLeaf(absl::string_view leaf) {
   }
   const char* p = leaf.data();
   if (static_cast<uint8_t>(p[0]) != kLeafVersion) {
-    return absl::DataLossError(
-        absl::StrCat("leaf has version ", static_cast<uint8_t>(p[0]),
-                     ", want ", kLeafVersion));
+    return absl::DataLossError(absl::StrCat("leaf has version ",
+                                            static_cast<uint8_t>(p[0]),
+                                            ", want ", kLeafVersion));
   }
   LeafView view;
   view.index = base::DecodeFixed64BE(p + 1);
   view.time.seconds = static_cast<int64_t>(base::DecodeFixed64BE(p + 9));
   view.time.nanos = base::DecodeFixed32BE(p + 17);
   if (view.time.nanos >= 1000000000u) {
-    return absl::DataLossError(absl::StrCat(
-        "leaf ", view.index, " has nanos ", view.time.nanos, ", want < 1e9"));
+    return absl::DataLossError(absl::StrCat("leaf ", view.index, " has nanos ",
+                                            view.time.nanos, ", want < 1e9"));
   }
   const uint32_t length = base::DecodeFixed32BE(p + 21);
   if (leaf.size() - kLeafHeaderSize != length) {
     return absl::DataLossError(absl::StrCat(
-        "leaf ", view.index, " says its envelope has ", length,
-        " bytes, but ", leaf.size() - kLeafHeaderSize, " follow the header"));
+        "leaf ", view.index, " says its envelope has ", length, " bytes, but ",
+        leaf.size() - kLeafHeaderSize, " follow the header"));
   }
   view.envelope = leaf.substr(kLeafHeaderSize);
   return view;

@@ -45,9 +45,8 @@ v1::Envelope SignEnvelope(
 
 absl::StatusOr<v1::Envelope> ParseEnvelope(absl::string_view bytes) {
   if (bytes.size() > kMaxEnvelopeBytes) {
-    return absl::ResourceExhaustedError(
-        absl::StrCat("envelope has ", bytes.size(), " bytes, limit ",
-                     kMaxEnvelopeBytes));
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "envelope has ", bytes.size(), " bytes, limit ", kMaxEnvelopeBytes));
   }
   v1::Envelope env;
   if (!env.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
@@ -104,9 +103,9 @@ absl::StatusOr<std::vector<std::string>> VerifyEnvelope(
           "signature ", i, ": unknown key id ", ShortId(s.keyid())));
     }
     if (!key->Verify(pae, s.sig())) {
-      return absl::UnauthenticatedError(absl::StrCat(
-          "signature ", i, " by key ", ShortId(s.keyid()),
-          " does not verify over the payload and its type"));
+      return absl::UnauthenticatedError(
+          absl::StrCat("signature ", i, " by key ", ShortId(s.keyid()),
+                       " does not verify over the payload and its type"));
     }
     signers.push_back(s.keyid());
   }

@@ -40,9 +40,9 @@ std::string Pae(absl::string_view payload_type, absl::string_view payload);
 std::string EventId(absl::string_view payload);
 
 // An envelope of `payload` signed by each of `signers`, in order.
-v1::Envelope SignEnvelope(absl::string_view payload_type,
-                          std::string payload,
-                          const std::vector<const crypto::PrivateKey*>& signers);
+v1::Envelope SignEnvelope(
+    absl::string_view payload_type, std::string payload,
+    const std::vector<const crypto::PrivateKey*>& signers);
 
 // Adds `signer`'s signature to `env` (a co-signature).
 void AddSignature(v1::Envelope* env, const crypto::PrivateKey& signer);

@@ -11,9 +11,9 @@ absl::StatusOr<CompactRange> CompactRange::FromHashes(
     uint64_t size, std::vector<Hash> hashes) {
   const size_t want = static_cast<size_t>(std::popcount(size));
   if (hashes.size() != want) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("compact range of size ", size, " has ", hashes.size(),
-                     " hashes, want ", want));
+    return absl::InvalidArgumentError(absl::StrCat("compact range of size ",
+                                                   size, " has ", hashes.size(),
+                                                   " hashes, want ", want));
   }
   CompactRange r;
   r.size_ = size;

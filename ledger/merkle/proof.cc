@@ -100,12 +100,11 @@ absl::StatusOr<Hash> RootAt(uint64_t size, NodeReader read) {
   return root[0];
 }
 
-absl::StatusOr<std::vector<Hash>> InclusionProof(uint64_t index,
-                                                 uint64_t size,
+absl::StatusOr<std::vector<Hash>> InclusionProof(uint64_t index, uint64_t size,
                                                  NodeReader read) {
   if (index >= size) {
-    return absl::OutOfRangeError(absl::StrCat(
-        "leaf index ", index, " is not in a tree of size ", size));
+    return absl::OutOfRangeError(
+        absl::StrCat("leaf index ", index, " is not in a tree of size ", size));
   }
   return ResolveRanges(InclusionRanges(index, size), read);
 }

@@ -30,8 +30,7 @@ absl::StatusOr<Hash> RootAt(uint64_t size, NodeReader read);
 
 // Audit path for leaf `index` in the tree of `size` leaves, leaf side first.
 // OutOfRange unless index < size.
-absl::StatusOr<std::vector<Hash>> InclusionProof(uint64_t index,
-                                                 uint64_t size,
+absl::StatusOr<std::vector<Hash>> InclusionProof(uint64_t index, uint64_t size,
                                                  NodeReader read);
 
 // Consistency proof from `old_size` to `new_size`. Empty when old_size is 0

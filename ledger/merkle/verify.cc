@@ -9,8 +9,8 @@ absl::StatusOr<Hash> RootFromInclusionProof(uint64_t index, uint64_t size,
                                             const Hash& leaf_hash,
                                             const std::vector<Hash>& proof) {
   if (index >= size) {
-    return absl::OutOfRangeError(absl::StrCat(
-        "leaf index ", index, " is not in a tree of size ", size));
+    return absl::OutOfRangeError(
+        absl::StrCat("leaf index ", index, " is not in a tree of size ", size));
   }
   const int want = InclusionProofSize(index, size);
   if (static_cast<int>(proof.size()) != want) {
@@ -37,9 +37,9 @@ absl::StatusOr<Hash> RootFromInclusionProof(uint64_t index, uint64_t size,
     sn >>= 1;
   }
   if (sn != 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "inclusion proof is too short (index ", index, ", tree size ", size,
-        ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("inclusion proof is too short (index ", index,
+                     ", tree size ", size, ")"));
   }
   return r;
 }
@@ -68,9 +68,9 @@ absl::Status VerifyConsistency(uint64_t old_size, uint64_t new_size,
   }
   const int want = ConsistencyProofSize(old_size, new_size);
   if (static_cast<int>(proof.size()) != want) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "consistency proof has ", proof.size(), " hashes, want ", want,
-        " (tree sizes ", old_size, " to ", new_size, ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("consistency proof has ", proof.size(), " hashes, want ",
+                     want, " (tree sizes ", old_size, " to ", new_size, ")"));
   }
   if (old_size == new_size) {
     if (old_root != new_root) {
@@ -80,7 +80,8 @@ absl::Status VerifyConsistency(uint64_t old_size, uint64_t new_size,
     }
     return absl::OkStatus();
   }
-  if (old_size == 0) return absl::OkStatus();  // every tree extends the empty one
+  if (old_size == 0)
+    return absl::OkStatus();  // every tree extends the empty one
 
   // RFC 9162 §2.1.4.2, steps 2-7.
   std::vector<Hash> path;
@@ -98,9 +99,9 @@ absl::Status VerifyConsistency(uint64_t old_size, uint64_t new_size,
   for (size_t i = 1; i < path.size(); ++i) {
     const Hash& c = path[i];
     if (sn == 0) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "consistency proof is too long (tree sizes ", old_size, " to ",
-          new_size, ")"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("consistency proof is too long (tree sizes ", old_size,
+                       " to ", new_size, ")"));
     }
     if ((fn & 1) || fn == sn) {
       fr = HashChildren(c, fr);
@@ -116,9 +117,9 @@ absl::Status VerifyConsistency(uint64_t old_size, uint64_t new_size,
     sn >>= 1;
   }
   if (sn != 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "consistency proof is too short (tree sizes ", old_size, " to ",
-        new_size, ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("consistency proof is too short (tree sizes ", old_size,
+                     " to ", new_size, ")"));
   }
   if (fr != old_root) {
     return absl::FailedPreconditionError(absl::StrCat(

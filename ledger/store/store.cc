@@ -28,8 +28,8 @@ std::string ShortId(absl::string_view hex) {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
-                                                   const StoreOptions& options) {
+absl::StatusOr<std::unique_ptr<Store>> Store::Open(
+    const std::string& dir, const StoreOptions& options) {
   std::unique_ptr<Store> store(new Store());
   KP_RETURN_IF_ERROR(store->Init(dir, options));
   KP_RETURN_IF_ERROR(store->LoadHead());
@@ -59,11 +59,6 @@ absl::Status Store::Init(const std::string& dir, const StoreOptions& options) {
   base.compression = rocksdb::kNoCompression;
   base.level_compaction_dynamic_level_bytes = true;
 
-  // Entries and tiles are appended in key order: with an insert hint per
-  // key prefix, each memtable insert starts where the previous one ended.
-  rocksdb::ColumnFamilyOptions sequential = base;
-  sequential.memtable_insert_with_hint_prefix_extractor.reset(
-      rocksdb::NewFixedPrefixTransform(kEntryKeySize - 1));
   // Event ids are uniformly random and only ever looked up whole: hash the
   // memtable by a 4-byte prefix instead of keeping one big sorted list.
   rocksdb::ColumnFamilyOptions random_keys = base;
@@ -77,10 +72,10 @@ absl::Status Store::Init(const std::string& dir, const StoreOptions& options) {
 
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors = {
       {rocksdb::kDefaultColumnFamilyName, base},
-      {std::string(kEntriesFamily), sequential},
+      {std::string(kEntriesFamily), base},
       {std::string(kEventIndexFamily), random_keys},
       {std::string(kParcelsFamily), base},
-      {std::string(kMerkleFamily), sequential},
+      {std::string(kMerkleFamily), base},
       {std::string(kMetaFamily), base},
   };
   rocksdb::DB* raw = nullptr;
@@ -100,8 +95,9 @@ absl::Status Store::Init(const std::string& dir, const StoreOptions& options) {
   if (s.IsNotFound()) {
     rocksdb::WriteOptions wo;
     wo.sync = true;
-    return FromRocksDb(db_->Put(wo, meta_, ToSlice(kFormatKey), ToSlice(kFormatValue)),
-                       "cannot write store format");
+    return FromRocksDb(
+        db_->Put(wo, meta_, ToSlice(kFormatKey), ToSlice(kFormatValue)),
+        "cannot write store format");
   }
   KP_RETURN_IF_ERROR(FromRocksDb(s, "cannot read store format"));
   if (format != kFormatValue) {
@@ -140,21 +136,24 @@ absl::Status Store::LoadHead() {
     absl::StatusOr<std::vector<merkle::Hash>> nodes =
         ReadNodes(merkle::PerfectNodes(0, size));
     if (!nodes.ok()) {
-      return absl::DataLossError(
-          absl::StrCat("store of size ", size, " lacks its Merkle frontier: ",
-                       nodes.status().message()));
+      return absl::DataLossError(absl::StrCat(
+          "store of size ", size,
+          " lacks its Merkle frontier: ", nodes.status().message()));
     }
     frontier = std::move(*nodes);
   }
-  KP_ASSIGN_OR_RETURN(merkle::CompactRange range,
-                      merkle::CompactRange::FromHashes(size, std::move(frontier)));
+  KP_ASSIGN_OR_RETURN(
+      merkle::CompactRange range,
+      merkle::CompactRange::FromHashes(size, std::move(frontier)));
   KP_ASSIGN_OR_RETURN(std::vector<Tile> edge_tiles, LoadEdgeTiles(size));
 
   std::string genesis, position;
-  rocksdb::Status s =
-      db_->Get(rocksdb::ReadOptions(), meta_, ToSlice(kGenesisHashKey), &genesis);
-  if (!s.IsNotFound()) KP_RETURN_IF_ERROR(FromRocksDb(s, "cannot read genesis hash"));
-  s = db_->Get(rocksdb::ReadOptions(), meta_, ToSlice(kAppliedPositionKey), &position);
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), meta_,
+                               ToSlice(kGenesisHashKey), &genesis);
+  if (!s.IsNotFound())
+    KP_RETURN_IF_ERROR(FromRocksDb(s, "cannot read genesis hash"));
+  s = db_->Get(rocksdb::ReadOptions(), meta_, ToSlice(kAppliedPositionKey),
+               &position);
   if (!s.IsNotFound()) {
     KP_RETURN_IF_ERROR(FromRocksDb(s, "cannot read applied position"));
   }
@@ -177,12 +176,12 @@ absl::StatusOr<std::vector<Tile>> Store::LoadEdgeTiles(uint64_t size) const {
     const uint64_t last = (size >> (t * kTileHeight)) - 1;
     const TileSlot slot = Locate(merkle::NodeId{t * kTileHeight, last});
     std::string value;
-    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), merkle_,
-                                 TileKey(slot.tile), &value);
+    rocksdb::Status s =
+        db_->Get(rocksdb::ReadOptions(), merkle_, TileKey(slot.tile), &value);
     if (s.IsNotFound()) {
-      return absl::DataLossError(absl::StrCat(
-          "store of size ", size, " lacks Merkle tile (level ",
-          slot.tile.level, ", index ", slot.tile.index, ")"));
+      return absl::DataLossError(
+          absl::StrCat("store of size ", size, " lacks Merkle tile (level ",
+                       slot.tile.level, ", index ", slot.tile.index, ")"));
     }
     KP_RETURN_IF_ERROR(FromRocksDb(s, "cannot read Merkle tile"));
     KP_ASSIGN_OR_RETURN(Tile tile, Tile::Decode(slot.tile, value));
@@ -200,7 +199,8 @@ absl::Status Store::CheckNewEventIds(const Batch& batch,
           absl::StrCat("event id \"", e.event_id.substr(0, 16), "\" has ",
                        e.event_id.size(), " characters, want 64 hex digits"));
     }
-    KP_ASSIGN_OR_RETURN(std::string raw, base::HexDecode(e.event_id, "event id"));
+    KP_ASSIGN_OR_RETURN(std::string raw,
+                        base::HexDecode(e.event_id, "event id"));
     raw_ids->push_back(std::move(raw));
   }
   std::vector<absl::string_view> sorted(raw_ids->begin(), raw_ids->end());
@@ -309,15 +309,15 @@ std::string Store::applied_position() const {
 absl::StatusOr<std::string> Store::GetLeaf(uint64_t index) const {
   const uint64_t size = this->size();
   if (index >= size) {
-    return absl::OutOfRangeError(
-        absl::StrCat("entry ", index, " is past the log's end (size ", size, ")"));
+    return absl::OutOfRangeError(absl::StrCat(
+        "entry ", index, " is past the log's end (size ", size, ")"));
   }
   std::string leaf;
   rocksdb::Status s =
       db_->Get(rocksdb::ReadOptions(), entries_, EntryKey(index), &leaf);
   if (s.IsNotFound()) {
-    return absl::DataLossError(absl::StrCat(
-        "entry ", index, " is missing from a log of size ", size));
+    return absl::DataLossError(
+        absl::StrCat("entry ", index, " is missing from a log of size ", size));
   }
   KP_RETURN_IF_ERROR(FromRocksDb(s, absl::StrCat("cannot read entry ", index)));
   return leaf;
@@ -343,9 +343,9 @@ absl::StatusOr<uint64_t> Store::FindEvent(absl::string_view event_id) const {
 absl::StatusOr<v1::ParcelState> Store::GetParcel(
     absl::string_view parcel_id) const {
   std::string value;
-  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), parcels_,
-                               rocksdb::Slice(parcel_id.data(), parcel_id.size()),
-                               &value);
+  rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), parcels_,
+               rocksdb::Slice(parcel_id.data(), parcel_id.size()), &value);
   if (s.IsNotFound()) {
     return absl::NotFoundError(absl::StrCat("no parcel ", parcel_id));
   }
@@ -393,9 +393,9 @@ absl::StatusOr<std::vector<merkle::Hash>> Store::ReadNodes(
     absl::Status s = Tile::ReadNode(slots[i].tile, ToView(values[tile_of[i]]),
                                     slots[i].row, slots[i].pos, &out[i]);
     if (!s.ok()) {
-      return absl::DataLossError(absl::StrCat(
-          "Merkle node (level ", ids[i].level, ", index ", ids[i].index,
-          ") is missing: ", s.message()));
+      return absl::DataLossError(
+          absl::StrCat("Merkle node (level ", ids[i].level, ", index ",
+                       ids[i].index, ") is missing: ", s.message()));
     }
   }
   return out;
@@ -408,9 +408,10 @@ absl::StatusOr<merkle::Hash> Store::RootAt(uint64_t tree_size) const {
         "tree size ", tree_size, " is past the log's size ", head.size));
   }
   if (tree_size == head.size) return head.root;
-  return merkle::RootAt(tree_size, [this](const std::vector<merkle::NodeId>& ids) {
-    return ReadNodes(ids);
-  });
+  return merkle::RootAt(tree_size,
+                        [this](const std::vector<merkle::NodeId>& ids) {
+                          return ReadNodes(ids);
+                        });
 }
 
 absl::StatusOr<std::vector<merkle::Hash>> Store::InclusionProof(
@@ -420,21 +421,23 @@ absl::StatusOr<std::vector<merkle::Hash>> Store::InclusionProof(
     return absl::OutOfRangeError(absl::StrCat(
         "tree size ", tree_size, " is past the log's size ", size));
   }
-  return merkle::InclusionProof(
-      index, tree_size,
-      [this](const std::vector<merkle::NodeId>& ids) { return ReadNodes(ids); });
+  return merkle::InclusionProof(index, tree_size,
+                                [this](const std::vector<merkle::NodeId>& ids) {
+                                  return ReadNodes(ids);
+                                });
 }
 
 absl::StatusOr<std::vector<merkle::Hash>> Store::ConsistencyProof(
     uint64_t old_size, uint64_t new_size) const {
   const uint64_t size = this->size();
   if (new_size > size) {
-    return absl::OutOfRangeError(absl::StrCat(
-        "tree size ", new_size, " is past the log's size ", size));
+    return absl::OutOfRangeError(
+        absl::StrCat("tree size ", new_size, " is past the log's size ", size));
   }
   return merkle::ConsistencyProof(
-      old_size, new_size,
-      [this](const std::vector<merkle::NodeId>& ids) { return ReadNodes(ids); });
+      old_size, new_size, [this](const std::vector<merkle::NodeId>& ids) {
+        return ReadNodes(ids);
+      });
 }
 
 absl::Status Store::ScanEntries(
@@ -444,12 +447,12 @@ absl::Status Store::ScanEntries(
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     const rocksdb::Slice key = it->key();
     if (key.size() != kEntryKeySize) {
-      return absl::DataLossError(absl::StrCat(
-          "entries family holds a key of ", key.size(), " bytes, want 8"));
+      return absl::DataLossError(absl::StrCat("entries family holds a key of ",
+                                              key.size(), " bytes, want 8"));
     }
-    KP_RETURN_IF_ERROR(fn(DecodeU64(absl::string_view(key.data(), key.size())),
-                          absl::string_view(it->value().data(),
-                                            it->value().size())));
+    KP_RETURN_IF_ERROR(
+        fn(DecodeU64(absl::string_view(key.data(), key.size())),
+           absl::string_view(it->value().data(), it->value().size())));
   }
   return FromRocksDb(it->status(), "cannot scan entries");
 }

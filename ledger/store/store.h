@@ -118,9 +118,9 @@ class Store {
   // Calls fn(index in the key, leaf bytes) for every record of the
   // entries family in key order, including any past size() (the audit
   // reports those). Stops at fn's first error and returns it.
-  absl::Status ScanEntries(
-      absl::FunctionRef<absl::Status(uint64_t key_index, absl::string_view leaf)>
-          fn) const;
+  absl::Status ScanEntries(absl::FunctionRef<absl::Status(
+                               uint64_t key_index, absl::string_view leaf)>
+                               fn) const;
 
   // The tree size recorded in the meta family (what Open trusted).
   absl::StatusOr<uint64_t> StoredTreeSize() const;

@@ -73,8 +73,8 @@ absl::StatusOr<uint32_t> EncodedWidth(const TileId& id,
     return absl::DataLossError(absl::StrCat(Where(id), " has ", value.size(),
                                             " bytes, too short for a tile"));
   }
-  const uint32_t w = (static_cast<uint8_t>(value[0]) << 8) |
-                     static_cast<uint8_t>(value[1]);
+  const uint32_t w =
+      (static_cast<uint8_t>(value[0]) << 8) | static_cast<uint8_t>(value[1]);
   const size_t want = Tile::EncodedOffset(w, kTileHeight, 0);
   if (w == 0 || w > kTileWidth || value.size() != want) {
     return absl::DataLossError(absl::StrCat(Where(id), " has width ", w,

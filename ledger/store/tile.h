@@ -31,8 +31,8 @@ inline constexpr uint32_t kTileHeight = 8;
 inline constexpr uint32_t kTileWidth = 1u << kTileHeight;  // 256
 
 struct TileId {
-  uint32_t level = 0;   // tile level T: tree levels 8T .. 8T+7
-  uint64_t index = 0;   // tile index N
+  uint32_t level = 0;  // tile level T: tree levels 8T .. 8T+7
+  uint64_t index = 0;  // tile index N
   bool operator==(const TileId& o) const {
     return level == o.level && index == o.index;
   }

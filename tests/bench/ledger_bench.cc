@@ -112,15 +112,17 @@ Percentiles Summarize(std::vector<double>& us) {
 
 int Run(uint64_t entries, size_t batch_size, size_t proofs,
         const std::string& dir) {
-  std::printf("kpledger ledger_bench: %llu entries, batches of %zu, %zu proofs, "
-              "%u cores\n",
-              static_cast<unsigned long long>(entries), batch_size, proofs,
-              std::thread::hardware_concurrency());
+  std::printf(
+      "kpledger ledger_bench: %llu entries, batches of %zu, %zu proofs, "
+      "%u cores\n",
+      static_cast<unsigned long long>(entries), batch_size, proofs,
+      std::thread::hardware_concurrency());
   const int cores = std::max(1u, std::thread::hardware_concurrency());
   const double verify_1 = VerifyRate(1, 1.0);
   const double verify_all = VerifyRate(cores, 1.0);
-  std::printf("ed25519 verify:       %10.0f/s on 1 core, %10.0f/s on %d cores\n",
-              verify_1, verify_all, cores);
+  std::printf(
+      "ed25519 verify:       %10.0f/s on 1 core, %10.0f/s on %d cores\n",
+      verify_1, verify_all, cores);
 
   std::filesystem::remove_all(dir);
   auto opened = store::Store::Open(dir);
@@ -157,15 +159,17 @@ int Run(uint64_t entries, size_t batch_size, size_t proofs,
     }
     appended += n;
     if (appended % 100000 == 0) {
-      std::fprintf(stderr, "  appended %7llu: %6.0f events/s so far, %ld MiB resident\n",
-                   static_cast<unsigned long long>(appended),
-                   appended / append_s, RssKiB() / 1024);
+      std::fprintf(
+          stderr, "  appended %7llu: %6.0f events/s so far, %ld MiB resident\n",
+          static_cast<unsigned long long>(appended), appended / append_s,
+          RssKiB() / 1024);
     }
   }
   const double append_rate = appended / append_s;
-  std::printf("durable append:       %10.0f events/s (%zu-byte envelopes, "
-              "synced per batch) = %.2fx the %d-core verify rate\n",
-              append_rate, envelope_bytes, append_rate / verify_all, cores);
+  std::printf(
+      "durable append:       %10.0f events/s (%zu-byte envelopes, "
+      "synced per batch) = %.2fx the %d-core verify rate\n",
+      append_rate, envelope_bytes, append_rate / verify_all, cores);
   std::printf("memory after build:   %ld MiB resident\n", RssKiB() / 1024);
 
   const uint64_t size = st->size();
@@ -179,9 +183,9 @@ int Run(uint64_t entries, size_t batch_size, size_t proofs,
     incl_us.push_back(Seconds(t0, Clock::now()) * 1e6);
     if (!proof.ok()) return 1;
     if (i % 64 == 0 &&
-        !merkle::VerifyInclusion(index, size,
-                                 merkle::HashLeaf(*st->GetLeaf(index)), *proof,
-                                 root).ok()) {
+        !merkle::VerifyInclusion(
+             index, size, merkle::HashLeaf(*st->GetLeaf(index)), *proof, root)
+             .ok()) {
       std::fprintf(stderr, "inclusion proof %llu does not verify\n",
                    static_cast<unsigned long long>(index));
       return 1;
@@ -199,17 +203,19 @@ int Run(uint64_t entries, size_t batch_size, size_t proofs,
   const Percentiles incl = Summarize(incl_us);
   const Percentiles cons = Summarize(cons_us);
   const Percentiles rt = Summarize(root_us);
-  std::printf("inclusion proof:      median %6.1f us, p99 %6.1f us (tree size %llu)\n",
-              incl.p50_us, incl.p99_us, static_cast<unsigned long long>(size));
+  std::printf(
+      "inclusion proof:      median %6.1f us, p99 %6.1f us (tree size %llu)\n",
+      incl.p50_us, incl.p99_us, static_cast<unsigned long long>(size));
   std::printf("consistency proof:    median %6.1f us, p99 %6.1f us\n",
               cons.p50_us, cons.p99_us);
   std::printf("root at old size:     median %6.1f us, p99 %6.1f us\n",
               rt.p50_us, rt.p99_us);
   std::printf("memory after proofs:  %ld MiB resident\n", RssKiB() / 1024);
-  std::printf("ratio: append/verify(%d cores) = %.2f; inclusion proofs/s on 1 "
-              "core = %.0f = %.2fx the 1-core verify rate\n",
-              cores, append_rate / verify_all, 1e6 / incl.p50_us,
-              (1e6 / incl.p50_us) / verify_1);
+  std::printf(
+      "ratio: append/verify(%d cores) = %.2f; inclusion proofs/s on 1 "
+      "core = %.0f = %.2fx the 1-core verify rate\n",
+      cores, append_rate / verify_all, 1e6 / incl.p50_us,
+      (1e6 / incl.p50_us) / verify_1);
   st.reset();
   std::filesystem::remove_all(dir);
   return 0;
@@ -224,10 +230,14 @@ int main(int argc, char** argv) {
   size_t batch = 1000;
   size_t proofs = 20000;
   const char* tmp = std::getenv("TEST_TMPDIR");
-  std::string dir = absl::StrCat(tmp ? tmp : "/tmp", "/kpledger-bench-", getpid());
-  app.add_option("--entries", entries, "entries in the store")->check(CLI::Range(2ull, 100000000ull));
-  app.add_option("--batch", batch, "events per appended batch")->check(CLI::Range(1, 100000));
-  app.add_option("--proofs", proofs, "random proofs to time")->check(CLI::Range(1, 10000000));
+  std::string dir =
+      absl::StrCat(tmp ? tmp : "/tmp", "/kpledger-bench-", getpid());
+  app.add_option("--entries", entries, "entries in the store")
+      ->check(CLI::Range(2ull, 100000000ull));
+  app.add_option("--batch", batch, "events per appended batch")
+      ->check(CLI::Range(1, 100000));
+  app.add_option("--proofs", proofs, "random proofs to time")
+      ->check(CLI::Range(1, 10000000));
   app.add_option("--dir", dir, "scratch directory for the store (removed)");
   CLI11_PARSE(app, argc, argv);
   return kpledger::bench::Run(entries, batch, proofs, dir);

@@ -33,7 +33,8 @@ int Sign(const std::string& dir) {
   std::vector<checkpoint::NoteSigner> signers;
   const char* names[] = {"customs.node.test", "authority.node.test",
                          "lab.node.test"};
-  for (const char* name : names) keys.push_back(testing::DeterministicKey(name));
+  for (const char* name : names)
+    keys.push_back(testing::DeterministicKey(name));
   for (size_t i = 0; i < keys.size(); ++i) {
     signers.push_back(*checkpoint::NoteSigner::Create(names[i], keys[i]));
   }
@@ -88,7 +89,8 @@ int main(int argc, char** argv) {
   if (cmd == "verify" && argc == 6) {
     return kpledger::Verify(argv[2], argv[3], argv[4], argv[5]);
   }
-  std::fprintf(stderr,
-               "usage: note_tool sign DIR | verify NOTE VKEYS ORIGIN THRESHOLD\n");
+  std::fprintf(
+      stderr,
+      "usage: note_tool sign DIR | verify NOTE VKEYS ORIGIN THRESHOLD\n");
   return 2;
 }

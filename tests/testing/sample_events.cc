@@ -9,8 +9,8 @@
 namespace kpledger::testing {
 
 crypto::PrivateKey DeterministicKey(const std::string& label) {
-  return *crypto::PrivateKey::FromSeed(
-      crypto::DigestBytes(crypto::Sha256(absl::StrCat("kpledger-test-key:", label))));
+  return *crypto::PrivateKey::FromSeed(crypto::DigestBytes(
+      crypto::Sha256(absl::StrCat("kpledger-test-key:", label))));
 }
 
 v1::Envelope SampleGenesis(const crypto::PrivateKey& governance) {
@@ -67,7 +67,8 @@ store::PendingEntry ToPending(const v1::Envelope& env) {
 store::Batch SampleBatch(const crypto::PrivateKey& customs, uint64_t first,
                          size_t count) {
   store::Batch batch;
-  batch.ledger_time = entry::LedgerTime{1788000000 + static_cast<int64_t>(first), 0};
+  batch.ledger_time =
+      entry::LedgerTime{1788000000 + static_cast<int64_t>(first), 0};
   batch.entries.reserve(count);
   for (size_t i = 0; i < count; ++i) {
     batch.entries.push_back(ToPending(SampleImport(customs, first + i)));

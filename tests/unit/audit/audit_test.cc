@@ -24,8 +24,8 @@ class AuditTest : public testing::StoreTest {
     store_.reset();
     rocksdb::Options options;
     std::vector<rocksdb::ColumnFamilyDescriptor> families;
-    const char* names[] = {"default", "entries", "event_index", "parcels",
-                           "merkle", "meta"};
+    const char* names[] = {"default", "entries", "event_index",
+                           "parcels", "merkle",  "meta"};
     for (const char* name : names) {
       families.emplace_back(name, rocksdb::ColumnFamilyOptions());
     }
@@ -52,9 +52,8 @@ class AuditTest : public testing::StoreTest {
 
   void FlipByte(absl::string_view family, const std::string& key,
                 size_t offset) {
-    EditRaw(family, key, [offset](std::string* v) {
-      (*v)[offset % v->size()] ^= 0x20;
-    });
+    EditRaw(family, key,
+            [offset](std::string* v) { (*v)[offset % v->size()] ^= 0x20; });
   }
 
   void Fill() {
@@ -66,9 +65,10 @@ class AuditTest : public testing::StoreTest {
 TEST_F(AuditTest, CleanStorePassesWithTheStoresRoot) {
   Fill();
   std::vector<uint64_t> progress;
-  KP_ASSERT_OK_AND_ASSIGN(
-      AuditReport report,
-      AuditStore(*store_, [&](uint64_t done, uint64_t) { progress.push_back(done); }));
+  KP_ASSERT_OK_AND_ASSIGN(AuditReport report,
+                          AuditStore(*store_, [&](uint64_t done, uint64_t) {
+                            progress.push_back(done);
+                          }));
   EXPECT_EQ(report.entries, 201u);
   EXPECT_EQ(report.root, store_->head().root);
   ASSERT_FALSE(progress.empty());
@@ -93,16 +93,14 @@ TEST_F(AuditTest, FlippedByteInTheLedgerTimeNamesTheEntry) {
   Fill();
   FlipByte(store::kEntriesFamily, store::EntryKey(58), 15);
   EXPECT_THAT(AuditStore(*store_),
-              StatusIs(absl::StatusCode::kDataLoss,
-                       "entry 58: leaf hash"));
+              StatusIs(absl::StatusCode::kDataLoss, "entry 58: leaf hash"));
 }
 
 TEST_F(AuditTest, LeafNamingAnotherIndexIsFound) {
   Fill();
   FlipByte(store::kEntriesFamily, store::EntryKey(9), 8);
-  EXPECT_THAT(AuditStore(*store_),
-              StatusIs(absl::StatusCode::kDataLoss,
-                       "entry 9: leaf names index"));
+  EXPECT_THAT(AuditStore(*store_), StatusIs(absl::StatusCode::kDataLoss,
+                                            "entry 9: leaf names index"));
 }
 
 TEST_F(AuditTest, FlippedMerkleNodeIsFound) {
@@ -139,8 +137,7 @@ TEST_F(AuditTest, EventIndexPointingElsewhereIsFound) {
   EditRaw(store::kEventIndexFamily, id,
           [](std::string* v) { *v = store::EncodeU64(34); });
   EXPECT_THAT(AuditStore(*store_),
-              StatusIs(absl::StatusCode::kDataLoss,
-                       "entry 33: event id"));
+              StatusIs(absl::StatusCode::kDataLoss, "entry 33: event id"));
 }
 
 }  // namespace

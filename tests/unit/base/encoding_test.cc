@@ -43,13 +43,13 @@ TEST(EncodingTest, HexWithOddLengthIsRefused) {
 }
 
 TEST(EncodingTest, HexWithNonHexCharacterIsRefused) {
-  EXPECT_THAT(HexDecode("zz"), StatusIs(absl::StatusCode::kInvalidArgument,
-                                        "is not hex"));
+  EXPECT_THAT(HexDecode("zz"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "is not hex"));
 }
 
 TEST(EncodingTest, Base64WithoutPaddingOrWithGarbageIsRefused) {
-  EXPECT_THAT(Base64Decode("Zg"), StatusIs(absl::StatusCode::kInvalidArgument,
-                                           "not valid base64"));
+  EXPECT_THAT(Base64Decode("Zg"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "not valid base64"));
   EXPECT_THAT(Base64Decode("Zm9v!mFy"),
               StatusIs(absl::StatusCode::kInvalidArgument, "not valid base64"));
 }

@@ -46,11 +46,12 @@ class CheckpointTest : public ::testing::Test {
 
 TEST_F(CheckpointTest, BodyIsOriginSizeAndBase64Root) {
   CheckpointBody body = Body(42);
-  EXPECT_EQ(body.Marshal(),
-            absl::StrCat(kOrigin, "\n42\n",
-                         base::Base64Encode(crypto::DigestBytes(body.root)),
-                         "\n"));
-  KP_ASSERT_OK_AND_ASSIGN(CheckpointBody back, CheckpointBody::Parse(body.Marshal()));
+  EXPECT_EQ(
+      body.Marshal(),
+      absl::StrCat(kOrigin, "\n42\n",
+                   base::Base64Encode(crypto::DigestBytes(body.root)), "\n"));
+  KP_ASSERT_OK_AND_ASSIGN(CheckpointBody back,
+                          CheckpointBody::Parse(body.Marshal()));
   EXPECT_EQ(back.origin, kOrigin);
   EXPECT_EQ(back.tree_size, 42u);
   EXPECT_EQ(back.root, body.root);
@@ -59,7 +60,8 @@ TEST_F(CheckpointTest, BodyIsOriginSizeAndBase64Root) {
 TEST_F(CheckpointTest, ExtensionLinesRoundTrip) {
   CheckpointBody body = Body(7);
   body.extensions = {"ledger-time 2026-09-01T00:00:00Z"};
-  KP_ASSERT_OK_AND_ASSIGN(CheckpointBody back, CheckpointBody::Parse(body.Marshal()));
+  KP_ASSERT_OK_AND_ASSIGN(CheckpointBody back,
+                          CheckpointBody::Parse(body.Marshal()));
   EXPECT_EQ(back.extensions, body.extensions);
 }
 
@@ -146,8 +148,9 @@ TEST_F(CheckpointTest, MalformedBodiesAreRefused) {
   EXPECT_THAT(CheckpointBody::Parse("origin\n1\nAAAA\n"),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "root hash is not 32 bytes"));
-  EXPECT_THAT(CheckpointBody::Parse("\n1\nAAAA\n"),
-              StatusIs(absl::StatusCode::kInvalidArgument, "origin line is empty"));
+  EXPECT_THAT(
+      CheckpointBody::Parse("\n1\nAAAA\n"),
+      StatusIs(absl::StatusCode::kInvalidArgument, "origin line is empty"));
 }
 
 TEST_F(CheckpointTest, NoteWithNoSignaturesAtAllIsMalformed) {

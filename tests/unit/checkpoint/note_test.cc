@@ -11,14 +11,16 @@ namespace {
 using ::kpledger::testing::StatusIs;
 
 // The example of golang.org/x/mod/sumdb/note's documentation.
-constexpr char kGoSignerSeedB64[] = "AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz";
+constexpr char kGoSignerSeedB64[] =
+    "AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz";
 constexpr char kGoVerifierKey[] =
     "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW";
 constexpr char kGoText[] =
     "If you think cryptography is the answer to your problem,\n"
     "then you don't know what your problem is.\n";
 constexpr char kGoSignatureLine[] =
-    "— PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZ"
+    "— PeterNeumann "
+    "x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZ"
     "SNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n";
 
 crypto::PrivateKey GoExampleKey() {
@@ -39,9 +41,8 @@ TEST(NoteTest, ParsesAndVerifiesGoDocumentationExample) {
   KP_ASSERT_OK_AND_ASSIGN(NoteVerifier v, NoteVerifier::Parse(kGoVerifierKey));
   EXPECT_EQ(v.name(), "PeterNeumann");
   EXPECT_EQ(v.key_hash(), 0xc74f20a3u);
-  KP_ASSERT_OK_AND_ASSIGN(
-      SignedNote note,
-      ParseNote(std::string(kGoText) + "\n" + kGoSignatureLine));
+  KP_ASSERT_OK_AND_ASSIGN(SignedNote note, ParseNote(std::string(kGoText) +
+                                                     "\n" + kGoSignatureLine));
   EXPECT_EQ(note.text, kGoText);
   ASSERT_EQ(note.signatures.size(), 1u);
   EXPECT_EQ(note.signatures[0].key_hash, v.key_hash());
@@ -52,8 +53,10 @@ TEST(NoteTest, FormatThenParseRoundTrips) {
   crypto::PrivateKey a = crypto::PrivateKey::Generate();
   crypto::PrivateKey b = crypto::PrivateKey::Generate();
   SignedNote note{"origin\n5\nroot\n", {}};
-  note.signatures.push_back(*NoteSigner::Create("a.example", a)->Sign(note.text));
-  note.signatures.push_back(*NoteSigner::Create("b.example", b)->Sign(note.text));
+  note.signatures.push_back(
+      *NoteSigner::Create("a.example", a)->Sign(note.text));
+  note.signatures.push_back(
+      *NoteSigner::Create("b.example", b)->Sign(note.text));
   KP_ASSERT_OK_AND_ASSIGN(SignedNote back, ParseNote(FormatNote(note)));
   EXPECT_EQ(back.text, note.text);
   ASSERT_EQ(back.signatures.size(), 2u);
@@ -64,7 +67,8 @@ TEST(NoteTest, FormatThenParseRoundTrips) {
 TEST(NoteTest, VerifierKeyWhoseBase64HasPlusSignsParses) {
   // Keys are generated until one's base64 contains '+', as Go's do at times.
   for (int i = 0;; ++i) {
-    crypto::PrivateKey k = testing::DeterministicKey("plus" + std::to_string(i));
+    crypto::PrivateKey k =
+        testing::DeterministicKey("plus" + std::to_string(i));
     KP_ASSERT_OK_AND_ASSIGN(NoteSigner s, NoteSigner::Create("node", k));
     const std::string vkey = s.Verifier().ToString();
     if (vkey.find('+', vkey.find('+', 5) + 1) == std::string::npos) continue;
@@ -113,9 +117,9 @@ TEST(NoteTest, ShortOrNonBase64SignatureIsMalformed) {
   EXPECT_THAT(ParseNote("text\n\n— a AAAA\n"),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "bad signature line for key \"a\""));
-  EXPECT_THAT(ParseNote("text\n\n— a !!!!!!!!\n"),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       "bad signature line"));
+  EXPECT_THAT(
+      ParseNote("text\n\n— a !!!!!!!!\n"),
+      StatusIs(absl::StatusCode::kInvalidArgument, "bad signature line"));
 }
 
 TEST(NoteTest, MissingFinalNewlineIsMalformed) {
@@ -126,7 +130,8 @@ TEST(NoteTest, MissingFinalNewlineIsMalformed) {
 
 TEST(NoteTest, TooManySignaturesIsMalformed) {
   std::string note = "text\n\n";
-  for (int i = 0; i < 101; ++i) note += "— k" + std::to_string(i) + " AAAAAAAA\n";
+  for (int i = 0; i < 101; ++i)
+    note += "— k" + std::to_string(i) + " AAAAAAAA\n";
   EXPECT_THAT(ParseNote(note), StatusIs(absl::StatusCode::kInvalidArgument,
                                         "more than 100 signatures"));
 }
@@ -139,23 +144,24 @@ TEST(NoteTest, TextThatCannotBeSignedIsRefused) {
 }
 
 TEST(NoteTest, VerifierKeyWithWrongHashIsRefused) {
-  EXPECT_THAT(NoteVerifier::Parse(
-                  "PeterNeumann+c74f20a4+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       "states hash c74f20a4, but its key hashes to c74f20a3"));
+  EXPECT_THAT(
+      NoteVerifier::Parse(
+          "PeterNeumann+c74f20a4+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               "states hash c74f20a4, but its key hashes to c74f20a3"));
 }
 
 TEST(NoteTest, MalformedVerifierKeysAreRefused) {
-  EXPECT_THAT(NoteVerifier::Parse("PeterNeumann+c74f20a3"),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       "is not name+hash+key"));
-  EXPECT_THAT(NoteVerifier::Parse("P+xyz+AAAA"),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       "is not 8 hex digits"));
-  EXPECT_THAT(NoteVerifier::Parse(
-                  "P+c74f20a3+Ahpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       "not an Ed25519 key"));
+  EXPECT_THAT(
+      NoteVerifier::Parse("PeterNeumann+c74f20a3"),
+      StatusIs(absl::StatusCode::kInvalidArgument, "is not name+hash+key"));
+  EXPECT_THAT(
+      NoteVerifier::Parse("P+xyz+AAAA"),
+      StatusIs(absl::StatusCode::kInvalidArgument, "is not 8 hex digits"));
+  EXPECT_THAT(
+      NoteVerifier::Parse(
+          "P+c74f20a3+Ahpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"),
+      StatusIs(absl::StatusCode::kInvalidArgument, "not an Ed25519 key"));
   EXPECT_THAT(NoteVerifier::Parse("P+c74f20a3+AQ=="),
               StatusIs(absl::StatusCode::kInvalidArgument, "has 0 bytes"));
 }

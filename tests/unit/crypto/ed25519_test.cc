@@ -32,7 +32,8 @@ constexpr Rfc8032Vector kVectors[] = {
 
 TEST(Ed25519Test, MatchesRfc8032Vectors) {
   for (const Rfc8032Vector& v : kVectors) {
-    KP_ASSERT_OK_AND_ASSIGN(PrivateKey key, PrivateKey::FromSeed(Unhex(v.seed)));
+    KP_ASSERT_OK_AND_ASSIGN(PrivateKey key,
+                            PrivateKey::FromSeed(Unhex(v.seed)));
     EXPECT_EQ(base::HexEncode(key.public_key().bytes()), v.public_key);
     const std::string sig = key.Sign(Unhex(v.message));
     EXPECT_EQ(base::HexEncode(sig), v.signature);

@@ -66,7 +66,8 @@ TEST_F(KeyFileTest, PublicKeyFileHasNoSecretAndRoundTrips) {
 TEST_F(KeyFileTest, PublicHalfCanBeReadFromPrivateKeyFile) {
   PrivateKey key = PrivateKey::Generate();
   KP_ASSERT_OK(WritePrivateKeyFile(Path("n.key"), "n", key));
-  KP_ASSERT_OK_AND_ASSIGN(NamedPublicKey read, ReadPublicKeyFile(Path("n.key")));
+  KP_ASSERT_OK_AND_ASSIGN(NamedPublicKey read,
+                          ReadPublicKeyFile(Path("n.key")));
   EXPECT_EQ(read.key.key_id(), key.key_id());
 }
 
@@ -145,9 +146,9 @@ TEST_F(KeyFileTest, PublicKeyFileIsNotAPrivateKey) {
   PrivateKey a = PrivateKey::Generate();
   KP_ASSERT_OK(WritePublicKeyFile(Path("a.pub"), "a", a.public_key()));
   chmod(Path("a.pub").c_str(), 0600);
-  EXPECT_THAT(ReadPrivateKeyFile(Path("a.pub")),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       "holds no private key"));
+  EXPECT_THAT(
+      ReadPrivateKeyFile(Path("a.pub")),
+      StatusIs(absl::StatusCode::kInvalidArgument, "holds no private key"));
 }
 
 TEST_F(KeyFileTest, WrongAlgorithmIsRefused) {

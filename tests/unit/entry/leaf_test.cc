@@ -12,15 +12,16 @@ using ::kpledger::testing::StatusIs;
 // Golden vector of docs/formats/entry.md: entry 5 at 2026-09-01T00:00:00.5Z
 // carrying the 3-byte envelope "abc".
 constexpr char kGoldenHex[] =
-    "01"                  // version
-    "0000000000000005"    // index
-    "000000006a961580"    // seconds 1788220800
-    "1dcd6500"            // nanos 500000000
-    "00000003"            // envelope length
-    "616263";             // envelope
+    "01"                // version
+    "0000000000000005"  // index
+    "000000006a961580"  // seconds 1788220800
+    "1dcd6500"          // nanos 500000000
+    "00000003"          // envelope length
+    "616263";           // envelope
 
 TEST(LeafTest, EncodesTheDocumentedLayout) {
-  const std::string leaf = EncodeLeaf(5, LedgerTime{1788220800, 500000000}, "abc");
+  const std::string leaf =
+      EncodeLeaf(5, LedgerTime{1788220800, 500000000}, "abc");
   EXPECT_EQ(base::HexEncode(leaf), kGoldenHex);
 }
 

@@ -16,8 +16,7 @@ class DsseTest : public ::testing::Test {
  protected:
   // Resolves the key ids of the keys this fixture knows.
   absl::StatusOr<std::vector<std::string>> Verify(
-      const v1::Envelope& env,
-      absl::string_view type = kEventPayloadType) {
+      const v1::Envelope& env, absl::string_view type = kEventPayloadType) {
     return VerifyEnvelope(env, type, [this](absl::string_view id) {
       auto it = known_.find(std::string(id));
       return it == known_.end() ? nullptr : &it->second;
@@ -38,17 +37,16 @@ TEST_F(DsseTest, PaeMatchesTheSpecExample) {
             "DSSEv1 29 http://example.com/HelloWorld 11 hello world");
 }
 
-TEST_F(DsseTest, PaeOfEmptyParts) {
-  EXPECT_EQ(Pae("", ""), "DSSEv1 0  0 ");
-}
+TEST_F(DsseTest, PaeOfEmptyParts) { EXPECT_EQ(Pae("", ""), "DSSEv1 0  0 "); }
 
 TEST_F(DsseTest, SignedEnvelopeVerifies) {
   Know(customs_);
-  v1::Envelope env = SignEnvelope(kEventPayloadType, "event bytes", {&customs_});
+  v1::Envelope env =
+      SignEnvelope(kEventPayloadType, "event bytes", {&customs_});
   KP_ASSERT_OK_AND_ASSIGN(std::vector<std::string> signers, Verify(env));
   EXPECT_EQ(signers, std::vector<std::string>{customs_.key_id()});
-  EXPECT_TRUE(customs_.public_key().Verify(Pae(kEventPayloadType, "event bytes"),
-                                           env.signatures(0).sig()));
+  EXPECT_TRUE(customs_.public_key().Verify(
+      Pae(kEventPayloadType, "event bytes"), env.signatures(0).sig()));
 }
 
 TEST_F(DsseTest, MultiSignatureEnvelopeReportsEverySigner) {
@@ -73,8 +71,9 @@ TEST_F(DsseTest, JsonMappingIsDsseJsonEnvelope) {
   v1::Envelope env = SignEnvelope(kEventPayloadType, "hi", {&customs_});
   std::string json;
   ASSERT_TRUE(google::protobuf::util::MessageToJsonString(env, &json).ok());
-  EXPECT_NE(json.find("\"payloadType\":\"application/vnd.kpledger.event.v1+proto\""),
-            std::string::npos);
+  EXPECT_NE(
+      json.find("\"payloadType\":\"application/vnd.kpledger.event.v1+proto\""),
+      std::string::npos);
   EXPECT_NE(json.find("\"payload\":\"aGk=\""), std::string::npos);
   EXPECT_NE(json.find("\"signatures\":[{\"keyid\":\"" + customs_.key_id() +
                       "\",\"sig\":\""),
@@ -116,16 +115,15 @@ TEST_F(DsseTest, AlteredPayloadIsRefused) {
 
 TEST_F(DsseTest, UnknownKeyIdIsRefused) {
   v1::Envelope env = SignEnvelope(kEventPayloadType, "x", {&customs_});
-  EXPECT_THAT(Verify(env),
-              StatusIs(absl::StatusCode::kUnauthenticated,
-                       "signature 0: unknown key id " +
-                           customs_.key_id().substr(0, 12)));
+  EXPECT_THAT(Verify(env), StatusIs(absl::StatusCode::kUnauthenticated,
+                                    "signature 0: unknown key id " +
+                                        customs_.key_id().substr(0, 12)));
 }
 
 TEST_F(DsseTest, EnvelopeWithoutSignaturesIsRefused) {
   v1::Envelope env = SignEnvelope(kEventPayloadType, "x", {});
-  EXPECT_THAT(Verify(env), StatusIs(absl::StatusCode::kUnauthenticated,
-                                    "no signatures"));
+  EXPECT_THAT(Verify(env),
+              StatusIs(absl::StatusCode::kUnauthenticated, "no signatures"));
 }
 
 TEST_F(DsseTest, SameKeyTwiceIsRefused) {
@@ -155,9 +153,9 @@ TEST_F(DsseTest, SignatureOfWrongLengthIsRefused) {
 }
 
 TEST_F(DsseTest, GarbageBytesAreRefused) {
-  EXPECT_THAT(ParseEnvelope("\xff\xff\xff\xff garbage"),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       "not a valid protobuf"));
+  EXPECT_THAT(
+      ParseEnvelope("\xff\xff\xff\xff garbage"),
+      StatusIs(absl::StatusCode::kInvalidArgument, "not a valid protobuf"));
 }
 
 TEST_F(DsseTest, TruncatedEnvelopeIsRefused) {
@@ -165,9 +163,9 @@ TEST_F(DsseTest, TruncatedEnvelopeIsRefused) {
       SignEnvelope(kEventPayloadType, "payload", {&customs_})
           .SerializeAsString();
   // Cutting inside the signature leaves a length-delimited field unfinished.
-  EXPECT_THAT(ParseEnvelope(bytes.substr(0, bytes.size() - 5)),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       "truncated or garbage"));
+  EXPECT_THAT(
+      ParseEnvelope(bytes.substr(0, bytes.size() - 5)),
+      StatusIs(absl::StatusCode::kInvalidArgument, "truncated or garbage"));
 }
 
 TEST_F(DsseTest, EveryTruncationFailsToParseOrVerify) {
@@ -187,8 +185,8 @@ TEST_F(DsseTest, UnknownFieldsAreRefused) {
   std::string bytes =
       SignEnvelope(kEventPayloadType, "p", {&customs_}).SerializeAsString();
   bytes += std::string("\x78\x01", 2);  // field 15, varint 1
-  EXPECT_THAT(ParseEnvelope(bytes), StatusIs(absl::StatusCode::kInvalidArgument,
-                                             "unknown fields"));
+  EXPECT_THAT(ParseEnvelope(bytes),
+              StatusIs(absl::StatusCode::kInvalidArgument, "unknown fields"));
 }
 
 TEST_F(DsseTest, OversizedEnvelopeIsRefusedBeforeParsing) {

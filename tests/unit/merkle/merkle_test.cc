@@ -28,9 +28,9 @@ Hash H(absl::string_view hex) {
 // and transparency-dev/merkle test vectors).
 std::vector<std::string> Rfc6962Leaves() {
   std::vector<std::string> out;
-  for (const char* hex : {"", "00", "10", "2021", "3031", "40414243",
-                          "5051525354555657",
-                          "606162636465666768696a6b6c6d6e6f"}) {
+  for (const char* hex :
+       {"", "00", "10", "2021", "3031", "40414243", "5051525354555657",
+        "606162636465666768696a6b6c6d6e6f"}) {
     out.push_back(*base::HexDecode(hex));
   }
   return out;
@@ -101,7 +101,8 @@ TEST(MerkleTest, RootsMatchRfc6962Vectors) {
   std::vector<std::string> leaves = Rfc6962Leaves();
   for (size_t n = 1; n <= leaves.size(); ++n) {
     tree.Append(leaves[n - 1]);
-    EXPECT_EQ(HashHex(tree.range().Root()), kRfc6962Roots[n - 1]) << "size " << n;
+    EXPECT_EQ(HashHex(tree.range().Root()), kRfc6962Roots[n - 1])
+        << "size " << n;
     KP_ASSERT_OK_AND_ASSIGN(Hash root, RootAt(n, tree.reader()));
     EXPECT_EQ(HashHex(root), kRfc6962Roots[n - 1]) << "size " << n;
   }
@@ -116,17 +117,21 @@ TEST(MerkleTest, InclusionProofsMatchRfc6962Vectors) {
   };
   const Vector vectors[] = {
       {0, 1, {}},
-      {0, 8,
+      {0,
+       8,
        {"96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
         "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
         "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"}},
-      {5, 8,
+      {5,
+       8,
        {"bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
         "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
         "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"}},
-      {2, 3,
+      {2,
+       3,
        {"fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125"}},
-      {1, 5,
+      {1,
+       5,
        {"6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
         "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
         "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"}},
@@ -153,15 +158,18 @@ TEST(MerkleTest, ConsistencyProofsMatchRfc6962Vectors) {
   };
   const Vector vectors[] = {
       {1, 1, {}},
-      {1, 8,
+      {1,
+       8,
        {"96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
         "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
         "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"}},
-      {6, 8,
+      {6,
+       8,
        {"0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
         "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
         "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"}},
-      {2, 5,
+      {2,
+       5,
        {"5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
         "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"}},
   };
@@ -207,8 +215,10 @@ TEST(MerkleTest, EveryInclusionProofUpTo256MatchesReferenceAndVerifies) {
         bad[i] = Flip(bad[i], static_cast<int>(m + i) % 256);
         ASSERT_FALSE(VerifyInclusion(m, n, leaf, bad, root).ok());
       }
-      ASSERT_FALSE(VerifyInclusion(m, n, Flip(leaf, m % 256), proof, root).ok());
-      ASSERT_FALSE(VerifyInclusion(m, n, leaf, proof, Flip(root, n % 256)).ok());
+      ASSERT_FALSE(
+          VerifyInclusion(m, n, Flip(leaf, m % 256), proof, root).ok());
+      ASSERT_FALSE(
+          VerifyInclusion(m, n, leaf, proof, Flip(root, n % 256)).ok());
       // The same proof must not pass for a neighbouring index.
       if (m + 1 < n) {
         ASSERT_FALSE(VerifyInclusion(m + 1, n, leaf, proof, root).ok());
@@ -260,13 +270,12 @@ TEST(MerkleTest, RootAtAnySizeFromStoredNodes) {
 TEST(MerkleTest, CompactRangeRestoresFromFrontier) {
   MemoryTree tree;
   for (const std::string& l : NumberedLeaves(13)) tree.Append(l);
-  KP_ASSERT_OK_AND_ASSIGN(
-      CompactRange restored,
-      CompactRange::FromHashes(13, tree.range().hashes()));
+  KP_ASSERT_OK_AND_ASSIGN(CompactRange restored,
+                          CompactRange::FromHashes(13, tree.range().hashes()));
   EXPECT_EQ(restored.Root(), tree.range().Root());
-  EXPECT_THAT(CompactRange::FromHashes(13, {}),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       "has 0 hashes, want 3"));
+  EXPECT_THAT(
+      CompactRange::FromHashes(13, {}),
+      StatusIs(absl::StatusCode::kInvalidArgument, "has 0 hashes, want 3"));
 }
 
 // --- Refusals ---
@@ -280,8 +289,9 @@ TEST(MerkleTest, InclusionProofOfWrongLengthNamesBothLengths) {
   proof.pop_back();
   EXPECT_THAT(
       VerifyInclusion(12, 300, HashLeaf("leaf-12"), proof, tree.range().Root()),
-      StatusIs(absl::StatusCode::kInvalidArgument,
-               "inclusion proof has 7 hashes, want 9 (index 12, tree size 300)"));
+      StatusIs(
+          absl::StatusCode::kInvalidArgument,
+          "inclusion proof has 7 hashes, want 9 (index 12, tree size 300)"));
 }
 
 TEST(MerkleTest, ProofForWrongTreeSizeIsRefused) {
@@ -295,9 +305,9 @@ TEST(MerkleTest, ProofForWrongTreeSizeIsRefused) {
   KP_ASSERT_OK_AND_ASSIGN(std::vector<Hash> cproof,
                           ConsistencyProof(100, 300, tree.reader()));
   KP_ASSERT_OK_AND_ASSIGN(Hash root_100, RootAt(100, tree.reader()));
-  EXPECT_THAT(VerifyConsistency(100, 256, cproof, root_100, tree.range().Root()),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       "consistency proof has"));
+  EXPECT_THAT(
+      VerifyConsistency(100, 256, cproof, root_100, tree.range().Root()),
+      StatusIs(absl::StatusCode::kInvalidArgument, "consistency proof has"));
 }
 
 TEST(MerkleTest, WrongRootIsFailedPrecondition) {

@@ -71,7 +71,8 @@ TEST(StoreCrashTest, KillNineLosesNoAcknowledgedBatchAndExposesNoHalfBatch) {
     // Genesis plus whole batches of 100: never part of a batch.
     EXPECT_EQ((size - 1) % 100, 0u) << "round " << round << ": size " << size;
     EXPECT_EQ(store->applied_position(), std::to_string(size - 100));
-    KP_ASSERT_OK_AND_ASSIGN(audit::AuditReport report, audit::AuditStore(*store));
+    KP_ASSERT_OK_AND_ASSIGN(audit::AuditReport report,
+                            audit::AuditStore(*store));
     EXPECT_EQ(report.entries, size);
     EXPECT_EQ(report.root, store->head().root);
   }

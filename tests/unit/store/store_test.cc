@@ -38,7 +38,8 @@ TEST_F(StoreTest, AppendAssignsConsecutiveIndexesAndTheLedgerTime) {
   KP_ASSERT_OK_AND_ASSIGN(entry::LeafView view, entry::DecodeLeaf(leaf));
   EXPECT_EQ(view.index, 7u);
   EXPECT_EQ(view.time.seconds, 1788000001);
-  EXPECT_EQ(view.envelope, testing::SampleImport(customs_, 7).SerializeAsString());
+  EXPECT_EQ(view.envelope,
+            testing::SampleImport(customs_, 7).SerializeAsString());
 }
 
 TEST_F(StoreTest, RootIsTheRootOfTheStoredLeaves) {
@@ -111,8 +112,8 @@ TEST_F(StoreTest, ProofsFromTheStoreVerifyAgainstItsRoots) {
           i, n, merkle::HashLeaf(*store_->GetLeaf(i)), proof, root));
     }
     KP_ASSERT_OK_AND_ASSIGN(auto cproof, store_->ConsistencyProof(n, size));
-    KP_EXPECT_OK(merkle::VerifyConsistency(n, size, cproof, root,
-                                           store_->head().root));
+    KP_EXPECT_OK(
+        merkle::VerifyConsistency(n, size, cproof, root, store_->head().root));
   }
 }
 
@@ -139,8 +140,8 @@ TEST_F(StoreTest, TreesSpanningThreeTileLevelsSurviveReopens) {
           i, n, merkle::HashLeaf(*store_->GetLeaf(i)), proof, root));
     }
     KP_ASSERT_OK_AND_ASSIGN(auto cproof, store_->ConsistencyProof(n, size));
-    KP_EXPECT_OK(merkle::VerifyConsistency(n, size, cproof, root,
-                                           store_->head().root));
+    KP_EXPECT_OK(
+        merkle::VerifyConsistency(n, size, cproof, root, store_->head().root));
   }
 }
 
@@ -151,7 +152,8 @@ TEST_F(StoreTest, EventAlreadyInTheLogIsRefusedAndNothingIsWritten) {
   Append(3);
   const TreeHead before = store_->head();
   Batch batch = testing::SampleBatch(customs_, 10, 2);
-  batch.entries.push_back(testing::ToPending(testing::SampleImport(customs_, 2)));
+  batch.entries.push_back(
+      testing::ToPending(testing::SampleImport(customs_, 2)));
   v1::ParcelState parcel;
   parcel.set_parcel_id("P-10");
   batch.parcels.push_back(parcel);
@@ -160,8 +162,8 @@ TEST_F(StoreTest, EventAlreadyInTheLogIsRefusedAndNothingIsWritten) {
   Reopen();
   EXPECT_EQ(store_->size(), before.size);
   EXPECT_EQ(store_->head().root, before.root);
-  EXPECT_THAT(store_->GetParcel("P-10"), StatusIs(absl::StatusCode::kNotFound,
-                                                  "no parcel P-10"));
+  EXPECT_THAT(store_->GetParcel("P-10"),
+              StatusIs(absl::StatusCode::kNotFound, "no parcel P-10"));
 }
 
 TEST_F(StoreTest, EventTwiceInOneBatchIsRefused) {
@@ -201,8 +203,8 @@ TEST_F(StoreTest, ReadsPastTheEndAreOutOfRange) {
               StatusIs(absl::StatusCode::kOutOfRange, "tree size 6 is past"));
   EXPECT_THAT(store_->ConsistencyProof(2, 9),
               StatusIs(absl::StatusCode::kOutOfRange, "tree size 9 is past"));
-  EXPECT_THAT(store_->RootAt(6), StatusIs(absl::StatusCode::kOutOfRange,
-                                          "tree size 6 is past"));
+  EXPECT_THAT(store_->RootAt(6),
+              StatusIs(absl::StatusCode::kOutOfRange, "tree size 6 is past"));
 }
 
 TEST_F(StoreTest, UnknownEventIsNotFound) {
@@ -211,8 +213,8 @@ TEST_F(StoreTest, UnknownEventIsNotFound) {
 }
 
 TEST_F(StoreTest, SecondOpenOfTheSameDirectoryIsRefused) {
-  EXPECT_THAT(Store::Open(dir_), StatusIs(absl::StatusCode::kUnavailable,
-                                          "cannot open store"));
+  EXPECT_THAT(Store::Open(dir_),
+              StatusIs(absl::StatusCode::kUnavailable, "cannot open store"));
 }
 
 TEST_F(StoreTest, DatabaseOfAnotherFormatIsRefused) {
@@ -220,22 +222,23 @@ TEST_F(StoreTest, DatabaseOfAnotherFormatIsRefused) {
   {
     rocksdb::Options options;
     std::vector<rocksdb::ColumnFamilyDescriptor> families;
-    for (const char* name : {"default", "entries", "event_index", "parcels",
-                             "merkle", "meta"}) {
+    for (const char* name :
+         {"default", "entries", "event_index", "parcels", "merkle", "meta"}) {
       families.emplace_back(name, rocksdb::ColumnFamilyOptions());
     }
     std::vector<rocksdb::ColumnFamilyHandle*> handles;
     rocksdb::DB* db = nullptr;
     ASSERT_TRUE(rocksdb::DB::Open(options, dir_, families, &handles, &db).ok());
-    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), handles[5], "format",
-                        "someone-else/9")
-                    .ok());
+    ASSERT_TRUE(
+        db->Put(rocksdb::WriteOptions(), handles[5], "format", "someone-else/9")
+            .ok());
     for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
     delete db;
   }
-  EXPECT_THAT(Store::Open(dir_),
-              StatusIs(absl::StatusCode::kFailedPrecondition,
-                       "has format \"someone-else/9\", want \"kpledger-store/1\""));
+  EXPECT_THAT(
+      Store::Open(dir_),
+      StatusIs(absl::StatusCode::kFailedPrecondition,
+               "has format \"someone-else/9\", want \"kpledger-store/1\""));
 }
 
 }  // namespace

@@ -65,8 +65,9 @@ TEST(TileTest, TruncatedTileIsDataLoss) {
 
 TEST(TileTest, WidthPastTwoHundredFiftySixIsDataLoss) {
   merkle::Hash h;
-  EXPECT_THAT(Tile::ReadNode(TileId{0, 0}, std::string("\x01\x01", 2), 0, 0, &h),
-              StatusIs(absl::StatusCode::kDataLoss, "has width 257"));
+  EXPECT_THAT(
+      Tile::ReadNode(TileId{0, 0}, std::string("\x01\x01", 2), 0, 0, &h),
+      StatusIs(absl::StatusCode::kDataLoss, "has width 257"));
 }
 
 }  // namespace
