@@ -12,7 +12,26 @@ namespace kpledger::store {
 namespace {
 
 using ::kpledger::testing::StatusIs;
-using ::kpledger::testing::StoreTest;
+
+class StoreTest : public testing::StoreTest {
+ protected:
+  // Checks the inclusion proofs of `indexes` in the tree of size `n` with
+  // `root`, and the consistency proof from that tree to the current one.
+  void ExpectProofsVerify(uint64_t n, const merkle::Hash& root,
+                          const std::vector<uint64_t>& indexes) {
+    for (uint64_t i : indexes) {
+      KP_ASSERT_OK_AND_ASSIGN(auto proof, store_->InclusionProof(i, n));
+      KP_EXPECT_OK(merkle::VerifyInclusion(
+          i, n, merkle::HashLeaf(*store_->GetLeaf(i)), proof, root))
+          << "leaf " << i << ", tree size " << n;
+    }
+    const store::TreeHead head = store_->head();
+    KP_ASSERT_OK_AND_ASSIGN(auto cproof,
+                            store_->ConsistencyProof(n, head.size));
+    KP_EXPECT_OK(
+        merkle::VerifyConsistency(n, head.size, cproof, root, head.root));
+  }
+};
 
 // The root recomputed from the stored leaves alone.
 merkle::Hash RecomputedRoot(const Store& store, uint64_t size) {
@@ -106,14 +125,9 @@ TEST_F(StoreTest, ProofsFromTheStoreVerifyAgainstItsRoots) {
                      uint64_t{100}, size}) {
     KP_ASSERT_OK_AND_ASSIGN(merkle::Hash root, store_->RootAt(n));
     EXPECT_EQ(root, RecomputedRoot(*store_, n)) << "size " << n;
-    for (uint64_t i = 0; i < n; i += 7) {
-      KP_ASSERT_OK_AND_ASSIGN(auto proof, store_->InclusionProof(i, n));
-      KP_EXPECT_OK(merkle::VerifyInclusion(
-          i, n, merkle::HashLeaf(*store_->GetLeaf(i)), proof, root));
-    }
-    KP_ASSERT_OK_AND_ASSIGN(auto cproof, store_->ConsistencyProof(n, size));
-    KP_EXPECT_OK(
-        merkle::VerifyConsistency(n, size, cproof, root, store_->head().root));
+    std::vector<uint64_t> every_seventh;
+    for (uint64_t i = 0; i < n; i += 7) every_seventh.push_back(i);
+    ExpectProofsVerify(n, root, every_seventh);
   }
 }
 
@@ -134,14 +148,7 @@ TEST_F(StoreTest, TreesSpanningThreeTileLevelsSurviveReopens) {
   for (const auto& [n, root] : heads) {
     KP_ASSERT_OK_AND_ASSIGN(merkle::Hash at, store_->RootAt(n));
     EXPECT_EQ(at, root) << "size " << n;
-    for (uint64_t i : {uint64_t{0}, n / 3, n / 2 + 1, n - 1}) {
-      KP_ASSERT_OK_AND_ASSIGN(auto proof, store_->InclusionProof(i, n));
-      KP_EXPECT_OK(merkle::VerifyInclusion(
-          i, n, merkle::HashLeaf(*store_->GetLeaf(i)), proof, root));
-    }
-    KP_ASSERT_OK_AND_ASSIGN(auto cproof, store_->ConsistencyProof(n, size));
-    KP_EXPECT_OK(
-        merkle::VerifyConsistency(n, size, cproof, root, store_->head().root));
+    ExpectProofsVerify(n, root, {0, n / 3, n / 2 + 1, n - 1});
   }
 }
 
