@@ -20,8 +20,7 @@ Hash HashLeaf(absl::string_view leaf);
 Hash HashChildren(const Hash& left, const Hash& right);
 Hash EmptyRoot();
 
-// InvalidArgument-free conversion for stored or wire bytes: false unless
-// `bytes` is exactly 32 bytes.
+// Reads a hash from stored or wire bytes; false unless exactly 32 bytes.
 bool HashFromBytes(absl::string_view bytes, Hash* out);
 inline std::string HashToBytes(const Hash& h) {
   return std::string(crypto::DigestBytes(h));
