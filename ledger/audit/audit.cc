@@ -44,6 +44,10 @@ class EntryChecker {
     if (!env.ok()) return Bad(i, env.status().message());
     const std::string event_id = envelope::EventId(env->payload());
     absl::StatusOr<uint64_t> indexed = store_.FindEvent(event_id);
+    if (!indexed.ok() && !absl::IsNotFound(indexed.status()) &&
+        !absl::IsDataLoss(indexed.status())) {
+      return indexed.status();  // an I/O error is not a finding
+    }
     if (!indexed.ok() || *indexed != i) {
       return Bad(i, absl::StrCat("event id ", event_id.substr(0, 12),
                                  "… is not indexed to this entry"));
@@ -69,6 +73,9 @@ class EntryChecker {
     std::vector<merkle::NodeId> ids;
     for (const auto& [id, h] : computed) ids.push_back(id);
     absl::StatusOr<std::vector<merkle::Hash>> stored = store_.ReadNodes(ids);
+    if (!stored.ok() && !absl::IsDataLoss(stored.status())) {
+      return stored.status();
+    }
     if (!stored.ok()) return Bad(i, stored.status().message());
     for (size_t k = 0; k < ids.size(); ++k) {
       if ((*stored)[k] == computed[k].second) continue;

@@ -100,6 +100,7 @@ absl::StatusOr<VerifiedCheckpoint> VerifyCheckpoint(
   }
   VerifiedCheckpoint out;
   std::set<std::pair<std::string, uint32_t>> counted;
+  std::set<std::string> counted_keys;
   for (const NoteSignature& sig : note.signatures) {
     const NoteVerifier* v = nullptr;
     for (const NoteVerifier& t : trusted) {
@@ -111,6 +112,8 @@ absl::StatusOr<VerifiedCheckpoint> VerifyCheckpoint(
       return absl::UnauthenticatedError(absl::StrCat(
           "checkpoint signature by ", sig.name, " does not verify"));
     }
+    // One key listed under two names is still one signer.
+    if (!counted_keys.insert(v->key().key_id()).second) continue;
     out.signers.push_back(sig.name);
   }
   if (out.signers.size() < threshold) {

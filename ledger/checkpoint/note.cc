@@ -215,7 +215,10 @@ absl::StatusOr<NoteVerifier> NoteVerifier::Parse(absl::string_view vkey) {
         "verifier key \"", vkey.substr(0, 40), "\" is not name+hash+key"));
   }
   uint32_t stated_hash = 0;
-  if (parts[1].size() != 8 || !absl::SimpleHexAtoi(parts[1], &stated_hash)) {
+  if (parts[1].size() != 8 ||
+      parts[1].find_first_not_of("0123456789abcdefABCDEF") !=
+          absl::string_view::npos ||
+      !absl::SimpleHexAtoi(parts[1], &stated_hash)) {
     return absl::InvalidArgumentError(absl::StrCat(
         "verifier key hash \"", parts[1], "\" is not 8 hex digits"));
   }

@@ -1,6 +1,7 @@
 #include "ledger/crypto/key_file.h"
 
 #include <fcntl.h>
+#include <sodium.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -20,6 +21,11 @@ namespace kpledger::crypto {
 namespace {
 
 constexpr absl::string_view kAlgorithm = "ed25519";
+
+// Overwrites secret bytes before their memory is released.
+void Wipe(std::string* secret) {
+  sodium_memzero(secret->data(), secret->size());
+}
 
 absl::Status ErrnoStatus(int err, absl::string_view what,
                          const std::string& path) {
@@ -127,7 +133,8 @@ absl::Status WritePrivateKeyFile(const std::string& path,
   file.set_private_seed(std::string(key.seed()));
   std::string json = ToJson(file);
   absl::Status st = WriteNewFile(path, json, 0600);
-  std::fill(json.begin(), json.end(), '\0');
+  Wipe(&json);
+  Wipe(file.mutable_private_seed());
   return st;
 }
 
@@ -153,16 +160,17 @@ absl::StatusOr<NamedPrivateKey> ReadPrivateKeyFile(const std::string& path) {
         path, st.st_mode & 07777, path));
   }
   KP_ASSIGN_OR_RETURN(std::string text, ReadWholeFile(path));
-  KP_ASSIGN_OR_RETURN(v1::KeyFile file, ParseKeyFile(path, text));
-  std::fill(text.begin(), text.end(), '\0');
+  absl::StatusOr<v1::KeyFile> parsed = ParseKeyFile(path, text);
+  Wipe(&text);
+  KP_RETURN_IF_ERROR(parsed.status());
+  v1::KeyFile file = std::move(*parsed);
   if (file.private_seed().empty()) {
     return absl::InvalidArgumentError(absl::StrCat(
         "key file ", path, " holds no private key (is it a public key file?)"));
   }
   KP_ASSIGN_OR_RETURN(PublicKey stated, StatedPublicKey(path, file));
   auto key = PrivateKey::FromSeed(file.private_seed());
-  std::fill(file.mutable_private_seed()->begin(),
-            file.mutable_private_seed()->end(), '\0');
+  Wipe(file.mutable_private_seed());
   if (!key.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat("key file ", path, ": ", key.status().message()));
@@ -177,9 +185,12 @@ absl::StatusOr<NamedPrivateKey> ReadPrivateKeyFile(const std::string& path) {
 
 absl::StatusOr<NamedPublicKey> ReadPublicKeyFile(const std::string& path) {
   KP_ASSIGN_OR_RETURN(std::string text, ReadWholeFile(path));
-  KP_ASSIGN_OR_RETURN(v1::KeyFile file, ParseKeyFile(path, text));
-  KP_ASSIGN_OR_RETURN(PublicKey key, StatedPublicKey(path, file));
-  return NamedPublicKey{file.name(), std::move(key)};
+  absl::StatusOr<v1::KeyFile> file = ParseKeyFile(path, text);
+  Wipe(&text);  // it may be a private key file
+  KP_RETURN_IF_ERROR(file.status());
+  Wipe(file->mutable_private_seed());
+  KP_ASSIGN_OR_RETURN(PublicKey key, StatedPublicKey(path, *file));
+  return NamedPublicKey{file->name(), std::move(key)};
 }
 
 }  // namespace kpledger::crypto

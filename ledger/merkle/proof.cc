@@ -121,18 +121,25 @@ absl::StatusOr<std::vector<Hash>> ConsistencyProof(uint64_t old_size,
   return ResolveRanges(ConsistencyRanges(old_size, new_size), read);
 }
 
+namespace {
+
+// v >> n, also for n = 64 (where the C++ shift is undefined).
+uint64_t ShiftRight(uint64_t v, int n) { return n >= 64 ? 0 : v >> n; }
+
+}  // namespace
+
 int InclusionProofSize(uint64_t index, uint64_t size) {
   // Levels below the point where the paths to `index` and to the last leaf
   // fork, plus one hash per left sibling above it.
   const int inner = std::bit_width(index ^ (size - 1));
-  return inner + std::popcount(index >> inner);
+  return inner + std::popcount(ShiftRight(index, inner));
 }
 
 int ConsistencyProofSize(uint64_t old_size, uint64_t new_size) {
   if (old_size == 0 || old_size == new_size) return 0;
   const int shift = std::countr_zero(old_size);
   const int inner = std::bit_width((old_size - 1) ^ (new_size - 1)) - shift;
-  const int border = std::popcount((old_size - 1) >> (inner + shift));
+  const int border = std::popcount(ShiftRight(old_size - 1, inner + shift));
   const bool old_is_perfect = old_size == (uint64_t{1} << shift);
   return (old_is_perfect ? 0 : 1) + inner + border;
 }

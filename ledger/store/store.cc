@@ -78,6 +78,17 @@ absl::Status Store::Init(const std::string& dir, const StoreOptions& options) {
       {std::string(kMerkleFamily), base},
       {std::string(kMetaFamily), base},
   };
+  // An existing database must already be a kpledger store: never add our
+  // column families to someone else's RocksDB.
+  std::vector<std::string> existing;
+  const bool is_new =
+      !rocksdb::DB::ListColumnFamilies(db_options, dir, &existing).ok();
+  if (!is_new && std::find(existing.begin(), existing.end(),
+                           std::string(kMetaFamily)) == existing.end()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        dir, " is a RocksDB database but not a kpledger store (no \"",
+        kMetaFamily, "\" column family)"));
+  }
   rocksdb::DB* raw = nullptr;
   KP_RETURN_IF_ERROR(FromRocksDb(
       rocksdb::DB::Open(db_options, dir, descriptors, &families_, &raw),
@@ -92,12 +103,17 @@ absl::Status Store::Init(const std::string& dir, const StoreOptions& options) {
   std::string format;
   rocksdb::Status s =
       db_->Get(rocksdb::ReadOptions(), meta_, ToSlice(kFormatKey), &format);
-  if (s.IsNotFound()) {
+  // A first Open that died before stamping leaves a store with no entries.
+  if (s.IsNotFound() && (is_new || !HasEntries())) {
     rocksdb::WriteOptions wo;
     wo.sync = true;
     return FromRocksDb(
         db_->Put(wo, meta_, ToSlice(kFormatKey), ToSlice(kFormatValue)),
         "cannot write store format");
+  }
+  if (s.IsNotFound()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("store ", dir, " holds entries but no format stamp"));
   }
   KP_RETURN_IF_ERROR(FromRocksDb(s, "cannot read store format"));
   if (format != kFormatValue) {
@@ -106,6 +122,13 @@ absl::Status Store::Init(const std::string& dir, const StoreOptions& options) {
                      kFormatValue, "\""));
   }
   return absl::OkStatus();
+}
+
+bool Store::HasEntries() const {
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), entries_));
+  it->SeekToFirst();
+  return it->Valid();
 }
 
 Store::~Store() {
@@ -135,6 +158,9 @@ absl::Status Store::LoadHead() {
   if (size > 0) {
     absl::StatusOr<std::vector<merkle::Hash>> nodes =
         ReadNodes(merkle::PerfectNodes(0, size));
+    if (!nodes.ok() && !absl::IsDataLoss(nodes.status())) {
+      return nodes.status();  // e.g. Unavailable: an I/O error, not loss
+    }
     if (!nodes.ok()) {
       return absl::DataLossError(absl::StrCat(
           "store of size ", size,
@@ -172,7 +198,8 @@ absl::StatusOr<std::vector<Tile>> Store::LoadEdgeTiles(uint64_t size) const {
   std::vector<Tile> tiles;
   // Tile level T holds tree level 8T in its row 0; its rightmost tile is the
   // one holding the last complete node of that level.
-  for (uint32_t t = 0; (size >> (t * kTileHeight)) > 0; ++t) {
+  for (uint32_t t = 0; t * kTileHeight < 64 && (size >> (t * kTileHeight)) > 0;
+       ++t) {
     const uint64_t last = (size >> (t * kTileHeight)) - 1;
     const TileSlot slot = Locate(merkle::NodeId{t * kTileHeight, last});
     std::string value;
@@ -199,6 +226,10 @@ absl::Status Store::CheckNewEventIds(const Batch& batch,
           absl::StrCat("event id \"", e.event_id.substr(0, 16), "\" has ",
                        e.event_id.size(), " characters, want 64 hex digits"));
     }
+    if (e.event_id.find_first_not_of("0123456789abcdef") != std::string::npos) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "event id \"", e.event_id.substr(0, 16), "…\" is not lowercase hex"));
+    }
     KP_ASSIGN_OR_RETURN(std::string raw,
                         base::HexDecode(e.event_id, "event id"));
     raw_ids->push_back(std::move(raw));
@@ -218,6 +249,11 @@ absl::Status Store::CheckNewEventIds(const Batch& batch,
   for (size_t i = 0; i < keys.size(); ++i) {
     if (statuses[i].IsNotFound()) continue;
     KP_RETURN_IF_ERROR(FromRocksDb(statuses[i], "cannot read event index"));
+    if (values[i].size() != 8) {
+      return absl::DataLossError(absl::StrCat(
+          "event index entry for ", ShortId(batch.entries[i].event_id), " has ",
+          values[i].size(), " bytes, want 8"));
+    }
     return absl::AlreadyExistsError(
         absl::StrCat("event ", ShortId(batch.entries[i].event_id),
                      " is already entry ", DecodeU64(ToView(values[i]))));
@@ -337,7 +373,13 @@ absl::StatusOr<uint64_t> Store::FindEvent(absl::string_view event_id) const {
                                             ShortId(event_id), " has ",
                                             value.size(), " bytes, want 8"));
   }
-  return DecodeU64(value);
+  // An Append in progress writes the index before it publishes the new
+  // size: until then its events are not part of the log.
+  const uint64_t index = DecodeU64(value);
+  if (index >= size()) {
+    return absl::NotFoundError(absl::StrCat("no event ", event_id));
+  }
+  return index;
 }
 
 absl::StatusOr<v1::ParcelState> Store::GetParcel(

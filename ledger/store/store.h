@@ -75,7 +75,8 @@ struct TreeHead {
 class Store {
  public:
   // Opens (creating if missing) the store in directory `dir`.
-  // FailedPrecondition if `dir` holds a database of another format;
+  // FailedPrecondition if `dir` holds a database of another format or a
+  // RocksDB database that is not a kpledger store;
   // DataLoss if its Merkle frontier is missing; Unavailable on I/O errors
   // (e.g. the directory is locked by another process).
   static absl::StatusOr<std::unique_ptr<Store>> Open(
@@ -129,6 +130,7 @@ class Store {
   Store() = default;
   absl::Status Init(const std::string& dir, const StoreOptions& options);
   absl::Status LoadHead();
+  bool HasEntries() const;
   absl::StatusOr<std::vector<Tile>> LoadEdgeTiles(uint64_t size) const;
   absl::Status CheckNewEventIds(const Batch& batch,
                                 std::vector<std::string>* raw_ids) const;

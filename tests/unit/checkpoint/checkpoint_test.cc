@@ -112,6 +112,19 @@ TEST_F(CheckpointTest, DuplicateSignatureLinesCountOnce) {
               StatusIs(absl::StatusCode::kUnauthenticated, "want 2"));
 }
 
+TEST_F(CheckpointTest, OneKeyUnderTwoNamesCountsOnce) {
+  // A genesis that lists one public key twice must not let its holder meet
+  // a threshold of two alone.
+  NoteSigner alias = *NoteSigner::Create("alias.node", keys_[0]);
+  std::vector<NoteVerifier> trusted = trusted_;
+  trusted.push_back(alias.Verifier());
+  std::string note = Sign(Body(10), {0});
+  note = *AddCheckpointSignature(note, alias);
+  EXPECT_THAT(VerifyCheckpoint(note, kOrigin, trusted, 2),
+              StatusIs(absl::StatusCode::kUnauthenticated,
+                       "checkpoint has 1 valid node signature, want 2"));
+}
+
 TEST_F(CheckpointTest, TamperedBodyFailsEverySignature) {
   std::string note = Sign(Body(10), {0, 1});
   note.replace(note.find("\n10\n"), 4, "\n11\n");

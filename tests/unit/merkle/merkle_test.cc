@@ -339,6 +339,14 @@ TEST(MerkleTest, SameSizeWithDifferentRootsIsInconsistent) {
                        "same size 4 have different roots"));
 }
 
+TEST(MerkleTest, ProofSizesHoldForTreesOfTwoToTheSixtyThree) {
+  const uint64_t big = (uint64_t{1} << 63) + 1;
+  EXPECT_EQ(InclusionProofSize(1, big), 64);
+  EXPECT_EQ(InclusionProofSize(big - 1, big), 1);
+  EXPECT_EQ(ConsistencyProofSize(3, big), 65);  // 63 levels + 2 (cf. size 9: 5)
+  EXPECT_EQ(ConsistencyProofSize(3, 9), 5);
+}
+
 TEST(MerkleTest, MissingNodeIsReportedByReader) {
   MemoryTree tree;  // empty: every read fails
   EXPECT_THAT(InclusionProof(0, 2, tree.reader()),

@@ -1,5 +1,8 @@
 #include "ledger/store/store.h"
 
+#include <cctype>
+#include <filesystem>
+
 #include "ledger/entry/leaf.h"
 #include "ledger/envelope/dsse.h"
 #include "ledger/merkle/compact_range.h"
@@ -190,7 +193,17 @@ TEST_F(StoreTest, MalformedEventIdIsRefused) {
                        "has 3 characters, want 64 hex digits"));
   batch.entries[0].event_id = std::string(64, 'g');
   EXPECT_THAT(store_->Append(batch),
-              StatusIs(absl::StatusCode::kInvalidArgument, "is not hex"));
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "is not lowercase hex"));
+  EXPECT_EQ(store_->size(), 0u);
+}
+
+TEST_F(StoreTest, UppercaseEventIdIsRefused) {
+  Batch batch = testing::SampleBatch(customs_, 1, 1);
+  for (char& c : batch.entries[0].event_id) c = static_cast<char>(toupper(c));
+  EXPECT_THAT(
+      store_->Append(batch),
+      StatusIs(absl::StatusCode::kInvalidArgument, "is not lowercase hex"));
   EXPECT_EQ(store_->size(), 0u);
 }
 
@@ -222,6 +235,27 @@ TEST_F(StoreTest, UnknownEventIsNotFound) {
 TEST_F(StoreTest, SecondOpenOfTheSameDirectoryIsRefused) {
   EXPECT_THAT(Store::Open(dir_),
               StatusIs(absl::StatusCode::kUnavailable, "cannot open store"));
+}
+
+TEST_F(StoreTest, SomeoneElsesRocksDbIsRefusedAndLeftAlone) {
+  const std::string other = dir_ + "-other";
+  std::filesystem::remove_all(other);
+  {
+    rocksdb::Options options;
+    options.create_if_missing = true;
+    rocksdb::DB* db = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(options, other, &db).ok());
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), "their", "data").ok());
+    delete db;
+  }
+  EXPECT_THAT(Store::Open(other),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       "is a RocksDB database but not a kpledger store"));
+  std::vector<std::string> families;
+  ASSERT_TRUE(
+      rocksdb::DB::ListColumnFamilies(rocksdb::Options(), other, &families)
+          .ok());
+  EXPECT_EQ(families, std::vector<std::string>{"default"});
 }
 
 TEST_F(StoreTest, DatabaseOfAnotherFormatIsRefused) {
