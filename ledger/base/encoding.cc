@@ -35,6 +35,11 @@ absl::StatusOr<std::string> HexDecode(absl::string_view hex,
   return out;
 }
 
+std::string ShortHex(absl::string_view hex) {
+  if (hex.size() <= 12) return std::string(hex);
+  return absl::StrCat(hex.substr(0, 12), "…");
+}
+
 std::string Base64Encode(absl::string_view bytes) {
   constexpr int kVariant = sodium_base64_VARIANT_ORIGINAL;
   std::string out(sodium_base64_ENCODED_LEN(bytes.size(), kVariant), '\0');

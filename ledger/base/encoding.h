@@ -20,6 +20,10 @@ std::string HexEncode(absl::string_view bytes);
 absl::StatusOr<std::string> HexDecode(absl::string_view hex,
                                       absl::string_view what = "hex string");
 
+// The first 12 digits of a hex id and an ellipsis, for messages that name
+// an event, key or hash without printing all 64 digits.
+std::string ShortHex(absl::string_view hex);
+
 // Standard base64 with padding.
 std::string Base64Encode(absl::string_view bytes);
 // Decodes standard base64 with padding; no whitespace, no trailing bytes.

@@ -5,19 +5,10 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "ledger/base/encoding.h"
 #include "ledger/crypto/sha256.h"
 
 namespace kpledger::envelope {
-namespace {
-
-// Short form of a key id for messages: the first 12 hex digits.
-std::string ShortId(absl::string_view keyid) {
-  return keyid.size() > 12 ? absl::StrCat(keyid.substr(0, 12), "…")
-                           : std::string(keyid);
-}
-
-}  // namespace
-
 std::string Pae(absl::string_view payload_type, absl::string_view payload) {
   return absl::StrCat("DSSEv1 ", payload_type.size(), " ", payload_type, " ",
                       payload.size(), " ", payload);
@@ -89,8 +80,9 @@ absl::StatusOr<std::vector<std::string>> VerifyEnvelope(
   for (int i = 0; i < env.signatures_size(); ++i) {
     const v1::Signature& s = env.signatures(i);
     if (!seen.insert(s.keyid()).second) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "signature ", i, ": key ", ShortId(s.keyid()), " signed twice"));
+      return absl::InvalidArgumentError(absl::StrCat("signature ", i, ": key ",
+                                                     base::ShortHex(s.keyid()),
+                                                     " signed twice"));
     }
     if (s.sig().size() != crypto::kSignatureSize) {
       return absl::InvalidArgumentError(
@@ -100,11 +92,11 @@ absl::StatusOr<std::vector<std::string>> VerifyEnvelope(
     const crypto::PublicKey* key = resolve(s.keyid());
     if (key == nullptr) {
       return absl::UnauthenticatedError(absl::StrCat(
-          "signature ", i, ": unknown key id ", ShortId(s.keyid())));
+          "signature ", i, ": unknown key id ", base::ShortHex(s.keyid())));
     }
     if (!key->Verify(pae, s.sig())) {
       return absl::UnauthenticatedError(
-          absl::StrCat("signature ", i, " by key ", ShortId(s.keyid()),
+          absl::StrCat("signature ", i, " by key ", base::ShortHex(s.keyid()),
                        " does not verify over the payload and its type"));
     }
     signers.push_back(s.keyid());

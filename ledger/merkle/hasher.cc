@@ -35,6 +35,6 @@ std::string HashHex(const Hash& h) {
   return base::HexEncode(crypto::DigestBytes(h));
 }
 
-std::string ShortHex(const Hash& h) { return HashHex(h).substr(0, 8) + "…"; }
+std::string ShortHex(const Hash& h) { return base::ShortHex(HashHex(h)); }
 
 }  // namespace kpledger::merkle

@@ -26,7 +26,7 @@ inline std::string HashToBytes(const Hash& h) {
   return std::string(crypto::DigestBytes(h));
 }
 std::string HashHex(const Hash& h);
-// The first 8 hex digits and an ellipsis, for messages.
+// The first 12 hex digits and an ellipsis, for messages.
 std::string ShortHex(const Hash& h);
 
 }  // namespace kpledger::merkle

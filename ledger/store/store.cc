@@ -15,19 +15,8 @@
 #include "rocksdb/memtablerep.h"
 #include "rocksdb/slice_transform.h"
 #include "rocksdb/table.h"
-#include "rocksdb/write_batch.h"
 
 namespace kpledger::store {
-namespace {
-
-constexpr size_t kEventIdHexSize = 64;
-
-std::string ShortId(absl::string_view hex) {
-  return absl::StrCat(hex.substr(0, 12), "…");
-}
-
-}  // namespace
-
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(
     const std::string& dir, const StoreOptions& options) {
   std::unique_ptr<Store> store(new Store());
@@ -47,6 +36,10 @@ absl::Status Store::Init(const std::string& dir, const StoreOptions& options) {
   // Bound memtable memory across all column families, whatever the log's
   // size.
   db_options.db_write_buffer_size = options.write_buffer_bytes;
+  // Write flushed tables back to disk as they are built, so the per-batch
+  // WAL sync does not wait behind a large writeback (measured: +10-20%
+  // pipelined appends at a million entries).
+  db_options.bytes_per_sync = 1 << 20;
 
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
@@ -184,11 +177,11 @@ absl::Status Store::LoadHead() {
     KP_RETURN_IF_ERROR(FromRocksDb(s, "cannot read applied position"));
   }
 
-  absl::MutexLock append_lock(&append_mu_);
+  absl::MutexLock stage_lock(&stage_mu_);
   absl::MutexLock lock(&mu_);
   head_ = TreeHead{size, range.Root()};
-  range_ = std::move(range);
-  edge_tiles_ = std::move(edge_tiles);
+  staged_range_ = std::move(range);
+  staged_tiles_ = std::move(edge_tiles);
   genesis_hash_ = genesis.empty() ? "" : base::HexEncode(genesis);
   applied_position_ = position;
   return absl::OkStatus();
@@ -215,116 +208,6 @@ absl::StatusOr<std::vector<Tile>> Store::LoadEdgeTiles(uint64_t size) const {
     tiles.push_back(std::move(tile));
   }
   return tiles;
-}
-
-absl::Status Store::CheckNewEventIds(const Batch& batch,
-                                     std::vector<std::string>* raw_ids) const {
-  raw_ids->reserve(batch.entries.size());
-  for (const PendingEntry& e : batch.entries) {
-    if (e.event_id.size() != kEventIdHexSize) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("event id \"", e.event_id.substr(0, 16), "\" has ",
-                       e.event_id.size(), " characters, want 64 hex digits"));
-    }
-    if (e.event_id.find_first_not_of("0123456789abcdef") != std::string::npos) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "event id \"", e.event_id.substr(0, 16), "…\" is not lowercase hex"));
-    }
-    KP_ASSIGN_OR_RETURN(std::string raw,
-                        base::HexDecode(e.event_id, "event id"));
-    raw_ids->push_back(std::move(raw));
-  }
-  std::vector<absl::string_view> sorted(raw_ids->begin(), raw_ids->end());
-  std::sort(sorted.begin(), sorted.end());
-  auto dup = std::adjacent_find(sorted.begin(), sorted.end());
-  if (dup != sorted.end()) {
-    return absl::AlreadyExistsError(absl::StrCat(
-        "event ", ShortId(base::HexEncode(*dup)), " is twice in the batch"));
-  }
-  std::vector<rocksdb::Slice> keys(raw_ids->begin(), raw_ids->end());
-  std::vector<rocksdb::PinnableSlice> values(keys.size());
-  std::vector<rocksdb::Status> statuses(keys.size());
-  db_->MultiGet(rocksdb::ReadOptions(), event_index_, keys.size(), keys.data(),
-                values.data(), statuses.data());
-  for (size_t i = 0; i < keys.size(); ++i) {
-    if (statuses[i].IsNotFound()) continue;
-    KP_RETURN_IF_ERROR(FromRocksDb(statuses[i], "cannot read event index"));
-    if (values[i].size() != 8) {
-      return absl::DataLossError(absl::StrCat(
-          "event index entry for ", ShortId(batch.entries[i].event_id), " has ",
-          values[i].size(), " bytes, want 8"));
-    }
-    return absl::AlreadyExistsError(
-        absl::StrCat("event ", ShortId(batch.entries[i].event_id),
-                     " is already entry ", DecodeU64(ToView(values[i]))));
-  }
-  return absl::OkStatus();
-}
-
-absl::StatusOr<TreeHead> Store::Append(const Batch& batch) {
-  if (batch.ledger_time.nanos >= 1000000000u) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "ledger time nanos ", batch.ledger_time.nanos, ", want < 1e9"));
-  }
-  absl::MutexLock append_lock(&append_mu_);
-  std::vector<std::string> raw_ids;
-  KP_RETURN_IF_ERROR(CheckNewEventIds(batch, &raw_ids));
-
-  rocksdb::WriteBatch wb;
-  merkle::CompactRange next = range_;
-  std::vector<Tile> tiles = edge_tiles_;
-  std::vector<bool> dirty(tiles.size(), false);
-  // Files each new perfect node in its tile; a tile the batch moves past is
-  // full and is written now, the edge tiles once at the end.
-  const auto add_node = [&](const merkle::NodeId& id, const merkle::Hash& h) {
-    const TileSlot slot = Locate(id);
-    const uint32_t t = slot.tile.level;
-    if (t == tiles.size()) {
-      tiles.emplace_back(slot.tile);
-      dirty.push_back(false);
-    } else if (!(tiles[t].id() == slot.tile)) {
-      if (dirty[t]) wb.Put(merkle_, TileKey(tiles[t].id()), tiles[t].Encode());
-      tiles[t] = Tile(slot.tile);
-    }
-    tiles[t].Add(slot, h);
-    dirty[t] = true;
-  };
-  const uint64_t first = next.size();
-  for (size_t i = 0; i < batch.entries.size(); ++i) {
-    const uint64_t index = first + i;
-    const std::string leaf =
-        entry::EncodeLeaf(index, batch.ledger_time, batch.entries[i].envelope);
-    wb.Put(entries_, EntryKey(index), leaf);
-    wb.Put(event_index_, raw_ids[i], EncodeU64(index));
-    next.Append(merkle::HashLeaf(leaf), add_node);
-  }
-  for (size_t t = 0; t < tiles.size(); ++t) {
-    if (dirty[t]) wb.Put(merkle_, TileKey(tiles[t].id()), tiles[t].Encode());
-  }
-  for (const v1::ParcelState& parcel : batch.parcels) {
-    wb.Put(parcels_, parcel.parcel_id(), parcel.SerializeAsString());
-  }
-  wb.Put(meta_, ToSlice(kTreeSizeKey), EncodeU64(next.size()));
-  const bool writes_genesis = first == 0 && !raw_ids.empty();
-  if (writes_genesis) wb.Put(meta_, ToSlice(kGenesisHashKey), raw_ids[0]);
-  if (!batch.applied_position.empty()) {
-    wb.Put(meta_, ToSlice(kAppliedPositionKey), batch.applied_position);
-  }
-
-  rocksdb::WriteOptions wo;
-  wo.sync = options_.sync;
-  KP_RETURN_IF_ERROR(FromRocksDb(db_->Write(wo, &wb), "cannot append batch"));
-
-  TreeHead head{next.size(), next.Root()};
-  range_ = std::move(next);
-  edge_tiles_ = std::move(tiles);
-  absl::MutexLock lock(&mu_);
-  head_ = head;
-  if (writes_genesis) genesis_hash_ = batch.entries[0].event_id;
-  if (!batch.applied_position.empty()) {
-    applied_position_ = batch.applied_position;
-  }
-  return head;
 }
 
 TreeHead Store::head() const {
@@ -370,7 +253,7 @@ absl::StatusOr<uint64_t> Store::FindEvent(absl::string_view event_id) const {
   KP_RETURN_IF_ERROR(FromRocksDb(s, "cannot read event index"));
   if (value.size() != 8) {
     return absl::DataLossError(absl::StrCat("event index entry for ",
-                                            ShortId(event_id), " has ",
+                                            base::ShortHex(event_id), " has ",
                                             value.size(), " bytes, want 8"));
   }
   // An Append in progress writes the index before it publishes the new

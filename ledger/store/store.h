@@ -2,23 +2,23 @@
 // parcel states in one RocksDB database (layout: ledger/store/keys.h).
 //
 // Contract:
-// - Append writes a whole batch (entries, index, parcel states, Merkle nodes,
+// - Commit writes a whole batch (entries, index, parcel states, Merkle nodes,
 //   tree size, applied sequencer position) in one atomic WriteBatch, synced
-//   to disk when options.sync is set. When Append returns OK the batch is
+//   to disk when options.sync is set. When Commit returns OK the batch is
 //   durable; after a crash (kill -9) a reopened store holds every batch
-//   Append acknowledged and never part of a batch.
+//   Commit acknowledged and never part of a batch.
 // - Entries are immutable: an index, once written, never changes.
 // - Proofs and roots read O(log n) Merkle nodes with one MultiGet; memory
 //   use is independent of the log's size (the in-memory state is the
 //   O(log n) frontier).
-// Thread safety: Append must not be called concurrently with itself (one
-// applier writes); every other method may be called from any thread at any
-// time, also during Append.
+// Thread safety: see Stage and Commit for appending; every other method may
+// be called from any thread at any time, also while batches are appended.
 #ifndef KPLEDGER_LEDGER_STORE_STORE_H_
 #define KPLEDGER_LEDGER_STORE_STORE_H_
 
 #include <cstdint>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -37,12 +37,13 @@
 namespace rocksdb {
 class DB;
 class ColumnFamilyHandle;
+class WriteBatch;
 }  // namespace rocksdb
 
 namespace kpledger::store {
 
 struct StoreOptions {
-  // fsync the write-ahead log on every Append: receipts are durable.
+  // fsync the write-ahead log on every Commit: receipts are durable.
   bool sync = true;
   // RocksDB block cache shared by all column families.
   size_t block_cache_bytes = size_t{64} << 20;
@@ -66,10 +67,36 @@ struct Batch {
   std::string applied_position;
 };
 
-// The tree as of some Append: its size and root hash.
+// The tree after some batch: its size and root hash.
 struct TreeHead {
   uint64_t size = 0;
   merkle::Hash root;
+};
+
+class Store;
+
+// A batch Store::Stage made ready to commit: its indexes assigned, its leaves
+// encoded and hashed, its Merkle tiles and its one atomic write built.
+// Move-only; must be passed to Store::Commit.
+class StagedBatch {
+ public:
+  StagedBatch(StagedBatch&&) noexcept;
+  StagedBatch& operator=(StagedBatch&&) noexcept;
+  ~StagedBatch();
+
+  // The tree once this batch is committed.
+  const TreeHead& head() const { return head_; }
+
+ private:
+  friend class Store;
+  StagedBatch();
+
+  uint64_t seq_ = 0;  // Stage order; Commit checks it
+  std::unique_ptr<rocksdb::WriteBatch> write_;
+  TreeHead head_;
+  std::string genesis_hash_;  // set when the batch holds entry 0
+  std::string applied_position_;
+  std::vector<std::string> raw_ids_;  // event ids, 32 raw bytes each
 };
 
 class Store {
@@ -85,10 +112,28 @@ class Store {
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
-  // Appends the batch's entries at indexes size(), size()+1, ...
-  // InvalidArgument: an event id that is not 64 hex digits, or nanos out of
-  // range; AlreadyExists: an event id already in the log or twice in the
-  // batch (nothing is written). Returns the tree head after the batch.
+  // Appending is two steps, so that the CPU work of one batch can overlap
+  // the disk write of the one before it (the applier's pipeline):
+  //   Stage   assigns the batch's entries indexes size(), size()+1, ...,
+  //           encodes and hashes the leaves, extends the Merkle tree, and
+  //           builds the batch's one atomic write. Nothing is written.
+  //   Commit  writes a staged batch to disk (synced if options.sync) and
+  //           then publishes its tree head: readers see the batch only once
+  //           Commit returns OK, and then it is durable.
+  // Stage calls run one at a time, Commit calls too, and batches must be
+  // committed in the order they were staged; Stage(N+1) may run while
+  // Commit(N) does. A failed Commit (an I/O error, or a batch committed out
+  // of order because one was dropped) leaves the store refusing every later
+  // Stage and Commit (FailedPrecondition): reopen it, as after a crash.
+  // Nothing acknowledged is lost and nothing half-written becomes visible.
+  //
+  // Stage refuses, writing nothing: InvalidArgument for an event id that is
+  // not 64 lowercase hex digits or nanos out of range; AlreadyExists for an
+  // event id already in the log, in a batch staged but not yet committed,
+  // or twice in the batch.
+  absl::StatusOr<StagedBatch> Stage(const Batch& batch);
+  absl::StatusOr<TreeHead> Commit(StagedBatch batch);
+  // Stage then Commit: one batch at a time.
   absl::StatusOr<TreeHead> Append(const Batch& batch);
 
   TreeHead head() const;
@@ -134,6 +179,7 @@ class Store {
   absl::StatusOr<std::vector<Tile>> LoadEdgeTiles(uint64_t size) const;
   absl::Status CheckNewEventIds(const Batch& batch,
                                 std::vector<std::string>* raw_ids) const;
+  absl::Status CheckNotBroken() const;
 
   StoreOptions options_;
   std::unique_ptr<rocksdb::DB> db_;
@@ -144,15 +190,24 @@ class Store {
   rocksdb::ColumnFamilyHandle* merkle_ = nullptr;
   rocksdb::ColumnFamilyHandle* meta_ = nullptr;
 
-  // Held only by Append; keeps one writer at a time.
-  absl::Mutex append_mu_;
-  // The frontier and the rightmost tile of each tile level (the tiles the
-  // next Append extends) are only touched under append_mu_.
-  merkle::CompactRange range_ ABSL_GUARDED_BY(append_mu_);
-  std::vector<Tile> edge_tiles_ ABSL_GUARDED_BY(append_mu_);
+  // Stage's state: the tree as the staged batches leave it (the frontier
+  // and the rightmost tile of each tile level, which the next batch
+  // extends).
+  absl::Mutex stage_mu_;
+  merkle::CompactRange staged_range_ ABSL_GUARDED_BY(stage_mu_);
+  std::vector<Tile> staged_tiles_ ABSL_GUARDED_BY(stage_mu_);
+  uint64_t next_stage_seq_ ABSL_GUARDED_BY(stage_mu_) = 0;
 
+  absl::Mutex commit_mu_;
+  uint64_t next_commit_seq_ ABSL_GUARDED_BY(commit_mu_) = 0;
+
+  // What readers see, and what Stage and Commit share.
   mutable absl::Mutex mu_;
   TreeHead head_ ABSL_GUARDED_BY(mu_);
+  // Event ids of batches staged but not yet committed.
+  std::set<std::string> pending_ids_ ABSL_GUARDED_BY(mu_);
+  // Set by a failed Commit; every later Stage and Commit is refused.
+  absl::Status broken_ ABSL_GUARDED_BY(mu_);
   std::string genesis_hash_ ABSL_GUARDED_BY(mu_);
   std::string applied_position_ ABSL_GUARDED_BY(mu_);
 };

@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <filesystem>
+#include <thread>
 
 #include "ledger/entry/leaf.h"
 #include "ledger/envelope/dsse.h"
@@ -155,7 +156,95 @@ TEST_F(StoreTest, TreesSpanningThreeTileLevelsSurviveReopens) {
   }
 }
 
+TEST_F(StoreTest, StagedBatchIsInvisibleUntilCommitted) {
+  AppendGenesis();
+  const store::Batch batch = testing::SampleBatch(customs_, 1, 3);
+  KP_ASSERT_OK_AND_ASSIGN(StagedBatch staged, store_->Stage(batch));
+  EXPECT_EQ(staged.head().size, 4u);
+  EXPECT_EQ(store_->size(), 1u);
+  EXPECT_THAT(store_->FindEvent(batch.entries[0].event_id),
+              StatusIs(absl::StatusCode::kNotFound, "no event"));
+  EXPECT_THAT(store_->GetLeaf(1),
+              StatusIs(absl::StatusCode::kOutOfRange, "past the log's end"));
+  KP_ASSERT_OK_AND_ASSIGN(TreeHead head, store_->Commit(std::move(staged)));
+  EXPECT_EQ(head.size, 4u);
+  KP_ASSERT_OK_AND_ASSIGN(uint64_t index,
+                          store_->FindEvent(batch.entries[0].event_id));
+  EXPECT_EQ(index, 1u);
+}
+
+TEST_F(StoreTest, PipelinedBatchesBuildTheSameTreeAsOneAtATime) {
+  // Stage batch N+1 on this thread while batch N commits on another, as the
+  // applier does; the tree must equal the one built a batch at a time.
+  std::vector<store::Batch> batches;
+  batches.push_back(store::Batch{});
+  batches[0].entries.push_back(
+      testing::ToPending(testing::SampleGenesis(governance_)));
+  uint64_t next = 1;
+  for (size_t n : {7, 300, 1, 255, 2000, 64}) {
+    batches.push_back(testing::SampleBatch(customs_, next, n));
+    next += n;
+  }
+  std::thread committer;
+  absl::StatusOr<TreeHead> last = TreeHead{};
+  for (const store::Batch& b : batches) {
+    KP_ASSERT_OK_AND_ASSIGN(StagedBatch staged, store_->Stage(b));
+    if (committer.joinable()) committer.join();
+    KP_ASSERT_OK(last.status());
+    committer = std::thread([this, &last, s = std::move(staged)]() mutable {
+      last = store_->Commit(std::move(s));
+    });
+  }
+  committer.join();
+  KP_ASSERT_OK(last.status());
+
+  const std::string sequential = dir_ + "-sequential";
+  std::filesystem::remove_all(sequential);
+  KP_ASSERT_OK_AND_ASSIGN(std::unique_ptr<Store> other,
+                          Store::Open(sequential));
+  for (const store::Batch& b : batches) KP_ASSERT_OK(other->Append(b).status());
+  EXPECT_EQ(store_->size(), other->size());
+  EXPECT_EQ(store_->head().root, other->head().root);
+  Reopen();
+  EXPECT_EQ(store_->head().root, other->head().root);
+}
+
 // --- Refusals: nothing is written ---
+
+TEST_F(StoreTest, EventInABatchStillCommittingIsRefused) {
+  AppendGenesis();
+  KP_ASSERT_OK_AND_ASSIGN(StagedBatch first,
+                          store_->Stage(testing::SampleBatch(customs_, 1, 5)));
+  EXPECT_THAT(store_->Stage(testing::SampleBatch(customs_, 4, 5)),
+              StatusIs(absl::StatusCode::kAlreadyExists,
+                       "is in a batch still being committed"));
+  KP_ASSERT_OK(store_->Commit(std::move(first)).status());
+  EXPECT_THAT(store_->Stage(testing::SampleBatch(customs_, 4, 5)),
+              StatusIs(absl::StatusCode::kAlreadyExists, "is already entry 4"));
+  EXPECT_EQ(store_->size(), 6u);
+}
+
+TEST_F(StoreTest, CommitOutOfOrderIsRefusedUntilReopen) {
+  AppendGenesis();
+  KP_ASSERT_OK_AND_ASSIGN(StagedBatch first,
+                          store_->Stage(testing::SampleBatch(customs_, 1, 2)));
+  KP_ASSERT_OK_AND_ASSIGN(StagedBatch second,
+                          store_->Stage(testing::SampleBatch(customs_, 3, 2)));
+  EXPECT_THAT(store_->Commit(std::move(second)),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       "batch staged as number 2 committed when number 1 is "
+                       "next"));
+  EXPECT_THAT(store_->Commit(std::move(first)),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       "store must be reopened after a failed commit"));
+  EXPECT_THAT(
+      store_->Stage(testing::SampleBatch(customs_, 5, 1)),
+      StatusIs(absl::StatusCode::kFailedPrecondition, "must be reopened"));
+  EXPECT_EQ(store_->size(), 1u);
+  Reopen();
+  EXPECT_EQ(store_->size(), 1u);
+  EXPECT_EQ(Append(3).size, 4u);
+}
 
 TEST_F(StoreTest, EventAlreadyInTheLogIsRefusedAndNothingIsWritten) {
   AppendGenesis();
@@ -192,9 +281,9 @@ TEST_F(StoreTest, MalformedEventIdIsRefused) {
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "has 3 characters, want 64 hex digits"));
   batch.entries[0].event_id = std::string(64, 'g');
-  EXPECT_THAT(store_->Append(batch),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       "is not lowercase hex"));
+  EXPECT_THAT(
+      store_->Append(batch),
+      StatusIs(absl::StatusCode::kInvalidArgument, "is not lowercase hex"));
   EXPECT_EQ(store_->size(), 0u);
 }
 
