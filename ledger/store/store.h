@@ -8,9 +8,11 @@
 //   durable; after a crash (kill -9) a reopened store holds every batch
 //   Commit acknowledged and never part of a batch.
 // - Entries are immutable: an index, once written, never changes.
-// - Proofs and roots read O(log n) Merkle nodes with one MultiGet; memory
-//   use is independent of the log's size (the in-memory state is the
-//   O(log n) frontier).
+// - Proofs and roots read their O(log n) Merkle nodes from a few tiles
+//   (ledger/store/tile.h) with one MultiGet, never a scan. Memory use is
+//   independent of the log's size: the in-memory state is the O(log n)
+//   frontier and one tile per 8 tree levels; RocksDB's memtables and cache
+//   have fixed budgets.
 // Thread safety: see Stage and Commit for appending; every other method may
 // be called from any thread at any time, also while batches are appended.
 #ifndef KPLEDGER_LEDGER_STORE_STORE_H_
