@@ -21,6 +21,7 @@
 #include "ledger/entry/leaf.h"
 #include "ledger/envelope/dsse.h"
 #include "ledger/merkle/verify.h"
+#include "ledger/rules/genesis.h"
 #include "ledger/store/store.h"
 
 namespace kpledger::demo {
@@ -126,17 +127,18 @@ class Demo {
       auto* nk = g.add_node_keys();
       nk->set_name(absl::StrCat(node, ".kpledger.demo"));
       nk->set_public_key(std::string(Key(node).public_key().bytes()));
-      trusted_.push_back(OrDie(
-          checkpoint::NoteVerifier::Create(nk->name(), Key(node).public_key()),
-          "node verifier"));
     }
     g.set_checkpoint_threshold(2);
     g.mutable_policy()->set_mass_tolerance_ppm(5000);
     g.mutable_created_at()->set_seconds(LedgerDay(1).seconds);
-    genesis_ = g;
-    Append(LedgerDay(1), {envelope::SignEnvelope(envelope::kGenesisPayloadType,
-                                                 g.SerializeAsString(),
-                                                 {&Key("governance")})});
+    const v1::Envelope env =
+        envelope::SignEnvelope(envelope::kGenesisPayloadType,
+                               g.SerializeAsString(), {&Key("governance")});
+    // The genesis vouches for itself: checked before it becomes entry 0.
+    genesis_ =
+        OrDie(rules::VerifyGenesisEnvelope(env), "verify genesis").genesis;
+    trusted_ = rules::NodeVerifiers(genesis_);
+    Append(LedgerDay(1), {env});
     std::printf("  origin %s, checkpoint threshold 2 of 3 node keys\n",
                 kOrigin);
     std::printf("  genesis hash %s\n", store_->genesis_hash().c_str());

@@ -21,6 +21,10 @@ v1::Envelope SampleGenesis(const crypto::PrivateKey& governance) {
   k->set_name("governance-1");
   k->set_public_key(std::string(governance.public_key().bytes()));
   g.set_governance_threshold(1);
+  v1::NamedKey* node = g.add_node_keys();
+  node->set_name("node.kpledger.test");
+  node->set_public_key(
+      std::string(DeterministicKey("node").public_key().bytes()));
   g.set_checkpoint_threshold(1);
   g.mutable_policy()->set_mass_tolerance_ppm(5000);
   g.mutable_created_at()->set_seconds(1788000000);
