@@ -8,19 +8,13 @@
 #include "ledger/base/status_macros.h"
 #include "ledger/crypto/ed25519.h"
 #include "ledger/envelope/dsse.h"
+#include "ledger/rules/codes.h"
 
 namespace kpledger::rules {
 namespace {
 
-constexpr uint32_t kWholePpm = 1000000;
-
 absl::Status Bad(absl::string_view field, absl::string_view why) {
   return absl::InvalidArgumentError(absl::StrCat("genesis ", field, ": ", why));
-}
-
-bool IsCountryCode(absl::string_view code) {
-  return code.size() == 2 && code[0] >= 'A' && code[0] <= 'Z' &&
-         code[1] >= 'A' && code[1] <= 'Z';
 }
 
 // Keys listed in `keys` are 32 bytes and distinct; `threshold` is 1..count.
@@ -71,7 +65,7 @@ absl::Status CheckPolicy(const v1::Policy& p) {
                                          p.mass_tolerance_ppm()},
         {"value_band_ppm", p.value_band_ppm()},
         {"loss_tolerance_ppm", p.loss_tolerance_ppm()}}) {
-    if (ppm > kWholePpm) {
+    if (ppm > kWholeShare) {
       return Bad(absl::StrCat("policy.", name),
                  absl::StrCat("is ", ppm, ", above 1000000 (the whole)"));
     }

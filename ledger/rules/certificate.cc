@@ -1,0 +1,134 @@
+#include "ledger/rules/certificate.h"
+
+#include <set>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "ledger/base/status_macros.h"
+
+namespace kpledger::rules {
+namespace {
+
+absl::Status Bad(absl::string_view field, absl::string_view why) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("certificate ", field, ": ", why));
+}
+
+entry::LedgerTime FromProto(const google::protobuf::Timestamp& t) {
+  return entry::LedgerTime{t.seconds(), static_cast<uint32_t>(t.nanos())};
+}
+
+// Annex I: the fields every certificate carries.
+absl::Status CheckMandatoryFields(const v1::KpCertificate& c) {
+  if (c.certificate_number().empty())
+    return Bad("certificate_number", "is missing");
+  if (!IsCountryCode(c.exporting_country())) {
+    return Bad("exporting_country",
+               absl::StrCat("\"", c.exporting_country(),
+                            "\" is not an ISO 3166-1 alpha-2 code"));
+  }
+  if (!absl::StartsWith(c.certificate_number(), c.exporting_country())) {
+    return Bad("certificate_number",
+               absl::StrCat(c.certificate_number(),
+                            " is not prefixed with the exporting country ",
+                            c.exporting_country(), " (KPCS Annex I)"));
+  }
+  if (c.issuing_authority().empty())
+    return Bad("issuing_authority", "is missing");
+  if (!c.has_issued_at()) return Bad("issued_at", "is missing");
+  if (!c.has_expires_at()) return Bad("expires_at", "is missing");
+  if (c.exporter().name().empty()) return Bad("exporter", "is missing");
+  if (c.importer().name().empty()) return Bad("importer", "is missing");
+  if (c.mass_mct() <= 0) {
+    return Bad("mass_mct", absl::StrCat("is ", c.mass_mct(), ", want > 0"));
+  }
+  if (c.value_usd_cents() <= 0) {
+    return Bad("value_usd_cents",
+               absl::StrCat("is ", c.value_usd_cents(), ", want > 0"));
+  }
+  if (c.parcel_count() == 0) return Bad("parcel_count", "is 0, want >= 1");
+  if (!IsRoughDiamondHsCode(c.hs_code())) {
+    return Bad("hs_code",
+               absl::StrCat("\"", c.hs_code(),
+                            "\" is not 7102.10, 7102.21 or 7102.31"));
+  }
+  return CheckOriginShares("origins", c.origins());
+}
+
+absl::Status CheckDates(const v1::KpCertificate& c, entry::LedgerTime now) {
+  const entry::LedgerTime issued = FromProto(c.issued_at());
+  const entry::LedgerTime expires = FromProto(c.expires_at());
+  if (!(issued < expires)) {
+    return Bad("expires_at", "is not after issued_at");
+  }
+  if (now < issued) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("certificate ", c.certificate_number(), " is issued at ",
+                     issued.seconds, ", after the ledger time ", now.seconds));
+  }
+  if (!(now < expires)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("certificate ", c.certificate_number(), " expired at ",
+                     expires.seconds, " (ledger time ", now.seconds, ")"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status CheckOriginShares(
+    absl::string_view field,
+    const google::protobuf::RepeatedPtrField<v1::OriginShare>& origins) {
+  if (origins.empty()) return Bad(field, "no origin country");
+  std::set<std::string> seen;
+  uint64_t sum = 0;
+  for (const v1::OriginShare& o : origins) {
+    if (!IsCountryCode(o.country())) {
+      return Bad(field, absl::StrCat("\"", o.country(),
+                                     "\" is not an ISO 3166-1 alpha-2 code"));
+    }
+    if (!seen.insert(o.country()).second) {
+      return Bad(field, absl::StrCat(o.country(), " is listed twice"));
+    }
+    if (o.share_ppm() == 0) {
+      return Bad(field, absl::StrCat(o.country(), " has a share of 0"));
+    }
+    sum += o.share_ppm();
+  }
+  if (sum != kWholeShare) {
+    return Bad(field,
+               absl::StrCat("shares sum to ", sum, " ppm, want ", kWholeShare));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<v1::Flag>> CheckImportCertificate(
+    const v1::KpCertificate& cert, absl::string_view ledger_country,
+    entry::LedgerTime now, const v1::Policy& policy) {
+  KP_RETURN_IF_ERROR(CheckMandatoryFields(cert));
+  if (cert.importing_country() != ledger_country) {
+    return Bad("importing_country",
+               absl::StrCat("is \"", cert.importing_country(), "\", want \"",
+                            ledger_country, "\" (this ledger's country)"));
+  }
+  KP_RETURN_IF_ERROR(CheckDates(cert, now));
+  std::vector<v1::Flag> flags;
+  const entry::LedgerTime issued = FromProto(cert.issued_at());
+  for (const v1::SanctionedOrigin& s : policy.sanctioned_origins()) {
+    if (issued < FromProto(s.effective_from())) continue;
+    for (const v1::OriginShare& o : cert.origins()) {
+      if (o.country() != s.country()) continue;
+      if (s.action() == v1::SANCTION_REFUSE) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "certificate ", cert.certificate_number(), ": origin ", o.country(),
+            " is sanctioned and the policy refuses it"));
+      }
+      flags.push_back(v1::SANCTIONED_ORIGIN);
+    }
+  }
+  return flags;
+}
+
+}  // namespace kpledger::rules

@@ -1,0 +1,31 @@
+// The value rules every custody check shares: country codes (ISO 3166-1
+// alpha-2), the HS codes KPCS covers, and shares in parts per million.
+// Thread-safe: pure functions.
+#ifndef KPLEDGER_LEDGER_RULES_CODES_H_
+#define KPLEDGER_LEDGER_RULES_CODES_H_
+
+#include <cstdint>
+
+#include "absl/strings/string_view.h"
+
+namespace kpledger::rules {
+
+// A whole, in parts per million: shares of a parcel sum to this.
+inline constexpr uint32_t kWholeShare = 1000000;
+
+// Two upper-case ASCII letters, e.g. "BW". (Whether the code is assigned is
+// not checked: the ledger has no table of countries.)
+inline bool IsCountryCode(absl::string_view code) {
+  return code.size() == 2 && code[0] >= 'A' && code[0] <= 'Z' &&
+         code[1] >= 'A' && code[1] <= 'Z';
+}
+
+// "7102.10" (unsorted), "7102.21" (industrial) or "7102.31"
+// (non-industrial): the HS codes KPCS covers for rough diamonds.
+inline bool IsRoughDiamondHsCode(absl::string_view hs_code) {
+  return hs_code == "7102.10" || hs_code == "7102.21" || hs_code == "7102.31";
+}
+
+}  // namespace kpledger::rules
+
+#endif  // KPLEDGER_LEDGER_RULES_CODES_H_

@@ -1,0 +1,184 @@
+#include "ledger/rules/certificate.h"
+
+#include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
+
+namespace kpledger::rules {
+namespace {
+
+using ::kpledger::testing::StatusIs;
+
+constexpr int64_t kDay = 86400;
+constexpr int64_t kSep1 = 1788220800;  // 2026-09-01T00:00:00Z
+
+class CertificateTest : public ::testing::Test {
+ protected:
+  CertificateTest() {
+    cert_.set_certificate_number("BW-2026-004512");
+    cert_.set_exporting_country("BW");
+    cert_.set_issuing_authority("Botswana Diamond Hub");
+    cert_.mutable_issued_at()->set_seconds(kSep1);
+    cert_.mutable_expires_at()->set_seconds(kSep1 + 60 * kDay);
+    cert_.mutable_exporter()->set_name("Gaborone Rough Diamonds (Pty) Ltd");
+    cert_.mutable_importer()->set_name("Caspian Gem Trading LLC");
+    cert_.set_importing_country("AZ");
+    cert_.set_mass_mct(1250000);
+    cert_.set_value_usd_cents(250000000);
+    cert_.set_parcel_count(1);
+    cert_.set_hs_code("7102.31");
+    AddOrigin("BW", 800000);
+    AddOrigin("NA", 200000);
+  }
+
+  void AddOrigin(const char* country, uint32_t ppm) {
+    v1::OriginShare* o = cert_.add_origins();
+    o->set_country(country);
+    o->set_share_ppm(ppm);
+  }
+  void Sanction(const char* country, v1::SanctionAction action,
+                int64_t from = 0) {
+    v1::SanctionedOrigin* s = policy_.add_sanctioned_origins();
+    s->set_country(country);
+    s->set_action(action);
+    s->mutable_effective_from()->set_seconds(from);
+  }
+  absl::StatusOr<std::vector<v1::Flag>> Check(int64_t now = kSep1 + 2 * kDay) {
+    return CheckImportCertificate(cert_, "AZ", entry::LedgerTime{now, 0},
+                                  policy_);
+  }
+
+  v1::KpCertificate cert_;
+  v1::Policy policy_;
+};
+
+TEST_F(CertificateTest, CompleteCertificateIsAcceptedWithoutFlags) {
+  KP_ASSERT_OK_AND_ASSIGN(std::vector<v1::Flag> flags, Check());
+  EXPECT_TRUE(flags.empty());
+}
+
+TEST_F(CertificateTest, OriginThePolicyFlagsIsAcceptedAndFlagged) {
+  Sanction("NA", v1::SANCTION_FLAG);
+  KP_ASSERT_OK_AND_ASSIGN(std::vector<v1::Flag> flags, Check());
+  EXPECT_EQ(flags, std::vector<v1::Flag>{v1::SANCTIONED_ORIGIN});
+}
+
+TEST_F(CertificateTest, SanctionNotYetInForceAtIssueDoesNotApply) {
+  Sanction("BW", v1::SANCTION_REFUSE, kSep1 + kDay);
+  KP_EXPECT_OK(Check().status());
+}
+
+TEST_F(CertificateTest, EveryRoughDiamondHsCodeIsAccepted) {
+  for (const char* hs : {"7102.10", "7102.21", "7102.31"}) {
+    cert_.set_hs_code(hs);
+    KP_EXPECT_OK(Check().status()) << hs;
+  }
+}
+
+// --- Refusals ---
+
+TEST_F(CertificateTest, ExpiredCertificateIsRefused) {
+  EXPECT_THAT(Check(kSep1 + 60 * kDay),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       "certificate BW-2026-004512 expired at"));
+}
+
+TEST_F(CertificateTest, CertificateIssuedAfterLedgerTimeIsRefused) {
+  EXPECT_THAT(Check(kSep1 - 1), StatusIs(absl::StatusCode::kFailedPrecondition,
+                                         "after the ledger time"));
+}
+
+TEST_F(CertificateTest, ExpiryNotAfterIssueIsMalformed) {
+  cert_.mutable_expires_at()->set_seconds(kSep1);
+  EXPECT_THAT(Check(),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "certificate expires_at: is not after issued_at"));
+}
+
+TEST_F(CertificateTest, SanctionedOriginThePolicyRefusesIsRefused) {
+  cert_.clear_origins();
+  AddOrigin("RU", 1000000);
+  Sanction("RU", v1::SANCTION_REFUSE, kSep1 - 365 * kDay);
+  EXPECT_THAT(Check(), StatusIs(absl::StatusCode::kFailedPrecondition,
+                                "origin RU is sanctioned and the policy "
+                                "refuses it"));
+}
+
+TEST_F(CertificateTest, HsCodeOutsideKpcsIsRefused) {
+  cert_.set_hs_code("7102.39");  // worked diamonds: not rough
+  EXPECT_THAT(Check(), StatusIs(absl::StatusCode::kInvalidArgument,
+                                "certificate hs_code: \"7102.39\" is not "
+                                "7102.10, 7102.21 or 7102.31"));
+}
+
+TEST_F(CertificateTest, SharesThatDoNotSumToTheWholeAreRefused) {
+  cert_.mutable_origins(1)->set_share_ppm(199999);
+  EXPECT_THAT(Check(), StatusIs(absl::StatusCode::kInvalidArgument,
+                                "certificate origins: shares sum to 999999 "
+                                "ppm, want 1000000"));
+}
+
+TEST_F(CertificateTest, BadOriginEntriesAreRefused) {
+  cert_.mutable_origins(1)->set_country("BW");
+  EXPECT_THAT(Check(), StatusIs(absl::StatusCode::kInvalidArgument,
+                                "BW is listed twice"));
+  cert_.mutable_origins(1)->set_country("Namibia");
+  EXPECT_THAT(Check(), StatusIs(absl::StatusCode::kInvalidArgument,
+                                "\"Namibia\" is not an ISO 3166-1 alpha-2"));
+  cert_.mutable_origins(1)->set_country("NA");
+  cert_.mutable_origins(1)->set_share_ppm(0);
+  cert_.mutable_origins(0)->set_share_ppm(1000000);
+  EXPECT_THAT(Check(), StatusIs(absl::StatusCode::kInvalidArgument,
+                                "NA has a share of 0"));
+  cert_.clear_origins();
+  EXPECT_THAT(Check(), StatusIs(absl::StatusCode::kInvalidArgument,
+                                "certificate origins: no origin country"));
+}
+
+TEST_F(CertificateTest, NumberMustCarryTheExportingCountry) {
+  cert_.set_certificate_number("ZA-2026-1");
+  EXPECT_THAT(Check(),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "is not prefixed with the exporting country BW"));
+}
+
+TEST_F(CertificateTest, ImportIntoAnotherCountryIsRefused) {
+  cert_.set_importing_country("AE");
+  EXPECT_THAT(Check(), StatusIs(absl::StatusCode::kInvalidArgument,
+                                "certificate importing_country: is \"AE\", "
+                                "want \"AZ\""));
+}
+
+TEST_F(CertificateTest, EachMissingMandatoryFieldIsNamed) {
+  struct Case {
+    const char* field;
+    void (*clear)(v1::KpCertificate*);
+  };
+  const Case cases[] = {
+      {"certificate_number",
+       [](v1::KpCertificate* c) { c->clear_certificate_number(); }},
+      {"exporting_country",
+       [](v1::KpCertificate* c) { c->clear_exporting_country(); }},
+      {"issuing_authority",
+       [](v1::KpCertificate* c) { c->clear_issuing_authority(); }},
+      {"issued_at", [](v1::KpCertificate* c) { c->clear_issued_at(); }},
+      {"expires_at", [](v1::KpCertificate* c) { c->clear_expires_at(); }},
+      {"exporter", [](v1::KpCertificate* c) { c->clear_exporter(); }},
+      {"importer", [](v1::KpCertificate* c) { c->clear_importer(); }},
+      {"mass_mct", [](v1::KpCertificate* c) { c->set_mass_mct(0); }},
+      {"value_usd_cents",
+       [](v1::KpCertificate* c) { c->set_value_usd_cents(-5); }},
+      {"parcel_count", [](v1::KpCertificate* c) { c->clear_parcel_count(); }},
+      {"hs_code", [](v1::KpCertificate* c) { c->clear_hs_code(); }},
+  };
+  for (const Case& c : cases) {
+    v1::KpCertificate saved = cert_;
+    c.clear(&cert_);
+    EXPECT_THAT(Check(), StatusIs(absl::StatusCode::kInvalidArgument,
+                                  std::string("certificate ") + c.field + ":"))
+        << c.field;
+    cert_ = saved;
+  }
+}
+
+}  // namespace
+}  // namespace kpledger::rules
