@@ -1,5 +1,6 @@
 #include "ledger/rules/certificate.h"
 
+#include <map>
 #include <set>
 #include <string>
 
@@ -129,6 +130,64 @@ absl::StatusOr<std::vector<v1::Flag>> CheckImportCertificate(
     }
   }
   return flags;
+}
+
+namespace {
+
+absl::Status Differs(absl::string_view what, const v1::KpCertificate& cert,
+                     const v1::ParcelState& parcel, absl::string_view got,
+                     absl::string_view want) {
+  return absl::FailedPreconditionError(absl::StrCat(
+      "certificate ", cert.certificate_number(), ": ", what, " is ", got,
+      ", but parcel ", parcel.parcel_id(), " has ", want));
+}
+
+std::string SharesText(
+    const google::protobuf::RepeatedPtrField<v1::OriginShare>& origins) {
+  std::map<std::string, uint32_t> sorted;
+  for (const v1::OriginShare& o : origins) sorted[o.country()] = o.share_ppm();
+  std::string out;
+  for (const auto& [country, ppm] : sorted) {
+    absl::StrAppend(&out, out.empty() ? "" : " ", country, ":", ppm);
+  }
+  return out;
+}
+
+}  // namespace
+
+absl::Status CheckExportCertificate(const v1::KpCertificate& cert,
+                                    const v1::ParcelState& parcel,
+                                    absl::string_view ledger_country,
+                                    entry::LedgerTime now) {
+  if (cert.exporting_country() != ledger_country) {
+    return Bad("exporting_country",
+               absl::StrCat("is \"", cert.exporting_country(), "\", want \"",
+                            ledger_country, "\" (this ledger's country)"));
+  }
+  KP_RETURN_IF_ERROR(CheckMandatoryFields(cert));
+  if (!IsCountryCode(cert.importing_country()) ||
+      cert.importing_country() == ledger_country) {
+    return Bad("importing_country",
+               absl::StrCat("\"", cert.importing_country(),
+                            "\" is not another participant's country code"));
+  }
+  KP_RETURN_IF_ERROR(CheckDates(cert, now));
+  if (cert.mass_mct() != parcel.mass_mct()) {
+    return Differs("mass", cert, parcel, absl::StrCat(cert.mass_mct(), " mct"),
+                   absl::StrCat(parcel.mass_mct(), " mct"));
+  }
+  if (cert.value_usd_cents() != parcel.value_usd_cents()) {
+    return Differs("value", cert, parcel,
+                   absl::StrCat(cert.value_usd_cents(), " US cents"),
+                   absl::StrCat(parcel.value_usd_cents(), " US cents"));
+  }
+  if (cert.hs_code() != parcel.hs_code()) {
+    return Differs("HS code", cert, parcel, cert.hs_code(), parcel.hs_code());
+  }
+  const std::string got = SharesText(cert.origins());
+  const std::string want = SharesText(parcel.origins());
+  if (got != want) return Differs("origins", cert, parcel, got, want);
+  return absl::OkStatus();
 }
 
 }  // namespace kpledger::rules

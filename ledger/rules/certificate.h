@@ -40,6 +40,22 @@ absl::StatusOr<std::vector<v1::Flag>> CheckImportCertificate(
     const v1::KpCertificate& cert, absl::string_view ledger_country,
     entry::LedgerTime now, const v1::Policy& policy);
 
+// Checks an outgoing certificate the ledger's KP Authority issues for
+// `parcel` at ledger time `now` (KPCS: the authority checks the contents
+// against the certificate before validating it). Refuses:
+//   InvalidArgument     a missing or malformed field (named), an exporting
+//                       country other than the ledger's (whose code must
+//                       prefix the number), an importing country that is
+//                       missing or the ledger's own, issue date not before
+//                       expiry
+//   FailedPrecondition  issued after `now` or expired at `now`; mass, value,
+//                       HS code or origin shares that differ from the
+//                       parcel's (got and want named)
+absl::Status CheckExportCertificate(const v1::KpCertificate& cert,
+                                    const v1::ParcelState& parcel,
+                                    absl::string_view ledger_country,
+                                    entry::LedgerTime now);
+
 }  // namespace kpledger::rules
 
 #endif  // KPLEDGER_LEDGER_RULES_CERTIFICATE_H_

@@ -182,3 +182,97 @@ TEST_F(CertificateTest, EachMissingMandatoryFieldIsNamed) {
 
 }  // namespace
 }  // namespace kpledger::rules
+
+namespace kpledger::rules {
+namespace {
+
+class ExportCertificateTest : public CertificateTest {
+ protected:
+  ExportCertificateTest() {
+    parcel_.set_parcel_id("AZ-P-0001");
+    parcel_.set_mass_mct(1248300);
+    parcel_.set_value_usd_cents(241000000);
+    parcel_.set_hs_code("7102.31");
+    *parcel_.mutable_origins() = cert_.origins();
+    cert_.set_certificate_number("AZ-2026-000017");
+    cert_.set_exporting_country("AZ");
+    cert_.set_issuing_authority("Azerbaijan KP Authority");
+    cert_.set_importing_country("AE");
+    cert_.set_mass_mct(1248300);
+    cert_.set_value_usd_cents(241000000);
+  }
+  absl::Status CheckExport(int64_t now = kSep1 + 2 * kDay) {
+    return CheckExportCertificate(cert_, parcel_, "AZ",
+                                  entry::LedgerTime{now, 0});
+  }
+  v1::ParcelState parcel_;
+};
+
+TEST_F(ExportCertificateTest, CertificateMatchingTheParcelIsAccepted) {
+  KP_EXPECT_OK(CheckExport());
+}
+
+TEST_F(ExportCertificateTest, OriginsInAnotherOrderStillMatch) {
+  std::swap(*cert_.mutable_origins(0), *cert_.mutable_origins(1));
+  KP_EXPECT_OK(CheckExport());
+}
+
+// --- Refusals ---
+
+TEST_F(ExportCertificateTest, MassThatDiffersFromTheParcelIsRefused) {
+  cert_.set_mass_mct(1250000);  // the declared import mass, not the measured
+  EXPECT_THAT(CheckExport(),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       "certificate AZ-2026-000017: mass is 1250000 mct, but "
+                       "parcel AZ-P-0001 has 1248300 mct"));
+}
+
+TEST_F(ExportCertificateTest, ValueHsCodeOrOriginsThatDifferAreRefused) {
+  cert_.set_value_usd_cents(100);
+  EXPECT_THAT(CheckExport(), StatusIs(absl::StatusCode::kFailedPrecondition,
+                                      "value is 100 US cents"));
+  cert_.set_value_usd_cents(241000000);
+  cert_.set_hs_code("7102.10");
+  EXPECT_THAT(CheckExport(), StatusIs(absl::StatusCode::kFailedPrecondition,
+                                      "HS code is 7102.10, but parcel "
+                                      "AZ-P-0001 has 7102.31"));
+  cert_.set_hs_code("7102.31");
+  cert_.clear_origins();
+  AddOrigin("BW", 1000000);  // hiding the Namibian share
+  EXPECT_THAT(CheckExport(),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       "origins is BW:1000000, but parcel AZ-P-0001 has "
+                       "BW:800000 NA:200000"));
+}
+
+TEST_F(ExportCertificateTest, OnlyThisLedgersCountryExports) {
+  cert_.set_exporting_country("BW");
+  EXPECT_THAT(
+      CheckExport(),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               "certificate exporting_country: is \"BW\", want \"AZ\""));
+}
+
+TEST_F(ExportCertificateTest, NumberMustCarryTheLedgersCountryCode) {
+  cert_.set_certificate_number("2026-000017");
+  EXPECT_THAT(CheckExport(), StatusIs(absl::StatusCode::kInvalidArgument,
+                                      "is not prefixed with the exporting "
+                                      "country AZ"));
+}
+
+TEST_F(ExportCertificateTest, ExportToItselfOrNowhereIsRefused) {
+  cert_.set_importing_country("AZ");
+  EXPECT_THAT(CheckExport(), StatusIs(absl::StatusCode::kInvalidArgument,
+                                      "\"AZ\" is not another participant"));
+  cert_.clear_importing_country();
+  EXPECT_THAT(CheckExport(), StatusIs(absl::StatusCode::kInvalidArgument,
+                                      "certificate importing_country"));
+}
+
+TEST_F(ExportCertificateTest, ExpiredCertificateIsRefused) {
+  EXPECT_THAT(CheckExport(kSep1 + 61 * kDay),
+              StatusIs(absl::StatusCode::kFailedPrecondition, "expired at"));
+}
+
+}  // namespace
+}  // namespace kpledger::rules
