@@ -87,6 +87,21 @@ absl::Status Malformed(absl::string_view why) {
   return absl::InvalidArgumentError(absl::StrCat("malformed note: ", why));
 }
 
+// A note is valid UTF-8 with no control characters other than newline.
+absl::Status CheckCharacters(absl::string_view text) {
+  for (size_t i = 0; i < text.size();) {
+    const size_t at = i;
+    const char32_t r = NextRune(text, &i);
+    if (r == kBadRune) {
+      return Malformed(absl::StrCat("invalid UTF-8 at byte ", at));
+    }
+    if (r < 0x20 && r != '\n') {
+      return Malformed(absl::StrCat("control character at byte ", at));
+    }
+  }
+  return absl::OkStatus();
+}
+
 // The public key as note keys encode it: algorithm byte, then the key.
 std::string EncodedKey(const crypto::PublicKey& key) {
   std::string out(1, static_cast<char>(kAlgEd25519));
@@ -109,17 +124,7 @@ absl::Status CheckNoteText(absl::string_view text) {
   if (text.empty() || text.back() != '\n') {
     return Malformed("text does not end in a newline");
   }
-  for (size_t i = 0; i < text.size();) {
-    const size_t at = i;
-    const char32_t r = NextRune(text, &i);
-    if (r == kBadRune) {
-      return Malformed(absl::StrCat("invalid UTF-8 at byte ", at));
-    }
-    if (r < 0x20 && r != '\n') {
-      return Malformed(absl::StrCat("control character at byte ", at));
-    }
-  }
-  return absl::OkStatus();
+  return CheckCharacters(text);
 }
 
 uint32_t NoteKeyHash(absl::string_view name, const crypto::PublicKey& key) {
@@ -129,15 +134,7 @@ uint32_t NoteKeyHash(absl::string_view name, const crypto::PublicKey& key) {
 }
 
 absl::StatusOr<SignedNote> ParseNote(absl::string_view note) {
-  for (size_t i = 0; i < note.size();) {
-    const size_t at = i;
-    const char32_t r = NextRune(note, &i);
-    if (r == kBadRune)
-      return Malformed(absl::StrCat("invalid UTF-8 at byte ", at));
-    if (r < 0x20 && r != '\n') {
-      return Malformed(absl::StrCat("control character at byte ", at));
-    }
-  }
+  KP_RETURN_IF_ERROR(CheckCharacters(note));
   const size_t split = note.rfind("\n\n");
   if (split == absl::string_view::npos) {
     return Malformed("no blank line before the signatures");

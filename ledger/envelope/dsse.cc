@@ -18,6 +18,11 @@ std::string EventId(absl::string_view payload) {
   return crypto::Sha256Hex(payload);
 }
 
+bool IsEventId(absl::string_view id) {
+  return id.size() == 64 &&
+         id.find_first_not_of("0123456789abcdef") == absl::string_view::npos;
+}
+
 void AddSignature(v1::Envelope* env, const crypto::PrivateKey& signer) {
   v1::Signature* sig = env->add_signatures();
   sig->set_keyid(signer.key_id());

@@ -38,6 +38,8 @@ std::string Pae(absl::string_view payload_type, absl::string_view payload);
 
 // Lowercase hex SHA-256 of the payload: the event id.
 std::string EventId(absl::string_view payload);
+// True iff `id` has the form of an event id: 64 lowercase hex digits.
+bool IsEventId(absl::string_view id);
 
 // An envelope of `payload` signed by each of `signers`, in order.
 v1::Envelope SignEnvelope(

@@ -4,17 +4,13 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "ledger/envelope/dsse.h"
 
 namespace kpledger::rules {
 namespace {
 
 absl::Status Bad(absl::string_view parcel, absl::string_view why) {
   return absl::InvalidArgumentError(absl::StrCat("parcel ", parcel, ": ", why));
-}
-
-bool IsEventId(absl::string_view head) {
-  return head.size() == 64 &&
-         head.find_first_not_of("0123456789abcdef") == absl::string_view::npos;
 }
 
 }  // namespace
@@ -104,7 +100,7 @@ absl::Status CheckParcelHeads(const v1::CustodyEvent& ev) {
                  "is created by the event, so its head must "
                  "be empty");
     }
-    if (!it->second && !IsEventId(h.head())) {
+    if (!it->second && !envelope::IsEventId(h.head())) {
       return Bad(h.parcel_id(),
                  absl::StrCat("head \"", h.head().substr(0, 16),
                               "\" is not an event id (64 lowercase hex)"));

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "ledger/base/encoding.h"
 #include "ledger/base/status_macros.h"
+#include "ledger/envelope/dsse.h"
 #include "ledger/store/keys.h"
 #include "ledger/store/rocksdb_glue.h"
 #include "ledger/store/store.h"
@@ -13,8 +14,6 @@
 
 namespace kpledger::store {
 namespace {
-
-constexpr size_t kEventIdHexSize = 64;
 
 // Builds a batch's tile records: files each new perfect node in its tile;
 // a tile the batch moves past is full and is written at once, the edge
@@ -79,14 +78,14 @@ absl::Status Store::CheckNewEventIds(const Batch& batch,
                                      std::vector<std::string>* raw_ids) const {
   raw_ids->reserve(batch.entries.size());
   for (const PendingEntry& e : batch.entries) {
-    if (e.event_id.size() != kEventIdHexSize) {
+    if (!envelope::IsEventId(e.event_id)) {
       return absl::InvalidArgumentError(
-          absl::StrCat("event id \"", e.event_id.substr(0, 16), "\" has ",
-                       e.event_id.size(), " characters, want 64 hex digits"));
-    }
-    if (e.event_id.find_first_not_of("0123456789abcdef") != std::string::npos) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "event id \"", e.event_id.substr(0, 16), "…\" is not lowercase hex"));
+          e.event_id.size() != 64
+              ? absl::StrCat("event id \"", e.event_id.substr(0, 16), "\" has ",
+                             e.event_id.size(),
+                             " characters, want 64 hex digits")
+              : absl::StrCat("event id \"", e.event_id.substr(0, 16),
+                             "…\" is not lowercase hex"));
     }
     KP_ASSIGN_OR_RETURN(std::string raw,
                         base::HexDecode(e.event_id, "event id"));
