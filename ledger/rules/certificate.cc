@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "ledger/base/status_macros.h"
+#include "ledger/entry/time.h"
 
 namespace kpledger::rules {
 namespace {
@@ -17,9 +18,6 @@ absl::Status Bad(absl::string_view field, absl::string_view why) {
       absl::StrCat("certificate ", field, ": ", why));
 }
 
-entry::LedgerTime FromProto(const google::protobuf::Timestamp& t) {
-  return entry::LedgerTime{t.seconds(), static_cast<uint32_t>(t.nanos())};
-}
 
 // Annex I: the fields every certificate carries.
 absl::Status CheckMandatoryFields(const v1::KpCertificate& c) {
@@ -59,20 +57,22 @@ absl::Status CheckMandatoryFields(const v1::KpCertificate& c) {
 }
 
 absl::Status CheckDates(const v1::KpCertificate& c, entry::LedgerTime now) {
-  const entry::LedgerTime issued = FromProto(c.issued_at());
-  const entry::LedgerTime expires = FromProto(c.expires_at());
+  const entry::LedgerTime issued = entry::FromTimestamp(c.issued_at());
+  const entry::LedgerTime expires = entry::FromTimestamp(c.expires_at());
   if (!(issued < expires)) {
     return Bad("expires_at", "is not after issued_at");
   }
   if (now < issued) {
     return absl::FailedPreconditionError(
         absl::StrCat("certificate ", c.certificate_number(), " is issued at ",
-                     issued.seconds, ", after the ledger time ", now.seconds));
+                     entry::FormatTime(issued), ", after the ledger time ",
+                     entry::FormatTime(now)));
   }
   if (!(now < expires)) {
     return absl::FailedPreconditionError(
         absl::StrCat("certificate ", c.certificate_number(), " expired at ",
-                     expires.seconds, " (ledger time ", now.seconds, ")"));
+                     entry::FormatTime(expires), " (ledger time ",
+                     entry::FormatTime(now), ")"));
   }
   return absl::OkStatus();
 }
@@ -116,9 +116,9 @@ absl::StatusOr<std::vector<v1::Flag>> CheckImportCertificate(
   }
   KP_RETURN_IF_ERROR(CheckDates(cert, now));
   std::vector<v1::Flag> flags;
-  const entry::LedgerTime issued = FromProto(cert.issued_at());
+  const entry::LedgerTime issued = entry::FromTimestamp(cert.issued_at());
   for (const v1::SanctionedOrigin& s : policy.sanctioned_origins()) {
-    if (issued < FromProto(s.effective_from())) continue;
+    if (issued < entry::FromTimestamp(s.effective_from())) continue;
     for (const v1::OriginShare& o : cert.origins()) {
       if (o.country() != s.country()) continue;
       if (s.action() == v1::SANCTION_REFUSE) {

@@ -59,7 +59,12 @@ absl::Status CheckNodeKeyNames(const v1::Genesis& g) {
   return absl::OkStatus();
 }
 
-absl::Status CheckPolicy(const v1::Policy& p) {
+}  // namespace
+
+absl::Status ValidatePolicy(const v1::Policy& p) {
+  auto Bad = [](absl::string_view field, absl::string_view why) {
+    return absl::InvalidArgumentError(absl::StrCat(field, ": ", why));
+  };
   for (const auto& [name, ppm] :
        {std::pair<const char*, uint32_t>{"mass_tolerance_ppm",
                                          p.mass_tolerance_ppm()},
@@ -89,8 +94,6 @@ absl::Status CheckPolicy(const v1::Policy& p) {
   return absl::OkStatus();
 }
 
-}  // namespace
-
 absl::Status ValidateGenesis(const v1::Genesis& g) {
   if (g.origin().empty()) return Bad("origin", "is empty");
   const bool has_control = std::any_of(
@@ -113,7 +116,10 @@ absl::Status ValidateGenesis(const v1::Genesis& g) {
                                g.checkpoint_threshold(),
                                "checkpoint_threshold"));
   KP_RETURN_IF_ERROR(CheckNodeKeyNames(g));
-  KP_RETURN_IF_ERROR(CheckPolicy(g.policy()));
+  if (absl::Status policy = ValidatePolicy(g.policy()); !policy.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("genesis ", policy.message()));
+  }
   if (!g.has_created_at()) return Bad("created_at", "is missing");
   return absl::OkStatus();
 }

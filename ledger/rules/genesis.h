@@ -31,6 +31,12 @@ namespace kpledger::rules {
 // code, is listed twice or has no action; no created_at.
 absl::Status ValidateGenesis(const v1::Genesis& genesis);
 
+// Checks a policy (the genesis' or an UpdatePolicy's). InvalidArgument
+// naming the field ("policy.<name>"): a tolerance above 1,000,000 ppm; a
+// sanctioned origin that is not a country code, is listed twice or has no
+// action.
+absl::Status ValidatePolicy(const v1::Policy& policy);
+
 struct VerifiedGenesis {
   v1::Genesis genesis;
   std::string hash;  // lowercase hex SHA-256 of the payload

@@ -1,15 +1,14 @@
 // RocksDB layout of a kpledger store: one column family per kind of record.
 //
-//   column family  key                          value
-//   entries        index:u64be                  leaf bytes
-//   (ledger/entry/leaf.h) event_index    event id: 32 raw bytes index:u64be
-//   parcels        parcel id (UTF-8 bytes)      kpledger.v1.ParcelState
-//   merkle         tile_level:u8 tile_index:u64be   a tile of perfect nodes
-//                                               (ledger/store/tile.h)
-//   meta           "format"                     "kpledger-store/1"
-//                  "tree_size"                  u64be
-//                  "genesis_hash"               32 raw bytes (event id of entry
-//                  0) "applied_position"           opaque sequencer position
+//   family       key                              value
+//   entries      index: u64be                     leaf (ledger/entry/leaf.h)
+//   event_index  event id: 32 raw bytes           index: u64be
+//   state        record key (rules/state_keys.h)  record (a protobuf)
+//   merkle       tile level: u8, index: u64be     tile (ledger/store/tile.h)
+//   meta         "format"                         "kpledger-store/1"
+//                "tree_size"                      u64be
+//                "genesis_hash"                   32 raw bytes: entry 0's id
+//                "applied_position"               opaque sequencer position
 //
 // Big-endian integers make RocksDB's bytewise order the numeric order, so a
 // scan of `entries` is log order. Only perfect subtrees are stored, 8 tree
@@ -28,7 +27,7 @@ namespace kpledger::store {
 
 inline constexpr absl::string_view kEntriesFamily = "entries";
 inline constexpr absl::string_view kEventIndexFamily = "event_index";
-inline constexpr absl::string_view kParcelsFamily = "parcels";
+inline constexpr absl::string_view kStateFamily = "state";
 inline constexpr absl::string_view kMerkleFamily = "merkle";
 inline constexpr absl::string_view kMetaFamily = "meta";
 

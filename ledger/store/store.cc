@@ -67,7 +67,7 @@ absl::Status Store::Init(const std::string& dir, const StoreOptions& options) {
       {rocksdb::kDefaultColumnFamilyName, base},
       {std::string(kEntriesFamily), base},
       {std::string(kEventIndexFamily), random_keys},
-      {std::string(kParcelsFamily), base},
+      {std::string(kStateFamily), base},
       {std::string(kMerkleFamily), base},
       {std::string(kMetaFamily), base},
   };
@@ -89,7 +89,7 @@ absl::Status Store::Init(const std::string& dir, const StoreOptions& options) {
   db_.reset(raw);
   entries_ = families_[1];
   event_index_ = families_[2];
-  parcels_ = families_[3];
+  state_ = families_[3];
   merkle_ = families_[4];
   meta_ = families_[5];
 
@@ -265,22 +265,15 @@ absl::StatusOr<uint64_t> Store::FindEvent(absl::string_view event_id) const {
   return index;
 }
 
-absl::StatusOr<v1::ParcelState> Store::GetParcel(
-    absl::string_view parcel_id) const {
+absl::StatusOr<std::string> Store::GetState(absl::string_view key) const {
   std::string value;
-  rocksdb::Status s =
-      db_->Get(rocksdb::ReadOptions(), parcels_,
-               rocksdb::Slice(parcel_id.data(), parcel_id.size()), &value);
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), state_, ToSlice(key),
+                               &value);
   if (s.IsNotFound()) {
-    return absl::NotFoundError(absl::StrCat("no parcel ", parcel_id));
+    return absl::NotFoundError(absl::StrCat("no state record ", key));
   }
-  KP_RETURN_IF_ERROR(FromRocksDb(s, "cannot read parcel"));
-  v1::ParcelState state;
-  if (!state.ParseFromString(value)) {
-    return absl::DataLossError(
-        absl::StrCat("stored state of parcel ", parcel_id, " does not parse"));
-  }
-  return state;
+  KP_RETURN_IF_ERROR(FromRocksDb(s, "cannot read state"));
+  return value;
 }
 
 absl::StatusOr<std::vector<merkle::Hash>> Store::ReadNodes(

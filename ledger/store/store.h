@@ -2,9 +2,9 @@
 // parcel states in one RocksDB database (layout: ledger/store/keys.h).
 //
 // Contract:
-// - Commit writes a whole batch (entries, index, parcel states, Merkle nodes,
-//   tree size, applied sequencer position) in one atomic WriteBatch, synced
-//   to disk when options.sync is set. When Commit returns OK the batch is
+// - Commit writes a whole batch (entries, index, state records, Merkle
+//   nodes, tree size, applied sequencer position) in one atomic WriteBatch,
+//   synced to disk when options.sync is set. When Commit returns OK the batch is
 //   durable; after a crash (kill -9) a reopened store holds every batch
 //   Commit acknowledged and never part of a batch.
 // - Entries are immutable: an index, once written, never changes.
@@ -29,7 +29,6 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
-#include "kpledger/v1/ledger.pb.h"
 #include "ledger/entry/leaf.h"
 #include "ledger/merkle/compact_range.h"
 #include "ledger/merkle/hasher.h"
@@ -59,11 +58,19 @@ struct PendingEntry {
   std::string event_id;  // lowercase hex SHA-256 of the envelope's payload
 };
 
+// A record of the ledger's state, kept beside the log. The store does not
+// read it; the rules own its keys and values.
+struct StateRecord {
+  std::string key;
+  std::string value;
+};
+
 struct Batch {
   entry::LedgerTime ledger_time;
   std::vector<PendingEntry> entries;
-  // Parcel states the batch leaves behind (created or changed parcels).
-  std::vector<v1::ParcelState> parcels;
+  // State records the batch creates or replaces (parcel states, actors,
+  // certificates: ledger/rules/state_keys.h), written with its entries.
+  std::vector<StateRecord> state;
   // The sequencer position this batch came from, stored with it so a
   // restart resumes exactly after it. Empty: leave the stored one.
   std::string applied_position;
@@ -148,8 +155,8 @@ class Store {
   absl::StatusOr<std::string> GetLeaf(uint64_t index) const;
   // The index of the entry with this event id (lowercase hex); NotFound.
   absl::StatusOr<uint64_t> FindEvent(absl::string_view event_id) const;
-  // NotFound for an unknown parcel.
-  absl::StatusOr<v1::ParcelState> GetParcel(absl::string_view parcel_id) const;
+  // The value of a state record, as of the last committed batch; NotFound.
+  absl::StatusOr<std::string> GetState(absl::string_view key) const;
 
   // RFC 9162 roots and proofs for any size up to size(). OutOfRange past it.
   absl::StatusOr<merkle::Hash> RootAt(uint64_t tree_size) const;
@@ -188,7 +195,7 @@ class Store {
   std::vector<rocksdb::ColumnFamilyHandle*> families_;
   rocksdb::ColumnFamilyHandle* entries_ = nullptr;
   rocksdb::ColumnFamilyHandle* event_index_ = nullptr;
-  rocksdb::ColumnFamilyHandle* parcels_ = nullptr;
+  rocksdb::ColumnFamilyHandle* state_ = nullptr;
   rocksdb::ColumnFamilyHandle* merkle_ = nullptr;
   rocksdb::ColumnFamilyHandle* meta_ = nullptr;
 

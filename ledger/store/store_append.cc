@@ -158,8 +158,8 @@ absl::StatusOr<StagedBatch> Store::Stage(const Batch& batch) {
                  });
   }
   std::vector<Tile> edge_tiles = tiles.Finish();
-  for (const v1::ParcelState& parcel : batch.parcels) {
-    wb.Put(parcels_, parcel.parcel_id(), parcel.SerializeAsString());
+  for (const StateRecord& record : batch.state) {
+    wb.Put(state_, ToSlice(record.key), record.value);
   }
   wb.Put(meta_, ToSlice(kTreeSizeKey), EncodeU64(range.size()));
   if (first == 0 && !batch.entries.empty()) {

@@ -1,0 +1,274 @@
+#include "ledger/apply/applier.h"
+
+#include <algorithm>
+#include <set>
+#include <thread>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "ledger/apply/store_state.h"
+#include "ledger/base/encoding.h"
+#include "ledger/base/status_macros.h"
+#include "ledger/entry/time.h"
+#include "ledger/envelope/dsse.h"
+#include "ledger/rules/genesis.h"
+#include "ledger/rules/state.h"
+#include "ledger/rules/validate.h"
+
+namespace kpledger::apply {
+namespace {
+
+std::string EncodePosition(uint64_t position) {
+  std::string out;
+  base::PutFixed64BE(&out, position);
+  return out;
+}
+
+// Errors that say the store, not the event, is at fault: the batch fails
+// as a whole and is retried after the store is reopened.
+bool IsStoreFailure(const absl::Status& s) {
+  return absl::IsDataLoss(s) || absl::IsUnavailable(s) || absl::IsInternal(s) ||
+         absl::IsUnknown(s) || absl::IsAborted(s);
+}
+
+v1::Receipt Refused(const absl::Status& s, std::string event_id) {
+  v1::Receipt r;
+  r.set_outcome(v1::Receipt::REFUSED);
+  r.set_event_id(std::move(event_id));
+  r.set_code(static_cast<int32_t>(s.code()));
+  r.set_reason(std::string(s.message()));
+  return r;
+}
+
+absl::StatusOr<rules::VerifiedGenesis> ReadGenesis(const store::Store& store) {
+  KP_ASSIGN_OR_RETURN(std::string leaf, store.GetLeaf(0));
+  KP_ASSIGN_OR_RETURN(entry::LeafView view, entry::DecodeLeaf(leaf));
+  absl::StatusOr<v1::Envelope> env = envelope::ParseEnvelope(view.envelope);
+  if (!env.ok()) {
+    return absl::DataLossError(
+        absl::StrCat("entry 0 is not a genesis envelope: ",
+                     env.status().message()));
+  }
+  absl::StatusOr<rules::VerifiedGenesis> genesis =
+      rules::VerifyGenesisEnvelope(*env);
+  if (!genesis.ok()) {
+    return absl::DataLossError(absl::StrCat("entry 0 is not a valid genesis: ",
+                                            genesis.status().message()));
+  }
+  return genesis;
+}
+
+}  // namespace
+
+Applier::Applier(store::Store* store, const ApplierOptions& options)
+    : store_(store),
+      verify_threads_(options.verify_threads > 0
+                          ? options.verify_threads
+                          : std::max(1u, std::thread::hardware_concurrency())) {}
+
+absl::StatusOr<std::unique_ptr<Applier>> Applier::Open(
+    store::Store* store, const ApplierOptions& options) {
+  std::unique_ptr<Applier> applier(new Applier(store, options));
+  if (store->size() > 0) KP_RETURN_IF_ERROR(applier->Load());
+  return applier;
+}
+
+absl::Status Applier::Load() {
+  KP_ASSIGN_OR_RETURN(rules::VerifiedGenesis genesis, ReadGenesis(*store_));
+  genesis_ = std::move(genesis.genesis);
+  genesis_hash_ = std::move(genesis.hash);
+  const std::string position = store_->applied_position();
+  if (!position.empty()) {
+    if (position.size() != 8) {
+      return absl::DataLossError(absl::StrCat(
+          "stored sequencer position has ", position.size(), " bytes, want 8"));
+    }
+    applied_position_ = base::DecodeFixed64BE(position.data());
+  }
+  KP_ASSIGN_OR_RETURN(std::string last, store_->GetLeaf(store_->size() - 1));
+  KP_ASSIGN_OR_RETURN(entry::LeafView view, entry::DecodeLeaf(last));
+  ledger_time_ = view.time;
+  bootstrapped_ = true;
+  return absl::OkStatus();
+}
+
+absl::Status Applier::Bootstrap(const v1::Envelope& genesis_envelope) {
+  if (store_->size() > 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("the store already holds a ledger (", store_->size(),
+                     " entries); genesis is written once"));
+  }
+  KP_ASSIGN_OR_RETURN(rules::VerifiedGenesis genesis,
+                      rules::VerifyGenesisEnvelope(genesis_envelope));
+  store::Batch batch;
+  batch.ledger_time = entry::FromTimestamp(genesis.genesis.created_at());
+  batch.entries.push_back(
+      {genesis_envelope.SerializeAsString(), genesis.hash});
+  StoreStateSource empty(store_);
+  rules::StateChanges changes(&empty);
+  rules::InitState(genesis.genesis, &changes);
+  for (const auto& [key, value] : changes.changes()) {
+    batch.state.push_back({key, value});
+  }
+  KP_RETURN_IF_ERROR(store_->Append(batch).status());
+  return Load();
+}
+
+std::optional<crypto::PublicKey> Applier::LookupKey(
+    absl::string_view key_id) const {
+  {
+    absl::MutexLock lock(&keys_mu_);
+    auto it = keys_.find(key_id);
+    if (it != keys_.end()) return it->second;
+  }
+  StoreStateSource source(store_);
+  absl::StatusOr<std::optional<crypto::PublicKey>> key =
+      rules::FindKey(genesis_, rules::StateView(&source), key_id);
+  // Unknown (or unreadable now): validation looks again, in order.
+  if (!key.ok() || !key->has_value()) return std::nullopt;
+  absl::MutexLock lock(&keys_mu_);
+  keys_.emplace(std::string(key_id), **key);
+  return **key;
+}
+
+PreparedBatch Applier::Prepare(OrderedBatch batch) const {
+  PreparedBatch out;
+  out.position = batch.position;
+  out.proposed_time = batch.proposed_time;
+  const size_t n = batch.envelopes.size();
+  out.events.resize(n, absl::UnknownError("not prepared"));
+  auto work = [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) {
+      absl::StatusOr<rules::SignedEvent> ev =
+          rules::DecodeEvent(std::move(batch.envelopes[i]));
+      if (ev.ok() && bootstrapped_) {
+        rules::CheckSignatures(&*ev, [this](absl::string_view key_id) {
+          return LookupKey(key_id);
+        });
+      }
+      out.events[i] = std::move(ev);
+    }
+  };
+  const size_t threads =
+      std::min<size_t>(static_cast<size_t>(verify_threads_), n / 16 + 1);
+  std::vector<std::thread> helpers;
+  const size_t chunk = (n + threads - 1) / std::max<size_t>(threads, 1);
+  for (size_t t = 1; t < threads; ++t) {
+    const size_t begin = std::min(n, t * chunk);
+    const size_t end = std::min(n, begin + chunk);
+    helpers.emplace_back(work, begin, end);
+  }
+  work(0, std::min(n, chunk));
+  for (std::thread& h : helpers) h.join();
+  return out;
+}
+
+absl::StatusOr<v1::Receipt> Applier::Duplicate(const std::string& event_id,
+                                               uint64_t index) const {
+  v1::Receipt r;
+  r.set_outcome(v1::Receipt::REFUSED);
+  r.set_event_id(event_id);
+  r.set_code(static_cast<int32_t>(absl::StatusCode::kAlreadyExists));
+  r.set_leaf_index(index);
+  r.set_reason(absl::StrCat("event ", base::ShortHex(event_id),
+                            " is already entry ", index,
+                            "; it is not applied twice"));
+  KP_ASSIGN_OR_RETURN(std::string leaf, store_->GetLeaf(index));
+  KP_ASSIGN_OR_RETURN(entry::LeafView view, entry::DecodeLeaf(leaf));
+  *r.mutable_ledger_time() = entry::ToTimestamp(view.time);
+  StoreStateSource source(store_);
+  KP_ASSIGN_OR_RETURN(std::vector<v1::Flag> flags,
+                      rules::StateView(&source).Flags(event_id));
+  for (v1::Flag f : flags) r.add_flags(f);
+  return r;
+}
+
+absl::StatusOr<BatchResult> Applier::Apply(PreparedBatch batch) {
+  if (!bootstrapped_) {
+    return absl::FailedPreconditionError(
+        "the ledger has no genesis yet; bootstrap it first");
+  }
+  if (batch.position == 0) {
+    return absl::FailedPreconditionError(
+        "sequencer position 0 is not a position (they start at 1)");
+  }
+  BatchResult result;
+  if (batch.position <= applied_position_) {
+    result.already_applied = true;
+    result.head = store_->head();
+    result.ledger_time = ledger_time_;
+    return result;
+  }
+  const entry::LedgerTime now = std::max(ledger_time_, batch.proposed_time);
+  result.ledger_time = now;
+
+  StoreStateSource stored(store_);
+  rules::StateChanges batch_changes(&stored);
+  store::Batch out;
+  out.ledger_time = now;
+  out.applied_position = EncodePosition(batch.position);
+  uint64_t index = store_->size();
+  // Event ids accepted in this batch -> their receipt's place.
+  std::map<std::string, size_t> in_batch;
+
+  for (absl::StatusOr<rules::SignedEvent>& decoded : batch.events) {
+    if (!decoded.ok()) {
+      result.receipts.push_back(Refused(decoded.status(), ""));
+      continue;
+    }
+    const rules::SignedEvent& ev = *decoded;
+    if (auto it = in_batch.find(ev.event_id); it != in_batch.end()) {
+      const v1::Receipt& first = result.receipts[it->second];
+      v1::Receipt r = Refused(
+          absl::AlreadyExistsError(absl::StrCat(
+              "event ", base::ShortHex(ev.event_id),
+              " is already in this batch as entry ", first.leaf_index(),
+              "; it is not applied twice")),
+          ev.event_id);
+      r.set_leaf_index(first.leaf_index());
+      *r.mutable_ledger_time() = first.ledger_time();
+      *r.mutable_flags() = first.flags();
+      result.receipts.push_back(std::move(r));
+      continue;
+    }
+    absl::StatusOr<uint64_t> logged = store_->FindEvent(ev.event_id);
+    if (logged.ok()) {
+      KP_ASSIGN_OR_RETURN(v1::Receipt r, Duplicate(ev.event_id, *logged));
+      result.receipts.push_back(std::move(r));
+      continue;
+    }
+    if (!absl::IsNotFound(logged.status())) return logged.status();
+
+    rules::StateChanges event_changes(&batch_changes);
+    const rules::EventContext ctx{&genesis_, now, index};
+    absl::StatusOr<std::vector<v1::Flag>> flags =
+        rules::ApplyEvent(ctx, ev, &event_changes);
+    if (!flags.ok()) {
+      if (IsStoreFailure(flags.status())) return flags.status();
+      result.receipts.push_back(Refused(flags.status(), ev.event_id));
+      continue;
+    }
+    for (const auto& [key, value] : event_changes.changes()) {
+      batch_changes.PutBytes(key, value);
+    }
+    v1::Receipt r;
+    r.set_outcome(v1::Receipt::ACCEPTED);
+    r.set_event_id(ev.event_id);
+    r.set_leaf_index(index);
+    *r.mutable_ledger_time() = entry::ToTimestamp(now);
+    for (v1::Flag f : *flags) r.add_flags(f);
+    in_batch.emplace(ev.event_id, result.receipts.size());
+    result.receipts.push_back(std::move(r));
+    out.entries.push_back({std::move(decoded->envelope_bytes), ev.event_id});
+    ++index;
+  }
+  for (const auto& [key, value] : batch_changes.changes()) {
+    out.state.push_back({key, value});
+  }
+  KP_ASSIGN_OR_RETURN(result.head, store_->Append(out));
+  applied_position_ = batch.position;
+  if (!out.entries.empty()) ledger_time_ = now;
+  return result;
+}
+
+}  // namespace kpledger::apply

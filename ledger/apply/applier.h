@@ -1,0 +1,130 @@
+// The applier: takes the batches a sequencer ordered and applies them to
+// the store, the same way on every node (DESIGN §2, step 4).
+//
+// For each batch:
+//   1. Prepare (parallel, on all cores): decode every envelope and check
+//      its signatures. This depends on nothing but the envelopes and the
+//      signers' keys, so it may run ahead, for the next batches, while
+//      earlier ones are validated and written.
+//   2. Apply (sequential, in order): the ledger time is
+//      max(previous ledger time, proposed time); each event is answered
+//      with a receipt: a resubmitted event with its original outcome
+//      (ALREADY_EXISTS), else what the custody rules (ledger/rules/
+//      validate.h) decide against the state the events before it left.
+//   3. The accepted events, the state they changed and the sequencer
+//      position are written in one atomic, synced store batch. A refused
+//      event writes nothing.
+// Apply depends only on the store's state, the batch and the genesis: no
+// wall clock, randomness or unordered iteration, so replaying the same
+// batches from genesis gives the same root at every size.
+//
+// Exactly once: a batch at or below the stored sequencer position was
+// applied before (the process restarted and the sequencer replays from an
+// older position); it is skipped.
+//
+// Thread safety: Prepare may be called from any thread; Apply and Bootstrap
+// one at a time.
+#ifndef KPLEDGER_LEDGER_APPLY_APPLIER_H_
+#define KPLEDGER_LEDGER_APPLY_APPLIER_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "kpledger/v1/envelope.pb.h"
+#include "kpledger/v1/genesis.pb.h"
+#include "kpledger/v1/ledger.pb.h"
+#include "ledger/entry/leaf.h"
+#include "ledger/rules/signed_event.h"
+#include "ledger/store/store.h"
+
+namespace kpledger::apply {
+
+// A batch in the order the sequencer gave it.
+struct OrderedBatch {
+  // The sequencer position: > 0 and increasing (the local sequencer's batch
+  // number, etcd's revision). Stored with the batch.
+  uint64_t position = 0;
+  entry::LedgerTime proposed_time;     // the proposer's clock
+  std::vector<std::string> envelopes;  // serialized Envelopes, verbatim
+};
+
+// A batch with its envelopes decoded and signatures checked.
+struct PreparedBatch {
+  uint64_t position = 0;
+  entry::LedgerTime proposed_time;
+  // One per envelope: the decoded event or why it cannot be decoded.
+  std::vector<absl::StatusOr<rules::SignedEvent>> events;
+};
+
+struct BatchResult {
+  // The batch was applied before this process started; nothing was done
+  // and `receipts` is empty.
+  bool already_applied = false;
+  std::vector<v1::Receipt> receipts;  // one per envelope, in batch order
+  store::TreeHead head;               // the tree after the batch
+  entry::LedgerTime ledger_time;      // the batch's ledger time
+};
+
+struct ApplierOptions {
+  // Threads that check signatures; 0: one per core.
+  int verify_threads = 0;
+};
+
+class Applier {
+ public:
+  // An applier over `store`, which must outlive it. An empty store needs
+  // Bootstrap before the first batch; otherwise entry 0 must be a valid
+  // genesis (DataLoss if not).
+  static absl::StatusOr<std::unique_ptr<Applier>> Open(
+      store::Store* store, const ApplierOptions& options = {});
+
+  // Writes entry 0: the genesis envelope, checked (rules/genesis.h), with
+  // its created_at as ledger time, and the state it starts (the policy).
+  // FailedPrecondition if the store is not empty.
+  absl::Status Bootstrap(const v1::Envelope& genesis);
+
+  PreparedBatch Prepare(OrderedBatch batch) const;
+  // FailedPrecondition before Bootstrap or for position 0; an I/O error of
+  // the store fails the whole batch, which writes nothing.
+  absl::StatusOr<BatchResult> Apply(PreparedBatch batch);
+  absl::StatusOr<BatchResult> Apply(OrderedBatch batch) {
+    return Apply(Prepare(std::move(batch)));
+  }
+
+  // REQUIRES: bootstrapped.
+  const v1::Genesis& genesis() const { return genesis_; }
+  const std::string& genesis_hash() const { return genesis_hash_; }
+  uint64_t applied_position() const { return applied_position_; }
+  entry::LedgerTime ledger_time() const { return ledger_time_; }
+
+ private:
+  Applier(store::Store* store, const ApplierOptions& options);
+  absl::Status Load();
+  // The public key of a key id: a governance key, or any actor's key
+  // (cached; keys never change meaning, a key id is the key's hash).
+  std::optional<crypto::PublicKey> LookupKey(absl::string_view key_id) const;
+  absl::StatusOr<v1::Receipt> Duplicate(const std::string& event_id,
+                                        uint64_t index) const;
+
+  store::Store* store_;
+  int verify_threads_;
+  bool bootstrapped_ = false;
+  v1::Genesis genesis_;
+  std::string genesis_hash_;
+  uint64_t applied_position_ = 0;
+  entry::LedgerTime ledger_time_;
+
+  mutable absl::Mutex keys_mu_;
+  mutable std::map<std::string, crypto::PublicKey, std::less<>> keys_
+      ABSL_GUARDED_BY(keys_mu_);
+};
+
+}  // namespace kpledger::apply
+
+#endif  // KPLEDGER_LEDGER_APPLY_APPLIER_H_

@@ -1,0 +1,152 @@
+// The rules of governance events: actors are registered, re-keyed and
+// revoked, and the policy replaced, only with the signatures of at least
+// governance_threshold distinct governance keys of the genesis (DESIGN §4).
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "ledger/base/status_macros.h"
+#include "ledger/crypto/sha256.h"
+#include "ledger/rules/event_rules.h"
+#include "ledger/rules/genesis.h"
+#include "ledger/rules/parcel_refs.h"
+
+namespace kpledger::rules {
+
+absl::Status EventRules::CheckGovernanceSigners() {
+  if (!actor_signers_.empty()) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        type_, ": governance events are signed by governance keys only; ",
+        actor_signers_.begin()->first, " is an actor"));
+  }
+  const uint32_t threshold = ctx_.genesis->governance_threshold();
+  if (governance_signers_.size() < threshold) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        type_, ": needs the signatures of ", threshold,
+        " distinct governance keys, has ", governance_signers_.size(),
+        governance_signers_.empty()
+            ? ""
+            : absl::StrCat(" (", absl::StrJoin(governance_signers_, ", "),
+                           ")")));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status EventRules::RegisterActor(const v1::RegisterActor& b) {
+  if (!IsValidParcelId(b.actor_id())) {
+    return Invalid("actor_id",
+                   absl::StrCat("\"", b.actor_id().substr(0, 40),
+                                "\" is not an id (1 to 128 printable "
+                                "characters, no spaces)"));
+  }
+  if (b.name().empty()) return Invalid("name", "is missing");
+  if (b.role() == v1::ROLE_UNSPECIFIED || !v1::Role_IsValid(b.role())) {
+    return Invalid("role", "is missing or unknown");
+  }
+  absl::StatusOr<crypto::PublicKey> key =
+      crypto::PublicKey::FromBytes(b.public_key());
+  if (!key.ok()) {
+    return Invalid("public_key", absl::StrCat("has ", b.public_key().size(),
+                                              " bytes, want 32"));
+  }
+  KP_ASSIGN_OR_RETURN(std::optional<v1::ActorRecord> existing,
+                      view_.Actor(b.actor_id()));
+  if (existing.has_value()) {
+    return Precondition(
+        "actor_id",
+        absl::StrCat(b.actor_id(), " is already registered (entry ",
+                     existing->governance_entries(0),
+                     "); use RotateKey to change its key"));
+  }
+  KP_ASSIGN_OR_RETURN(std::optional<v1::KeyRecord> key_used,
+                      view_.Key(key->key_id()));
+  if (key_used.has_value()) {
+    return Precondition("public_key",
+                        absl::StrCat("is (or was) the key of actor ",
+                                     key_used->actor_id(),
+                                     "; every actor has its own key"));
+  }
+  v1::ActorRecord actor;
+  actor.set_actor_id(b.actor_id());
+  actor.set_name(b.name());
+  actor.set_role(b.role());
+  actor.set_public_key(b.public_key());
+  actor.set_license_id(b.license_id());
+  actor.add_governance_entries(ctx_.index);
+  changes_->Put(ActorKey(b.actor_id()), actor);
+  v1::KeyRecord record;
+  record.set_public_key(b.public_key());
+  record.set_actor_id(b.actor_id());
+  changes_->Put(KeyKey(key->key_id()), record);
+  return absl::OkStatus();
+}
+
+absl::Status EventRules::RotateKey(const v1::RotateKey& b) {
+  KP_ASSIGN_OR_RETURN(std::optional<v1::ActorRecord> actor,
+                      view_.Actor(b.actor_id()));
+  if (!actor.has_value()) {
+    return Refuse(absl::StatusCode::kNotFound, "actor_id",
+                  absl::StrCat("no registered actor \"",
+                               b.actor_id().substr(0, 40), "\""));
+  }
+  if (actor->revoked()) {
+    return Precondition("actor_id", absl::StrCat(b.actor_id(),
+                                                 " is revoked; register a "
+                                                 "new actor instead"));
+  }
+  absl::StatusOr<crypto::PublicKey> key =
+      crypto::PublicKey::FromBytes(b.new_public_key());
+  if (!key.ok()) {
+    return Invalid("new_public_key",
+                   absl::StrCat("has ", b.new_public_key().size(),
+                                " bytes, want 32"));
+  }
+  KP_ASSIGN_OR_RETURN(std::optional<v1::KeyRecord> key_used,
+                      view_.Key(key->key_id()));
+  if (key_used.has_value()) {
+    return Precondition("new_public_key",
+                        absl::StrCat("is (or was) the key of actor ",
+                                     key_used->actor_id(),
+                                     "; a rotation needs a fresh key"));
+  }
+  actor->set_public_key(b.new_public_key());
+  actor->add_governance_entries(ctx_.index);
+  changes_->Put(ActorKey(b.actor_id()), *actor);
+  v1::KeyRecord record;
+  record.set_public_key(b.new_public_key());
+  record.set_actor_id(b.actor_id());
+  changes_->Put(KeyKey(key->key_id()), record);
+  return absl::OkStatus();
+}
+
+absl::Status EventRules::RevokeActor(const v1::RevokeActor& b) {
+  KP_ASSIGN_OR_RETURN(std::optional<v1::ActorRecord> actor,
+                      view_.Actor(b.actor_id()));
+  if (!actor.has_value()) {
+    return Refuse(absl::StatusCode::kNotFound, "actor_id",
+                  absl::StrCat("no registered actor \"",
+                               b.actor_id().substr(0, 40), "\""));
+  }
+  if (actor->revoked()) {
+    return Precondition("actor_id",
+                        absl::StrCat(b.actor_id(), " is already revoked"));
+  }
+  if (b.reason().empty()) return Invalid("reason", "is missing");
+  actor->set_revoked(true);
+  actor->set_revoke_reason(b.reason());
+  actor->add_governance_entries(ctx_.index);
+  changes_->Put(ActorKey(b.actor_id()), *actor);
+  return absl::OkStatus();
+}
+
+absl::Status EventRules::UpdatePolicy(const v1::UpdatePolicy& b) {
+  if (!b.has_policy()) return Invalid("policy", "is missing");
+  KP_RETURN_IF_ERROR(Within(ValidatePolicy(b.policy())));
+  v1::PolicyRecord record = policy_;
+  *record.mutable_policy() = b.policy();
+  record.add_update_entries(ctx_.index);
+  changes_->Put(std::string(kPolicyKey), record);
+  return absl::OkStatus();
+}
+
+}  // namespace kpledger::rules

@@ -1,0 +1,121 @@
+// The ledger's state as the custody rules see it: parcel states, actors and
+// their keys, used certificates, the policy in force, and the flags of
+// accepted events. It is a projection of the log: the rules derive every
+// record from the events they accept, so replaying the log from genesis
+// derives the same records.
+//
+// Records are protobufs (kpledger/v1/state.proto, ParcelState) under string
+// keys:
+//   parcel/<parcel id>                      ParcelState
+//   actor/<actor id>                        ActorRecord
+//   key/<key id>                            KeyRecord
+//   cert-in/<exporting country>/<number>    ImportCertificateRecord
+//   cert-out/<number>                       ExportRecord
+//   policy                                  PolicyRecord
+//   flags/<event id>                        EventFlags (only when non-empty)
+// A node keeps them in its store's `state` column family; a provenance
+// verifier keeps them in memory.
+//
+// Thread safety: a StateView is read-only and may be shared between
+// threads if its source may; a StateChanges is not thread-safe.
+#ifndef KPLEDGER_LEDGER_RULES_STATE_H_
+#define KPLEDGER_LEDGER_RULES_STATE_H_
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "google/protobuf/message_lite.h"
+#include "kpledger/v1/ledger.pb.h"
+#include "kpledger/v1/state.pb.h"
+
+namespace kpledger::rules {
+
+std::string ParcelKey(absl::string_view parcel_id);
+std::string ActorKey(absl::string_view actor_id);
+std::string KeyKey(absl::string_view key_id);
+std::string ImportCertificateKey(absl::string_view exporting_country,
+                                 absl::string_view number);
+std::string ExportKey(absl::string_view number);
+inline constexpr absl::string_view kPolicyKey = "policy";
+std::string FlagsKey(absl::string_view event_id);
+
+// Where records are read from: a store, or a map in memory.
+class StateSource {
+ public:
+  virtual ~StateSource() = default;
+  // The record's serialized value; nullopt if there is none. An error only
+  // for a source that cannot be read (I/O).
+  virtual absl::StatusOr<std::optional<std::string>> Get(
+      absl::string_view key) const = 0;
+};
+
+// A source in memory, in key order.
+class MemoryStateSource : public StateSource {
+ public:
+  absl::StatusOr<std::optional<std::string>> Get(
+      absl::string_view key) const override;
+  void Put(std::string key, std::string value);
+  const std::map<std::string, std::string, std::less<>>& records() const {
+    return records_;
+  }
+
+ private:
+  std::map<std::string, std::string, std::less<>> records_;
+};
+
+// Typed reads of the state. A record that does not parse is DataLoss.
+class StateView {
+ public:
+  explicit StateView(const StateSource* source) : source_(source) {}
+
+  absl::StatusOr<std::optional<v1::ParcelState>> Parcel(
+      absl::string_view parcel_id) const;
+  absl::StatusOr<std::optional<v1::ActorRecord>> Actor(
+      absl::string_view actor_id) const;
+  absl::StatusOr<std::optional<v1::KeyRecord>> Key(
+      absl::string_view key_id) const;
+  absl::StatusOr<std::optional<v1::ImportCertificateRecord>>
+  ImportCertificate(absl::string_view exporting_country,
+                    absl::string_view number) const;
+  absl::StatusOr<std::optional<v1::ExportRecord>> Export(
+      absl::string_view number) const;
+  // DataLoss if there is none: genesis writes it.
+  absl::StatusOr<v1::PolicyRecord> Policy() const;
+  // Empty if the event earned none (or is not in the log).
+  absl::StatusOr<std::vector<v1::Flag>> Flags(absl::string_view event_id) const;
+
+ private:
+  template <typename Record>
+  absl::StatusOr<std::optional<Record>> Read(const std::string& key) const;
+
+  const StateSource* source_;
+};
+
+// Records written on top of a source, not yet stored: the changes of the
+// events accepted so far in a batch. Reads see the changes first.
+class StateChanges : public StateSource {
+ public:
+  explicit StateChanges(const StateSource* base) : base_(base) {}
+
+  absl::StatusOr<std::optional<std::string>> Get(
+      absl::string_view key) const override;
+  void Put(std::string key, const google::protobuf::MessageLite& record);
+  void PutBytes(std::string key, std::string value);
+
+  // The changed records, in key order.
+  const std::map<std::string, std::string, std::less<>>& changes() const {
+    return changes_;
+  }
+
+ private:
+  const StateSource* base_;
+  std::map<std::string, std::string, std::less<>> changes_;
+};
+
+}  // namespace kpledger::rules
+
+#endif  // KPLEDGER_LEDGER_RULES_STATE_H_
