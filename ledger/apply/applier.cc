@@ -45,9 +45,8 @@ absl::StatusOr<rules::VerifiedGenesis> ReadGenesis(const store::Store& store) {
   KP_ASSIGN_OR_RETURN(entry::LeafView view, entry::DecodeLeaf(leaf));
   absl::StatusOr<v1::Envelope> env = envelope::ParseEnvelope(view.envelope);
   if (!env.ok()) {
-    return absl::DataLossError(
-        absl::StrCat("entry 0 is not a genesis envelope: ",
-                     env.status().message()));
+    return absl::DataLossError(absl::StrCat(
+        "entry 0 is not a genesis envelope: ", env.status().message()));
   }
   absl::StatusOr<rules::VerifiedGenesis> genesis =
       rules::VerifyGenesisEnvelope(*env);
@@ -64,7 +63,8 @@ Applier::Applier(store::Store* store, const ApplierOptions& options)
     : store_(store),
       verify_threads_(options.verify_threads > 0
                           ? options.verify_threads
-                          : std::max(1u, std::thread::hardware_concurrency())) {}
+                          : std::max(1u, std::thread::hardware_concurrency())) {
+}
 
 absl::StatusOr<std::unique_ptr<Applier>> Applier::Open(
     store::Store* store, const ApplierOptions& options) {
@@ -102,8 +102,7 @@ absl::Status Applier::Bootstrap(const v1::Envelope& genesis_envelope) {
                       rules::VerifyGenesisEnvelope(genesis_envelope));
   store::Batch batch;
   batch.ledger_time = entry::FromTimestamp(genesis.genesis.created_at());
-  batch.entries.push_back(
-      {genesis_envelope.SerializeAsString(), genesis.hash});
+  batch.entries.push_back({genesis_envelope.SerializeAsString(), genesis.hash});
   StoreStateSource empty(store_);
   rules::StateChanges changes(&empty);
   rules::InitState(genesis.genesis, &changes);
@@ -219,12 +218,12 @@ absl::StatusOr<BatchResult> Applier::Apply(PreparedBatch batch) {
     const rules::SignedEvent& ev = *decoded;
     if (auto it = in_batch.find(ev.event_id); it != in_batch.end()) {
       const v1::Receipt& first = result.receipts[it->second];
-      v1::Receipt r = Refused(
-          absl::AlreadyExistsError(absl::StrCat(
-              "event ", base::ShortHex(ev.event_id),
-              " is already in this batch as entry ", first.leaf_index(),
-              "; it is not applied twice")),
-          ev.event_id);
+      v1::Receipt r =
+          Refused(absl::AlreadyExistsError(absl::StrCat(
+                      "event ", base::ShortHex(ev.event_id),
+                      " is already in this batch as entry ", first.leaf_index(),
+                      "; it is not applied twice")),
+                  ev.event_id);
       r.set_leaf_index(first.leaf_index());
       *r.mutable_ledger_time() = first.ledger_time();
       *r.mutable_flags() = first.flags();

@@ -18,7 +18,6 @@ absl::Status Bad(absl::string_view field, absl::string_view why) {
       absl::StrCat("certificate ", field, ": ", why));
 }
 
-
 // Annex I: the fields every certificate carries.
 absl::Status CheckMandatoryFields(const v1::KpCertificate& c) {
   if (c.certificate_number().empty())

@@ -29,10 +29,9 @@ absl::Status EventRules::Import(const v1::Import& b) {
       cert, ctx_.genesis->country_code(), ctx_.now, policy_.policy());
   KP_RETURN_IF_ERROR(Within(flags.status()));
   for (v1::Flag f : *flags) AddFlag(f);
-  KP_ASSIGN_OR_RETURN(
-      std::optional<v1::ImportCertificateRecord> used,
-      view_.ImportCertificate(cert.exporting_country(),
-                              cert.certificate_number()));
+  KP_ASSIGN_OR_RETURN(std::optional<v1::ImportCertificateRecord> used,
+                      view_.ImportCertificate(cert.exporting_country(),
+                                              cert.certificate_number()));
   if (used.has_value()) {
     return Precondition(
         "certificate.certificate_number",
@@ -65,9 +64,9 @@ absl::Status EventRules::Import(const v1::Import& b) {
   record.set_parcel_id(b.parcel_id());
   record.set_event_id(ev_.event_id);
   record.set_leaf_index(ctx_.index);
-  changes_->Put(ImportCertificateKey(cert.exporting_country(),
-                                     cert.certificate_number()),
-                record);
+  changes_->Put(
+      ImportCertificateKey(cert.exporting_country(), cert.certificate_number()),
+      record);
   return absl::OkStatus();
 }
 
@@ -77,22 +76,21 @@ absl::Status EventRules::LabAssessment(const v1::LabAssessment& b) {
   KP_ASSIGN_OR_RETURN(std::optional<v1::ActorRecord> holder,
                       view_.Actor(p.custodian()));
   if (!holder.has_value() || holder->role() != v1::LAB) {
-    return Refuse(absl::StatusCode::kPermissionDenied, "parcel_id",
-                  absl::StrCat("parcel ", p.parcel_id(), " is held by ",
-                               p.custodian(),
-                               ", not a LAB; only the LAB holding custody "
-                               "assesses a parcel"));
+    return Refuse(
+        absl::StatusCode::kPermissionDenied, "parcel_id",
+        absl::StrCat("parcel ", p.parcel_id(), " is held by ", p.custodian(),
+                     ", not a LAB; only the LAB holding custody "
+                     "assesses a parcel"));
   }
-  KP_RETURN_IF_ERROR(
-      RequireSignedBy(p.custodian(), "the LAB holding custody"));
+  KP_RETURN_IF_ERROR(RequireSignedBy(p.custodian(), "the LAB holding custody"));
   if (b.measured_mass_mct() <= 0) {
     return Invalid("measured_mass_mct",
                    absl::StrCat("is ", b.measured_mass_mct(), ", want > 0"));
   }
   if (b.assessed_value_usd_cents() <= 0) {
-    return Invalid("assessed_value_usd_cents",
-                   absl::StrCat("is ", b.assessed_value_usd_cents(),
-                                ", want > 0"));
+    return Invalid(
+        "assessed_value_usd_cents",
+        absl::StrCat("is ", b.assessed_value_usd_cents(), ", want > 0"));
   }
   if (b.report_number().empty()) {
     return Invalid("report_number", "is missing (the lab's report reference)");
@@ -102,9 +100,9 @@ absl::Status EventRules::LabAssessment(const v1::LabAssessment& b) {
     std::set<std::string> names;
     for (const auto& c : b.classification()) {
       if (c.name().empty() || !names.insert(c.name()).second) {
-        return Invalid("classification",
-                       absl::StrCat("class \"", c.name(),
-                                    "\" is empty or listed twice"));
+        return Invalid(
+            "classification",
+            absl::StrCat("class \"", c.name(), "\" is empty or listed twice"));
       }
       sum += c.share_ppm();
     }
@@ -118,10 +116,9 @@ absl::Status EventRules::LabAssessment(const v1::LabAssessment& b) {
     KP_RETURN_IF_ERROR(
         Within(CheckOriginShares("assessed_origins", b.assessed_origins())));
   }
-  for (v1::Flag f :
-       AssessmentFlags(p.declared_mass_mct(), p.value_usd_cents(),
-                       b.measured_mass_mct(), b.assessed_value_usd_cents(),
-                       policy_.policy())) {
+  for (v1::Flag f : AssessmentFlags(
+           p.declared_mass_mct(), p.value_usd_cents(), b.measured_mass_mct(),
+           b.assessed_value_usd_cents(), policy_.policy())) {
     AddFlag(f);
   }
   p.set_mass_mct(b.measured_mass_mct());
@@ -134,10 +131,10 @@ absl::Status EventRules::CustodyTransfer(const v1::CustodyTransfer& b) {
   v1::ParcelState p = Touched(b.parcel_id());
   KP_RETURN_IF_ERROR(RequireActive(p, "move"));
   if (b.from_custodian() != p.custodian()) {
-    return Precondition("from_custodian",
-                        absl::StrCat("is \"", b.from_custodian(),
-                                     "\", but parcel ", p.parcel_id(),
-                                     " is held by ", p.custodian()));
+    return Precondition(
+        "from_custodian",
+        absl::StrCat("is \"", b.from_custodian(), "\", but parcel ",
+                     p.parcel_id(), " is held by ", p.custodian()));
   }
   if (b.to_custodian() == b.from_custodian()) {
     return Invalid("to_custodian", "is the current custodian");
@@ -151,9 +148,8 @@ absl::Status EventRules::CustodyTransfer(const v1::CustodyTransfer& b) {
   std::set<std::string> seals;
   for (const std::string& s : b.seal_ids()) {
     if (s.empty() || !seals.insert(s).second) {
-      return Invalid("seal_ids",
-                     absl::StrCat("seal id \"", s,
-                                  "\" is empty or listed twice"));
+      return Invalid("seal_ids", absl::StrCat("seal id \"", s,
+                                              "\" is empty or listed twice"));
     }
   }
   p.set_custodian(to.actor_id());
@@ -232,8 +228,8 @@ absl::Status EventRules::Merge(const v1::Merge& b) {
                        " and parcel ", b.parcel_ids(0), " by ", custodian,
                        "; transfer them to one custodian before merging"));
     }
-    inputs.push_back(MergeInput{
-        p.mass_mct(), {p.origins().begin(), p.origins().end()}});
+    inputs.push_back(
+        MergeInput{p.mass_mct(), {p.origins().begin(), p.origins().end()}});
     total += p.mass_mct();
     flags.insert(flags.end(), p.flags().begin(), p.flags().end());
   }
@@ -284,8 +280,8 @@ absl::Status EventRules::Export(const v1::Export& b) {
       v1::KP_AUTHORITY, "the KP Authority issues the export certificate"));
   KP_RETURN_IF_ERROR(RequireRole(v1::CUSTOMS, "customs clears the export"));
   const v1::KpCertificate& cert = b.certificate();
-  KP_RETURN_IF_ERROR(Within(CheckExportCertificate(
-      cert, p, ctx_.genesis->country_code(), ctx_.now)));
+  KP_RETURN_IF_ERROR(Within(
+      CheckExportCertificate(cert, p, ctx_.genesis->country_code(), ctx_.now)));
   KP_ASSIGN_OR_RETURN(std::optional<v1::ExportRecord> issued,
                       view_.Export(cert.certificate_number()));
   if (issued.has_value()) {
@@ -304,9 +300,9 @@ absl::Status EventRules::Export(const v1::Export& b) {
       cert.exporter().license_id() != holder_licence) {
     return Precondition(
         "certificate.exporter.license_id",
-        absl::StrCat("is \"", cert.exporter().license_id(),
-                     "\", but parcel ", p.parcel_id(), " is held by ",
-                     p.custodian(), " (licence \"", holder_licence,
+        absl::StrCat("is \"", cert.exporter().license_id(), "\", but parcel ",
+                     p.parcel_id(), " is held by ", p.custodian(),
+                     " (licence \"", holder_licence,
                      "\"); a parcel is exported by the licensed party "
                      "holding it"));
   }
@@ -334,9 +330,9 @@ absl::Status EventRules::Export(const v1::Export& b) {
 }
 
 absl::Status EventRules::ImportConfirmation(const v1::ImportConfirmation& b) {
-  KP_RETURN_IF_ERROR(RequireRole(
-      v1::KP_AUTHORITY,
-      "the KP Authority records the confirmations it receives"));
+  KP_RETURN_IF_ERROR(
+      RequireRole(v1::KP_AUTHORITY,
+                  "the KP Authority records the confirmations it receives"));
   if (b.certificate_number().empty()) {
     return Invalid("certificate_number", "is missing");
   }
@@ -363,16 +359,15 @@ absl::Status EventRules::ImportConfirmation(const v1::ImportConfirmation& b) {
                      "names ", record->importing_country()));
   }
   if (b.parcel_count() != record->parcel_count()) {
-    return Precondition("parcel_count",
-                        absl::StrCat("is ", b.parcel_count(),
-                                     ", the certificate states ",
-                                     record->parcel_count()));
+    return Precondition(
+        "parcel_count",
+        absl::StrCat("is ", b.parcel_count(), ", the certificate states ",
+                     record->parcel_count()));
   }
   if (b.mass_mct() != record->mass_mct()) {
-    return Precondition("mass_mct",
-                        absl::StrCat("is ", b.mass_mct(),
-                                     ", the certificate states ",
-                                     record->mass_mct()));
+    return Precondition("mass_mct", absl::StrCat("is ", b.mass_mct(),
+                                                 ", the certificate states ",
+                                                 record->mass_mct()));
   }
   if (!b.has_received_at()) return Invalid("received_at", "is missing");
   const entry::LedgerTime received = entry::FromTimestamp(b.received_at());
@@ -380,12 +375,10 @@ absl::Status EventRules::ImportConfirmation(const v1::ImportConfirmation& b) {
       ctx_.now < received) {
     return Precondition(
         "received_at",
-        absl::StrCat(entry::FormatTime(received),
-                     " is not between the export (",
-                     entry::FormatTime(
-                         entry::FromTimestamp(record->exported_at())),
-                     ") and the ledger time (", entry::FormatTime(ctx_.now),
-                     ")"));
+        absl::StrCat(
+            entry::FormatTime(received), " is not between the export (",
+            entry::FormatTime(entry::FromTimestamp(record->exported_at())),
+            ") and the ledger time (", entry::FormatTime(ctx_.now), ")"));
   }
   record->set_confirmation_event_id(ev_.event_id);
   record->set_confirmation_leaf_index(ctx_.index);
@@ -418,9 +411,8 @@ absl::Status EventRules::Hold(const v1::Hold& b) {
   }
   v1::ParcelState p = Touched(b.parcel_id());
   if (p.status() == v1::HELD) {
-    return Precondition("parcel_id",
-                        absl::StrCat("parcel ", p.parcel_id(),
-                                     " is already held"));
+    return Precondition("parcel_id", absl::StrCat("parcel ", p.parcel_id(),
+                                                  " is already held"));
   }
   KP_RETURN_IF_ERROR(RequireActive(p, "be held"));
   if (b.reason().empty()) return Invalid("reason", "is missing");
@@ -441,10 +433,10 @@ absl::Status EventRules::Release(const v1::Release& b) {
   }
   v1::ParcelState p = Touched(b.parcel_id());
   if (p.status() != v1::HELD) {
-    return Precondition("parcel_id",
-                        absl::StrCat("parcel ", p.parcel_id(), " is ",
-                                     v1::ParcelStatus_Name(p.status()),
-                                     ", not HELD"));
+    return Precondition(
+        "parcel_id",
+        absl::StrCat("parcel ", p.parcel_id(), " is ",
+                     v1::ParcelStatus_Name(p.status()), ", not HELD"));
   }
   if (b.reason().empty()) return Invalid("reason", "is missing");
   p.set_status(v1::ACTIVE);

@@ -95,10 +95,10 @@ class EventRules {
   StateView view_;
   std::string type_;  // the body's field name, e.g. "custody_transfer"
   v1::PolicyRecord policy_;
-  std::vector<std::string> governance_signers_;       // key names
+  std::vector<std::string> governance_signers_;           // key names
   std::map<std::string, v1::ActorRecord> actor_signers_;  // by actor id
-  std::map<std::string, v1::ParcelState> touched_;    // existing parcels
-  std::vector<v1::Flag> flags_;                       // sorted, unique
+  std::map<std::string, v1::ParcelState> touched_;        // existing parcels
+  std::vector<v1::Flag> flags_;                           // sorted, unique
 };
 
 }  // namespace kpledger::rules

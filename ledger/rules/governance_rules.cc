@@ -53,18 +53,17 @@ absl::Status EventRules::RegisterActor(const v1::RegisterActor& b) {
                       view_.Actor(b.actor_id()));
   if (existing.has_value()) {
     return Precondition(
-        "actor_id",
-        absl::StrCat(b.actor_id(), " is already registered (entry ",
-                     existing->governance_entries(0),
-                     "); use RotateKey to change its key"));
+        "actor_id", absl::StrCat(b.actor_id(), " is already registered (entry ",
+                                 existing->governance_entries(0),
+                                 "); use RotateKey to change its key"));
   }
   KP_ASSIGN_OR_RETURN(std::optional<v1::KeyRecord> key_used,
                       view_.Key(key->key_id()));
   if (key_used.has_value()) {
-    return Precondition("public_key",
-                        absl::StrCat("is (or was) the key of actor ",
-                                     key_used->actor_id(),
-                                     "; every actor has its own key"));
+    return Precondition(
+        "public_key",
+        absl::StrCat("is (or was) the key of actor ", key_used->actor_id(),
+                     "; every actor has its own key"));
   }
   v1::ActorRecord actor;
   actor.set_actor_id(b.actor_id());
@@ -97,17 +96,17 @@ absl::Status EventRules::RotateKey(const v1::RotateKey& b) {
   absl::StatusOr<crypto::PublicKey> key =
       crypto::PublicKey::FromBytes(b.new_public_key());
   if (!key.ok()) {
-    return Invalid("new_public_key",
-                   absl::StrCat("has ", b.new_public_key().size(),
-                                " bytes, want 32"));
+    return Invalid(
+        "new_public_key",
+        absl::StrCat("has ", b.new_public_key().size(), " bytes, want 32"));
   }
   KP_ASSIGN_OR_RETURN(std::optional<v1::KeyRecord> key_used,
                       view_.Key(key->key_id()));
   if (key_used.has_value()) {
-    return Precondition("new_public_key",
-                        absl::StrCat("is (or was) the key of actor ",
-                                     key_used->actor_id(),
-                                     "; a rotation needs a fresh key"));
+    return Precondition(
+        "new_public_key",
+        absl::StrCat("is (or was) the key of actor ", key_used->actor_id(),
+                     "; a rotation needs a fresh key"));
   }
   actor->set_public_key(b.new_public_key());
   actor->add_governance_entries(ctx_.index);

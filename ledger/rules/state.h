@@ -78,9 +78,8 @@ class StateView {
       absl::string_view actor_id) const;
   absl::StatusOr<std::optional<v1::KeyRecord>> Key(
       absl::string_view key_id) const;
-  absl::StatusOr<std::optional<v1::ImportCertificateRecord>>
-  ImportCertificate(absl::string_view exporting_country,
-                    absl::string_view number) const;
+  absl::StatusOr<std::optional<v1::ImportCertificateRecord>> ImportCertificate(
+      absl::string_view exporting_country, absl::string_view number) const;
   absl::StatusOr<std::optional<v1::ExportRecord>> Export(
       absl::string_view number) const;
   // DataLoss if there is none: genesis writes it.

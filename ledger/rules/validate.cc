@@ -77,8 +77,7 @@ absl::StatusOr<std::vector<v1::Flag>> EventRules::Run() {
   if (e.origin() != ctx_.genesis->origin()) {
     return Invalid("origin",
                    absl::StrCat("is \"", e.origin().substr(0, 80),
-                                "\", this ledger is \"",
-                                ctx_.genesis->origin(),
+                                "\", this ledger is \"", ctx_.genesis->origin(),
                                 "\" (an event binds to one ledger)"));
   }
   if (e.body_case() == v1::CustodyEvent::BODY_NOT_SET) {
@@ -103,9 +102,9 @@ absl::Status EventRules::CheckSigners() {
   } else {
     SignedEvent copy = ev_;
     absl::Status lookup_error;
-    const bool checked =
-        CheckSignatures(&copy, [&](absl::string_view key_id)
-                                   -> std::optional<crypto::PublicKey> {
+    const bool checked = CheckSignatures(
+        &copy,
+        [&](absl::string_view key_id) -> std::optional<crypto::PublicKey> {
           absl::StatusOr<std::optional<crypto::PublicKey>> key =
               FindKey(*ctx_.genesis, view_, key_id);
           if (!key.ok()) {
@@ -148,9 +147,9 @@ absl::Status EventRules::CheckSigners() {
     KP_ASSIGN_OR_RETURN(std::optional<v1::ActorRecord> actor,
                         view_.Actor(key->actor_id()));
     if (!actor.has_value()) {
-      return absl::DataLossError(absl::StrCat(
-          "key ", base::ShortHex(key_id), " names actor ", key->actor_id(),
-          ", which has no record"));
+      return absl::DataLossError(absl::StrCat("key ", base::ShortHex(key_id),
+                                              " names actor ", key->actor_id(),
+                                              ", which has no record"));
     }
     if (actor->public_key() != key->public_key()) {
       return absl::UnauthenticatedError(
@@ -160,10 +159,9 @@ absl::Status EventRules::CheckSigners() {
                        "with the actor's current key"));
     }
     if (actor->revoked()) {
-      return absl::PermissionDeniedError(
-          absl::StrCat("signer ", actor->actor_id(), " is revoked (",
-                       actor->revoke_reason(),
-                       "): its events are refused from its revocation on"));
+      return absl::PermissionDeniedError(absl::StrCat(
+          "signer ", actor->actor_id(), " is revoked (", actor->revoke_reason(),
+          "): its events are refused from its revocation on"));
     }
     actor_signers_.emplace(actor->actor_id(), *std::move(actor));
   }
@@ -184,11 +182,11 @@ absl::Status EventRules::CheckHeads() {
                         view_.Parcel(h.parcel_id()));
     if (h.head().empty()) {
       if (parcel.has_value()) {
-        return Precondition(
-            "parcels", absl::StrCat("parcel id ", h.parcel_id(),
-                                    " is already used (created at entry ",
-                                    parcel->created_at_index(),
-                                    "); a new parcel needs an unused id"));
+        return Precondition("parcels",
+                            absl::StrCat("parcel id ", h.parcel_id(),
+                                         " is already used (created at entry ",
+                                         parcel->created_at_index(),
+                                         "); a new parcel needs an unused id"));
       }
       continue;
     }
@@ -197,13 +195,14 @@ absl::Status EventRules::CheckHeads() {
                     absl::StrCat("no parcel ", h.parcel_id()));
     }
     if (parcel->head() != h.head()) {
-      return Precondition(
-          "parcels",
-          absl::StrCat("stale head for parcel ", h.parcel_id(), ": the event "
-                       "names ", base::ShortHex(h.head()),
-                       ", the parcel's latest event is ",
-                       base::ShortHex(parcel->head()),
-                       " (re-read the parcel and sign again)"));
+      return Precondition("parcels",
+                          absl::StrCat("stale head for parcel ", h.parcel_id(),
+                                       ": the event "
+                                       "names ",
+                                       base::ShortHex(h.head()),
+                                       ", the parcel's latest event is ",
+                                       base::ShortHex(parcel->head()),
+                                       " (re-read the parcel and sign again)"));
     }
     touched_.emplace(h.parcel_id(), *std::move(parcel));
   }
@@ -302,9 +301,9 @@ absl::Status EventRules::RequireActive(const v1::ParcelState& p,
 absl::Status EventRules::RequireNotClosed(const v1::ParcelState& p,
                                           absl::string_view action) const {
   if (p.status() != v1::CLOSED) return absl::OkStatus();
-  return Precondition("parcel_id", absl::StrCat("parcel ", p.parcel_id(),
-                                                " is CLOSED: it cannot ",
-                                                action));
+  return Precondition(
+      "parcel_id",
+      absl::StrCat("parcel ", p.parcel_id(), " is CLOSED: it cannot ", action));
 }
 
 absl::StatusOr<v1::ActorRecord> EventRules::Custodian(

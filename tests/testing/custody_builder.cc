@@ -96,8 +96,8 @@ std::vector<checkpoint::NoteSigner> CustodyBuilder::NodeSigners(
     int count) const {
   std::vector<checkpoint::NoteSigner> out;
   for (int i = 0; i < count; ++i) {
-    out.push_back(*checkpoint::NoteSigner::Create(
-        genesis_.node_keys(i).name(), nodes_[i]));
+    out.push_back(*checkpoint::NoteSigner::Create(genesis_.node_keys(i).name(),
+                                                  nodes_[i]));
   }
   return out;
 }
@@ -146,7 +146,8 @@ v1::CustodyEvent CustodyBuilder::Complete(v1::CustodyEvent event) const {
 
 void CustodyBuilder::Advance(const v1::CustodyEvent& event,
                              const std::string& event_id) {
-  for (const v1::ParcelHead& h : event.parcels()) heads_[h.parcel_id()] = event_id;
+  for (const v1::ParcelHead& h : event.parcels())
+    heads_[h.parcel_id()] = event_id;
 }
 
 v1::Envelope CustodyBuilder::Sign(v1::CustodyEvent event,
@@ -169,8 +170,8 @@ v1::Envelope CustodyBuilder::SignWith(
     v1::CustodyEvent event, const std::vector<const crypto::PrivateKey*>& keys,
     bool expect_accept) {
   event = Complete(std::move(event));
-  v1::Envelope env = envelope::SignEnvelope(
-      envelope::kEventPayloadType, event.SerializeAsString(), keys);
+  v1::Envelope env = envelope::SignEnvelope(envelope::kEventPayloadType,
+                                            event.SerializeAsString(), keys);
   if (expect_accept) Advance(event, envelope::EventId(env.payload()));
   return env;
 }
@@ -245,8 +246,8 @@ v1::CustodyEvent SplitEvent(
 }
 
 v1::CustodyEvent MergeEvent(const std::vector<std::string>& parcel_ids,
-                            const std::string& new_parcel_id,
-                            int64_t mass_mct, int64_t value_usd_cents,
+                            const std::string& new_parcel_id, int64_t mass_mct,
+                            int64_t value_usd_cents,
                             const std::string& hs_code) {
   v1::CustodyEvent ev;
   v1::Merge* b = ev.mutable_merge();
@@ -259,8 +260,8 @@ v1::CustodyEvent MergeEvent(const std::vector<std::string>& parcel_ids,
 }
 
 v1::CustodyEvent ExportEvent(
-    const std::string& parcel_id, const std::string& number,
-    int64_t mass_mct, int64_t value_usd_cents, const std::string& hs_code,
+    const std::string& parcel_id, const std::string& number, int64_t mass_mct,
+    int64_t value_usd_cents, const std::string& hs_code,
     const std::vector<std::pair<std::string, uint32_t>>& origins,
     const std::string& exporter_licence, const std::string& importing_country,
     int64_t issued_seconds) {
@@ -299,8 +300,7 @@ v1::CustodyEvent ConfirmationEvent(const std::string& number,
   v1::CustodyEvent ev;
   v1::ImportConfirmation* b = ev.mutable_import_confirmation();
   b->set_certificate_number(number);
-  b->set_confirming_authority(
-      absl::StrCat(importing_country, " KP Authority"));
+  b->set_confirming_authority(absl::StrCat(importing_country, " KP Authority"));
   SetTime(b->mutable_received_at(), received_seconds);
   b->set_parcel_count(1);
   b->set_mass_mct(mass_mct);

@@ -112,14 +112,14 @@ v1::CustodyEvent SplitEvent(
     const std::vector<std::pair<std::string, int64_t>>& children_mass,
     int64_t value_each_usd_cents, const std::string& hs_code = "7102.31");
 v1::CustodyEvent MergeEvent(const std::vector<std::string>& parcel_ids,
-                            const std::string& new_parcel_id,
-                            int64_t mass_mct, int64_t value_usd_cents,
+                            const std::string& new_parcel_id, int64_t mass_mct,
+                            int64_t value_usd_cents,
                             const std::string& hs_code = "7102.31");
 // An outgoing AZ certificate matching the parcel's figures, which the
 // caller passes: exporter licence `exporter_licence`, to `importing_country`.
 v1::CustodyEvent ExportEvent(
-    const std::string& parcel_id, const std::string& number,
-    int64_t mass_mct, int64_t value_usd_cents, const std::string& hs_code,
+    const std::string& parcel_id, const std::string& number, int64_t mass_mct,
+    int64_t value_usd_cents, const std::string& hs_code,
     const std::vector<std::pair<std::string, uint32_t>>& origins,
     const std::string& exporter_licence, const std::string& importing_country,
     int64_t issued_seconds);
