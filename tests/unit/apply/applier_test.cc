@@ -1,0 +1,264 @@
+// The applier: receipts for every event, atomic batches, duplicates answered
+// with their original outcome, determinism of replays, exactly-once apply
+// across restarts.
+#include "ledger/apply/applier.h"
+
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "ledger/apply/store_state.h"
+#include "ledger/base/encoding.h"
+#include "ledger/entry/time.h"
+#include "ledger/rules/state.h"
+#include "ledger/store/store.h"
+#include "tests/testing/custody_builder.h"
+#include "tests/testing/scenario.h"
+#include "tests/testing/status_matchers.h"
+
+namespace kpledger::apply {
+namespace {
+
+using ::kpledger::testing::CustodyBuilder;
+using ::kpledger::testing::ImportEvent;
+using ::kpledger::testing::IncomingCertificate;
+using ::kpledger::testing::kDay;
+using ::kpledger::testing::kGenesisSeconds;
+using ::kpledger::testing::StatusIs;
+using ::testing::ElementsAre;
+
+std::string FreshDir(const std::string& name) {
+  const std::string dir = absl::StrCat(::testing::TempDir(), "/", name);
+  std::filesystem::remove_all(dir);
+  return dir;
+}
+
+OrderedBatch Batch(uint64_t position, int64_t day,
+                   const std::vector<v1::Envelope>& events) {
+  OrderedBatch b;
+  b.position = position;
+  b.proposed_time = entry::LedgerTime{kGenesisSeconds + day * kDay, 0};
+  for (const v1::Envelope& e : events) {
+    b.envelopes.push_back(e.SerializeAsString());
+  }
+  return b;
+}
+
+class ApplierTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    KP_ASSERT_OK_AND_ASSIGN(store_, store::Store::Open(FreshDir("applier")));
+    KP_ASSERT_OK_AND_ASSIGN(applier_, Applier::Open(store_.get()));
+    KP_ASSERT_OK(applier_->Bootstrap(b_.genesis_envelope()));
+    KP_ASSERT_OK_AND_ASSIGN(
+        BatchResult r,
+        applier_->Apply(Batch(1, 0,
+                              {b_.Register("customs-1", v1::CUSTOMS),
+                               b_.Register("vault-1", v1::VAULT)})));
+    ASSERT_EQ(r.receipts[1].outcome(), v1::Receipt::ACCEPTED);
+  }
+
+  v1::Envelope Import(const std::string& parcel, const std::string& country,
+                      bool expect_accept = true) {
+    return b_.Sign(
+        ImportEvent(parcel, "vault-1",
+                    IncomingCertificate(absl::StrCat(country, "-", parcel),
+                                        country, 10000, 1000000)),
+        {"customs-1"}, expect_accept);
+  }
+
+  std::string StateRecord(const std::string& key) {
+    absl::StatusOr<std::string> v = store_->GetState(key);
+    return v.ok() ? *v : "";
+  }
+
+  CustodyBuilder b_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<Applier> applier_;
+};
+
+TEST_F(ApplierTest, EveryEventGetsAReceipt) {
+  KP_ASSERT_OK_AND_ASSIGN(
+      BatchResult r,
+      applier_->Apply(Batch(2, 1,
+                            {Import("P-1", "BW"), Import("P-2", "RU", false),
+                             Import("P-3", "VE")})));
+  ASSERT_EQ(r.receipts.size(), 3u);
+  EXPECT_EQ(r.receipts[0].outcome(), v1::Receipt::ACCEPTED);
+  EXPECT_EQ(r.receipts[0].leaf_index(), 3u);
+  EXPECT_EQ(r.receipts[0].ledger_time().seconds(), kGenesisSeconds + kDay);
+  EXPECT_EQ(r.receipts[1].outcome(), v1::Receipt::REFUSED);
+  EXPECT_EQ(r.receipts[1].code(),
+            static_cast<int>(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(r.receipts[1].reason(), ::testing::HasSubstr("RU"));
+  EXPECT_FALSE(r.receipts[1].event_id().empty());
+  // The refused event takes no index: the next accepted one follows on.
+  EXPECT_EQ(r.receipts[2].leaf_index(), 4u);
+  EXPECT_THAT(r.receipts[2].flags(), ElementsAre(v1::SANCTIONED_ORIGIN));
+  EXPECT_EQ(r.head.size, 5u);
+  EXPECT_EQ(store_->size(), 5u);
+}
+
+TEST_F(ApplierTest, RefusedEventsWriteNothing) {
+  const store::TreeHead before = store_->head();
+  const v1::Envelope bad = Import("P-1", "RU", false);
+  KP_ASSERT_OK_AND_ASSIGN(BatchResult r, applier_->Apply(Batch(2, 1, {bad})));
+  EXPECT_EQ(r.receipts[0].outcome(), v1::Receipt::REFUSED);
+  EXPECT_EQ(store_->size(), before.size);
+  EXPECT_EQ(store_->head().root, before.root);
+  EXPECT_THAT(store_->FindEvent(r.receipts[0].event_id()),
+              StatusIs(absl::StatusCode::kNotFound, ""));
+  EXPECT_EQ(StateRecord(rules::ParcelKey("P-1")), "");
+  EXPECT_EQ(StateRecord(rules::ImportCertificateKey("RU", "RU-P-1")), "");
+  // The batch itself is applied: its position is recorded.
+  EXPECT_EQ(applier_->applied_position(), 2u);
+}
+
+TEST_F(ApplierTest, UndecodableEnvelopesAreRefusedAndTheRestApplied) {
+  OrderedBatch batch = Batch(2, 1, {Import("P-1", "BW")});
+  batch.envelopes.insert(batch.envelopes.begin(), "not an envelope");
+  KP_ASSERT_OK_AND_ASSIGN(BatchResult r, applier_->Apply(batch));
+  EXPECT_EQ(r.receipts[0].outcome(), v1::Receipt::REFUSED);
+  EXPECT_EQ(r.receipts[0].code(),
+            static_cast<int>(absl::StatusCode::kInvalidArgument));
+  EXPECT_EQ(r.receipts[1].outcome(), v1::Receipt::ACCEPTED);
+}
+
+TEST_F(ApplierTest, ResubmissionIsAnsweredWithTheOriginalReceipt) {
+  const v1::Envelope flagged = Import("P-1", "VE");
+  KP_ASSERT_OK_AND_ASSIGN(BatchResult first,
+                          applier_->Apply(Batch(2, 1, {flagged})));
+  ASSERT_EQ(first.receipts[0].outcome(), v1::Receipt::ACCEPTED);
+  // Again later, and twice within one batch.
+  KP_ASSERT_OK_AND_ASSIGN(BatchResult again,
+                          applier_->Apply(Batch(3, 5, {flagged, flagged})));
+  for (const v1::Receipt& r : again.receipts) {
+    EXPECT_EQ(r.outcome(), v1::Receipt::REFUSED);
+    EXPECT_EQ(r.code(), static_cast<int>(absl::StatusCode::kAlreadyExists));
+    EXPECT_EQ(r.leaf_index(), first.receipts[0].leaf_index());
+    EXPECT_EQ(r.ledger_time().seconds(), kGenesisSeconds + kDay);
+    EXPECT_THAT(r.flags(), ElementsAre(v1::SANCTIONED_ORIGIN));
+  }
+  EXPECT_EQ(store_->size(), 4u);
+
+  // A new event twice in one batch: applied once.
+  const v1::Envelope fresh = Import("P-2", "BW");
+  KP_ASSERT_OK_AND_ASSIGN(BatchResult twice,
+                          applier_->Apply(Batch(4, 6, {fresh, fresh})));
+  EXPECT_EQ(twice.receipts[0].outcome(), v1::Receipt::ACCEPTED);
+  EXPECT_EQ(twice.receipts[1].code(),
+            static_cast<int>(absl::StatusCode::kAlreadyExists));
+  EXPECT_EQ(twice.receipts[1].leaf_index(), twice.receipts[0].leaf_index());
+  EXPECT_EQ(store_->size(), 5u);
+}
+
+TEST_F(ApplierTest, LedgerTimeNeverGoesBack) {
+  KP_ASSERT_OK_AND_ASSIGN(BatchResult r1,
+                          applier_->Apply(Batch(2, 10, {Import("P-1", "BW")})));
+  // A proposer whose clock is behind: the batch gets the previous time.
+  KP_ASSERT_OK_AND_ASSIGN(BatchResult r2,
+                          applier_->Apply(Batch(3, 4, {Import("P-2", "BW")})));
+  EXPECT_EQ(r2.ledger_time, r1.ledger_time);
+  EXPECT_EQ(r2.receipts[0].ledger_time().seconds(),
+            kGenesisSeconds + 10 * kDay);
+}
+
+TEST_F(ApplierTest, ActorRegisteredEarlierInABatchMaySignLaterInIt) {
+  KP_ASSERT_OK_AND_ASSIGN(
+      BatchResult r,
+      applier_->Apply(Batch(
+          2, 1,
+          {b_.Register("customs-2", v1::CUSTOMS),
+           b_.Sign(ImportEvent("P-1", "vault-1",
+                               IncomingCertificate("BW-1", "BW", 100, 100)),
+                   {"customs-2"})})));
+  EXPECT_EQ(r.receipts[1].outcome(), v1::Receipt::ACCEPTED)
+      << r.receipts[1].reason();
+}
+
+TEST_F(ApplierTest, StaleAndOutOfOrderUseIsRefused) {
+  EXPECT_THAT(applier_->Bootstrap(b_.genesis_envelope()),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       "genesis is written once"));
+  EXPECT_THAT(applier_->Apply(Batch(0, 1, {})).status(),
+              StatusIs(absl::StatusCode::kFailedPrecondition, "position 0"));
+  // A batch at or below the applied position was applied before.
+  KP_ASSERT_OK_AND_ASSIGN(BatchResult r,
+                          applier_->Apply(Batch(1, 1, {Import("P-1", "BW")})));
+  EXPECT_TRUE(r.already_applied);
+  EXPECT_TRUE(r.receipts.empty());
+  EXPECT_EQ(store_->size(), 3u);
+}
+
+TEST(ApplierOpenTest, NeedsAGenesisFirst) {
+  KP_ASSERT_OK_AND_ASSIGN(auto store, store::Store::Open(FreshDir("empty")));
+  KP_ASSERT_OK_AND_ASSIGN(auto applier, Applier::Open(store.get()));
+  EXPECT_THAT(applier->Apply(Batch(1, 1, {})).status(),
+              StatusIs(absl::StatusCode::kFailedPrecondition, "no genesis"));
+  v1::Envelope forged = CustodyBuilder().genesis_envelope();
+  forged.mutable_signatures()->RemoveLast();  // one of two governance keys
+  EXPECT_THAT(applier->Bootstrap(forged),
+              StatusIs(absl::StatusCode::kUnauthenticated, ""));
+  EXPECT_EQ(store->size(), 0u);
+}
+
+// Applies the scenario to a fresh store and returns the root at every size.
+std::vector<merkle::Hash> ApplyScenario(const std::string& dir, int threads) {
+  std::vector<merkle::Hash> roots;
+  auto scenario = testing::LoadScenario();
+  EXPECT_TRUE(scenario.ok());
+  auto store = store::Store::Open(FreshDir(dir));
+  EXPECT_TRUE(store.ok());
+  auto applier = Applier::Open(store->get(), ApplierOptions{threads});
+  EXPECT_TRUE(applier.ok());
+  EXPECT_TRUE((*applier)->Bootstrap(scenario->genesis()).ok());
+  for (const OrderedBatch& b : testing::OrderedBatches(*scenario)) {
+    EXPECT_TRUE((*applier)->Apply(b).ok());
+  }
+  for (uint64_t size = 1; size <= (*store)->size(); ++size) {
+    roots.push_back(*(*store)->RootAt(size));
+  }
+  return roots;
+}
+
+TEST(ApplierReplayTest, ReplayFromGenesisGivesTheSameRootAtEverySize) {
+  const std::vector<merkle::Hash> one = ApplyScenario("replay-1", 1);
+  const std::vector<merkle::Hash> two = ApplyScenario("replay-2", 2);
+  ASSERT_GT(one.size(), 30u);
+  EXPECT_EQ(one, two);
+}
+
+TEST(ApplierReplayTest, RestartMidStreamAppliesEachBatchOnce) {
+  const std::vector<merkle::Hash> straight = ApplyScenario("straight", 2);
+  KP_ASSERT_OK_AND_ASSIGN(testdata::Scenario scenario, testing::LoadScenario());
+  const std::vector<OrderedBatch> batches = testing::OrderedBatches(scenario);
+  const std::string dir = FreshDir("restarted");
+  {
+    KP_ASSERT_OK_AND_ASSIGN(auto store, store::Store::Open(dir));
+    KP_ASSERT_OK_AND_ASSIGN(auto applier, Applier::Open(store.get()));
+    KP_ASSERT_OK(applier->Bootstrap(scenario.genesis()));
+    for (size_t i = 0; i < batches.size() / 2; ++i) {
+      KP_ASSERT_OK(applier->Apply(batches[i]).status());
+    }
+  }
+  // The process restarts; the sequencer replays every batch from the start.
+  KP_ASSERT_OK_AND_ASSIGN(auto store, store::Store::Open(dir));
+  KP_ASSERT_OK_AND_ASSIGN(auto applier, Applier::Open(store.get()));
+  EXPECT_EQ(applier->applied_position(), batches.size() / 2);
+  size_t skipped = 0;
+  for (const OrderedBatch& b : batches) {
+    KP_ASSERT_OK_AND_ASSIGN(BatchResult r, applier->Apply(b));
+    skipped += r.already_applied;
+  }
+  EXPECT_EQ(skipped, batches.size() / 2);
+  ASSERT_EQ(store->size(), straight.size());
+  EXPECT_EQ(*store->RootAt(store->size()), straight.back());
+}
+
+}  // namespace
+}  // namespace kpledger::apply
