@@ -247,8 +247,8 @@ absl::StatusOr<BatchResult> Applier::Apply(PreparedBatch batch) {
       result.receipts.push_back(Refused(flags.status(), ev.event_id));
       continue;
     }
-    for (const auto& [key, value] : event_changes.changes()) {
-      batch_changes.PutBytes(key, value);
+    for (auto& [key, value] : event_changes.TakeChanges()) {
+      batch_changes.PutBytes(key, std::move(value));
     }
     v1::Receipt r;
     r.set_outcome(v1::Receipt::ACCEPTED);
@@ -261,8 +261,8 @@ absl::StatusOr<BatchResult> Applier::Apply(PreparedBatch batch) {
     out.entries.push_back({std::move(decoded->envelope_bytes), ev.event_id});
     ++index;
   }
-  for (const auto& [key, value] : batch_changes.changes()) {
-    out.state.push_back({key, value});
+  for (auto& [key, value] : batch_changes.TakeChanges()) {
+    out.state.push_back({key, std::move(value)});
   }
   KP_ASSIGN_OR_RETURN(result.head, store_->Append(out));
   applied_position_ = batch.position;

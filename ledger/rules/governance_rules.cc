@@ -32,6 +32,17 @@ absl::Status EventRules::CheckGovernanceSigners() {
   return absl::OkStatus();
 }
 
+namespace {
+
+bool IsGovernanceKey(const v1::Genesis& genesis, absl::string_view key) {
+  for (const v1::NamedKey& k : genesis.governance_keys()) {
+    if (k.public_key() == key) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 absl::Status EventRules::RegisterActor(const v1::RegisterActor& b) {
   if (!IsValidParcelId(b.actor_id())) {
     return Invalid("actor_id",
@@ -48,6 +59,10 @@ absl::Status EventRules::RegisterActor(const v1::RegisterActor& b) {
   if (!key.ok()) {
     return Invalid("public_key", absl::StrCat("has ", b.public_key().size(),
                                               " bytes, want 32"));
+  }
+  if (IsGovernanceKey(*ctx_.genesis, b.public_key())) {
+    return Precondition("public_key",
+                        "is a governance key; actors have keys of their own");
   }
   KP_ASSIGN_OR_RETURN(std::optional<v1::ActorRecord> existing,
                       view_.Actor(b.actor_id()));

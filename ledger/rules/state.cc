@@ -98,7 +98,11 @@ absl::StatusOr<std::optional<std::string>> StateChanges::Get(
     absl::string_view key) const {
   auto it = changes_.find(key);
   if (it != changes_.end()) return it->second;
-  return base_->Get(key);
+  auto read = base_reads_.find(key);
+  if (read != base_reads_.end()) return read->second;
+  absl::StatusOr<std::optional<std::string>> value = base_->Get(key);
+  if (value.ok()) base_reads_.emplace(std::string(key), *value);
+  return value;
 }
 
 void StateChanges::Put(std::string key,

@@ -95,7 +95,10 @@ class StateView {
 };
 
 // Records written on top of a source, not yet stored: the changes of the
-// events accepted so far in a batch. Reads see the changes first.
+// events accepted so far in a batch. Reads see the changes first. Reads of
+// the source are remembered (a batch reads the policy and its signers'
+// records once per event), so the source must not change while a
+// StateChanges reads it.
 class StateChanges : public StateSource {
  public:
   explicit StateChanges(const StateSource* base) : base_(base) {}
@@ -109,10 +112,16 @@ class StateChanges : public StateSource {
   const std::map<std::string, std::string, std::less<>>& changes() const {
     return changes_;
   }
+  // Moves the changed records out, leaving none.
+  std::map<std::string, std::string, std::less<>> TakeChanges() {
+    return std::move(changes_);
+  }
 
  private:
   const StateSource* base_;
   std::map<std::string, std::string, std::less<>> changes_;
+  mutable std::map<std::string, std::optional<std::string>, std::less<>>
+      base_reads_;
 };
 
 }  // namespace kpledger::rules

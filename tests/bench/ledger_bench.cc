@@ -31,6 +31,7 @@
 #include "ledger/envelope/dsse.h"
 #include "ledger/merkle/verify.h"
 #include "ledger/store/store.h"
+#include "tests/bench/verify_rate.h"
 #include "tests/testing/sample_events.h"
 
 namespace kpledger::bench {
@@ -49,34 +50,6 @@ long RssKiB() {
     if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
   }
   return -1;
-}
-
-// Verifications per second over ~`seconds` on `threads` threads.
-double VerifyRate(int threads, double seconds) {
-  crypto::PrivateKey key = testing::DeterministicKey("bench");
-  const v1::Envelope env = testing::SampleImport(key, 1);
-  const std::string pae = envelope::Pae(env.payload_type(), env.payload());
-  const std::string sig = env.signatures(0).sig();
-  std::atomic<uint64_t> total{0};
-  std::atomic<bool> stop{false};
-  std::vector<std::thread> workers;
-  const auto start = Clock::now();
-  for (int t = 0; t < threads; ++t) {
-    workers.emplace_back([&] {
-      uint64_t n = 0;
-      while (!stop.load(std::memory_order_relaxed)) {
-        for (int i = 0; i < 64; ++i) {
-          if (!key.public_key().Verify(pae, sig)) std::abort();
-        }
-        n += 64;
-      }
-      total += n;
-    });
-  }
-  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
-  stop = true;
-  for (auto& w : workers) w.join();
-  return total / Seconds(start, Clock::now());
 }
 
 // `count` distinct import envelopes numbered from `first`, sharing one

@@ -105,20 +105,16 @@ TEST_F(StoreTest, FindEventMapsEventIdToItsIndex) {
   EXPECT_EQ(index, 3u);
 }
 
-TEST_F(StoreTest, ParcelStatesAreWrittenWithTheirBatch) {
+TEST_F(StoreTest, StateRecordsAreWrittenWithTheirBatch) {
   AppendGenesis();
   Batch batch = testing::SampleBatch(customs_, 1, 1);
-  v1::ParcelState parcel;
-  parcel.set_parcel_id("P-1");
-  parcel.set_head(batch.entries[0].event_id);
-  parcel.set_status(v1::ACTIVE);
-  parcel.set_mass_mct(12501);
-  batch.parcels.push_back(parcel);
+  batch.state.push_back({"parcel/P-1", "state of P-1"});
   KP_ASSERT_OK(store_->Append(batch).status());
   Reopen();
-  KP_ASSERT_OK_AND_ASSIGN(v1::ParcelState got, store_->GetParcel("P-1"));
-  EXPECT_EQ(got.head(), batch.entries[0].event_id);
-  EXPECT_EQ(got.mass_mct(), 12501);
+  KP_ASSERT_OK_AND_ASSIGN(std::string got, store_->GetState("parcel/P-1"));
+  EXPECT_EQ(got, "state of P-1");
+  EXPECT_THAT(store_->GetState("parcel/P-2"),
+              StatusIs(absl::StatusCode::kNotFound, "no state record"));
 }
 
 TEST_F(StoreTest, ProofsFromTheStoreVerifyAgainstItsRoots) {
@@ -253,16 +249,14 @@ TEST_F(StoreTest, EventAlreadyInTheLogIsRefusedAndNothingIsWritten) {
   Batch batch = testing::SampleBatch(customs_, 10, 2);
   batch.entries.push_back(
       testing::ToPending(testing::SampleImport(customs_, 2)));
-  v1::ParcelState parcel;
-  parcel.set_parcel_id("P-10");
-  batch.parcels.push_back(parcel);
+  batch.state.push_back({"parcel/P-10", "state of P-10"});
   EXPECT_THAT(store_->Append(batch),
               StatusIs(absl::StatusCode::kAlreadyExists, "is already entry 2"));
   Reopen();
   EXPECT_EQ(store_->size(), before.size);
   EXPECT_EQ(store_->head().root, before.root);
-  EXPECT_THAT(store_->GetParcel("P-10"),
-              StatusIs(absl::StatusCode::kNotFound, "no parcel P-10"));
+  EXPECT_THAT(store_->GetState("parcel/P-10"),
+              StatusIs(absl::StatusCode::kNotFound, "no state record"));
 }
 
 TEST_F(StoreTest, EventTwiceInOneBatchIsRefused) {
@@ -353,7 +347,7 @@ TEST_F(StoreTest, DatabaseOfAnotherFormatIsRefused) {
     rocksdb::Options options;
     std::vector<rocksdb::ColumnFamilyDescriptor> families;
     for (const char* name :
-         {"default", "entries", "event_index", "parcels", "merkle", "meta"}) {
+         {"default", "entries", "event_index", "state", "merkle", "meta"}) {
       families.emplace_back(name, rocksdb::ColumnFamilyOptions());
     }
     std::vector<rocksdb::ColumnFamilyHandle*> handles;
