@@ -166,7 +166,7 @@ absl::Status EventRules::Split(const v1::Split& b) {
                    absl::StrCat("has ", b.children_size(),
                                 ", a split makes at least 2 parcels"));
   }
-  int64_t total = 0;
+  int64_t total = 0, total_value = 0;
   for (int i = 0; i < b.children_size(); ++i) {
     const v1::Split::Child& c = b.children(i);
     const std::string field = absl::StrCat("children[", i, "]");
@@ -184,9 +184,17 @@ absl::Status EventRules::Split(const v1::Split& b) {
                                   "\" is not 7102.10, 7102.21 or 7102.31"));
     }
     total += c.mass_mct();
+    total_value += c.value_usd_cents();
   }
   KP_RETURN_IF_ERROR(Within(CheckMassConserved(
       parent.mass_mct(), total, policy_.policy().loss_tolerance_ppm())));
+  // Sorting does not change what the stones are worth: children valued
+  // out of line with their parent are flagged, as a lab's would be.
+  if (ValuePerCaratOutsideBand(parent.mass_mct(), parent.value_usd_cents(),
+                               total, total_value,
+                               policy_.policy().value_band_ppm())) {
+    AddFlag(v1::VALUE_OUTLIER);
+  }
   for (const v1::Split::Child& c : b.children()) {
     v1::ParcelState child;
     child.set_parcel_id(c.parcel_id());
@@ -216,7 +224,7 @@ absl::Status EventRules::Merge(const v1::Merge& b) {
   }
   const std::string& custodian = Touched(b.parcel_ids(0)).custodian();
   std::vector<MergeInput> inputs;
-  int64_t total = 0;
+  int64_t total = 0, total_value = 0;
   std::vector<int> flags;
   for (const std::string& id : b.parcel_ids()) {
     const v1::ParcelState& p = Touched(id);
@@ -231,6 +239,7 @@ absl::Status EventRules::Merge(const v1::Merge& b) {
     inputs.push_back(
         MergeInput{p.mass_mct(), {p.origins().begin(), p.origins().end()}});
     total += p.mass_mct();
+    total_value += p.value_usd_cents();
     flags.insert(flags.end(), p.flags().begin(), p.flags().end());
   }
   KP_RETURN_IF_ERROR(RequireSignedBy(custodian, "the custodian"));
@@ -248,6 +257,11 @@ absl::Status EventRules::Merge(const v1::Merge& b) {
   }
   KP_RETURN_IF_ERROR(Within(CheckMassConserved(
       total, b.mass_mct(), policy_.policy().loss_tolerance_ppm())));
+  if (ValuePerCaratOutsideBand(total, total_value, b.mass_mct(),
+                               b.value_usd_cents(),
+                               policy_.policy().value_band_ppm())) {
+    AddFlag(v1::VALUE_OUTLIER);
+  }
   absl::StatusOr<std::vector<v1::OriginShare>> origins = MergeOrigins(inputs);
   KP_RETURN_IF_ERROR(Within(origins.status()));
 

@@ -209,16 +209,18 @@ testdata::Scenario Write() {
            b.Sign(TransferEvent("AZ-P-0002", "lab-sumgait", "vault-central",
                                 {"AZ-S-1102"}),
                   {"lab-sumgait", "vault-central"}));
+  v1::CustodyEvent sort = SplitEvent(
+      "AZ-P-0001", {{"AZ-P-0001-G", 900000}, {"AZ-P-0001-N", 349400}}, 0,
+      "7102.31");
+  sort.mutable_split()->mutable_children(0)->set_value_usd_cents(160000000);
+  sort.mutable_split()->mutable_children(1)->set_value_usd_cents(25000000);
   w.Accept(
-      "vault-central sorts AZ-P-0001 into gem (900 ct) and near-gem (349.4 "
-      "ct), 0.2 ct dust",
-      b.Sign(SplitEvent("AZ-P-0001",
-                        {{"AZ-P-0001-G", 900000}, {"AZ-P-0001-N", 349400}},
-                        92500000, "7102.31"),
-             {"vault-central"}));
+      "vault-central sorts AZ-P-0001 into gem (900 ct, $1,600,000) and "
+      "near-gem (349.4 ct, $250,000), 0.2 ct dust",
+      b.Sign(sort, {"vault-central"}));
   w.Accept("vault-central merges the near-gem with AZ-P-0002 (mixed BW/CA)",
            b.Sign(MergeEvent({"AZ-P-0001-N", "AZ-P-0002"}, "AZ-P-0009", 1139400,
-                             110000000, "7102.31"),
+                             89000000, "7102.31"),
                   {"vault-central"}));
 
   w.Batch(12);
@@ -242,7 +244,7 @@ testdata::Scenario Write() {
                                 {"AZ-S-1202"}),
                   {"vault-central", "caspian-rough"}));
   const v1::CustodyEvent export_be =
-      ExportEvent("AZ-P-0009", "AZ-2026-000101", 1139400, 110000000, "7102.31",
+      ExportEvent("AZ-P-0009", "AZ-2026-000101", 1139400, 89000000, "7102.31",
                   {{"BW", 306653}, {"CA", 693347}}, "AZ-LIC-001", "BE", At(14));
   w.Refuse("export to Belgium signed by customs without the KP Authority",
            b.Sign(export_be, {"customs-gyd"}, false), "PERMISSION_DENIED",
@@ -250,9 +252,9 @@ testdata::Scenario Write() {
   w.Accept("export of AZ-P-0009 to Antwerp on AZ-2026-000101",
            b.Sign(export_be, {"kpa-az", "customs-gyd"}));
   w.Accept("export of AZ-P-0001-G to Mumbai on AZ-2026-000102",
-           b.Sign(ExportEvent("AZ-P-0001-G", "AZ-2026-000102", 900000, 92500000,
-                              "7102.31", {{"BW", 1000000}}, "AZ-LIC-002", "IN",
-                              At(14)),
+           b.Sign(ExportEvent("AZ-P-0001-G", "AZ-2026-000102", 900000,
+                              160000000, "7102.31", {{"BW", 1000000}},
+                              "AZ-LIC-002", "IN", At(14)),
                   {"kpa-az", "customs-gyd"}));
 
   w.Batch(20);

@@ -441,6 +441,30 @@ TEST_F(CustodyRulesTest, MergeNeedsOneCustodianAndConservedMass) {
       StatusIs(StatusCode::kInvalidArgument, "merge.parcel_ids: has 1"));
 }
 
+TEST_F(CustodyRulesTest, SplitOrMergeThatRevaluesTheStonesIsFlagged) {
+  ImportParcel("P-1");  // 10 ct, $10,000
+  ImportParcel("P-2");
+  // Children worth half their parent: accepted, flagged.
+  KP_ASSERT_OK_AND_ASSIGN(
+      std::vector<v1::Flag> flags,
+      Apply(b_.Sign(SplitEvent("P-1", {{"A", 5000}, {"B", 5000}}, 250000),
+                    {"vault-1"})));
+  EXPECT_THAT(flags, ElementsAre(v1::VALUE_OUTLIER));
+  EXPECT_THAT(Parcel("A").flags(), ElementsAre(v1::VALUE_OUTLIER));
+  // A merge declaring double the inputs' value: flagged too.
+  KP_ASSERT_OK_AND_ASSIGN(
+      flags, Apply(b_.Sign(MergeEvent({"P-2", "B"}, "M", 15000, 3000000),
+                           {"vault-1"})));
+  EXPECT_THAT(flags, ElementsAre(v1::VALUE_OUTLIER));
+  // Within the 25% band: no flag.
+  ImportParcel("P-3");
+  KP_ASSERT_OK_AND_ASSIGN(
+      flags,
+      Apply(b_.Sign(SplitEvent("P-3", {{"C", 5000}, {"D", 5000}}, 550000),
+                    {"vault-1"})));
+  EXPECT_THAT(flags, IsEmpty());
+}
+
 // --- Export and its confirmation ---
 
 class ExportTest : public RulesTest {
