@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "ledger/base/units.h"
 
 namespace kpledger::demo {
 namespace {
@@ -94,22 +95,25 @@ std::string Describe(const v1::CustodyEvent& ev) {
   switch (ev.body_case()) {
     case v1::CustodyEvent::kImport: {
       const v1::KpCertificate& c = ev.import().certificate();
-      return absl::StrFormat(
-          "Import %s: certificate %s from %s, %.3f ct, US$%.2f, HS %s",
-          ev.import().parcel_id(), c.certificate_number(),
-          c.exporting_country(), c.mass_mct() / 1000.0,
-          c.value_usd_cents() / 100.0, c.hs_code());
+      return absl::StrCat(
+          "Import ", ev.import().parcel_id(), ": certificate ",
+          c.certificate_number(), " from ", c.exporting_country(), ", ",
+          base::FormatCarats(c.mass_mct()), ", ",
+          base::FormatUsd(c.value_usd_cents()), ", HS ", c.hs_code());
     }
     case v1::CustodyEvent::kLabAssessment:
-      return absl::StrFormat("LabAssessment %s: measured %.3f ct, %d stones",
-                             ev.lab_assessment().parcel_id(),
-                             ev.lab_assessment().measured_mass_mct() / 1000.0,
-                             ev.lab_assessment().stone_count());
+      return absl::StrCat(
+          "LabAssessment ", ev.lab_assessment().parcel_id(), ": measured ",
+          base::FormatCarats(ev.lab_assessment().measured_mass_mct()), ", ",
+          ev.lab_assessment().stone_count(), " stones");
     case v1::CustodyEvent::kCustodyTransfer:
       return absl::StrFormat("CustodyTransfer %s: %s -> %s",
                              ev.custody_transfer().parcel_id(),
                              ev.custody_transfer().from_custodian(),
                              ev.custody_transfer().to_custodian());
+    case v1::CustodyEvent::kRegisterActor:
+      return absl::StrCat("RegisterActor ", ev.register_actor().actor_id(),
+                          " as ", v1::Role_Name(ev.register_actor().role()));
     default:
       return "event";
   }

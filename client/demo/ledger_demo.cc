@@ -1,26 +1,36 @@
 // kpledger ledger-core demo: what the README's main command runs until the
-// node exists. It does, for real and on disk: key files, a genesis, signed
-// custody events appended to the RocksDB store, a checkpoint cosigned by two
-// of three node keys, inclusion and consistency proofs checked against it,
-// refusals of tampered input, and an audit of the whole store.
+// node exists. It does, for real and on disk: key files, a genesis, actors
+// registered by governance, signed custody events decided by the custody
+// rules and written by the applier to the RocksDB store (refusals shown
+// with their reasons), a checkpoint cosigned by two of three node keys,
+// inclusion and consistency proofs checked against it, a provenance bundle
+// verified offline, the KP reports, and an audit of the whole store.
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
 #include "client/demo/demo_events.h"
 #include "kpledger/v1/genesis.pb.h"
+#include "ledger/apply/applier.h"
 #include "ledger/audit/audit.h"
 #include "ledger/checkpoint/checkpoint.h"
 #include "ledger/crypto/key_file.h"
 #include "ledger/entry/leaf.h"
 #include "ledger/envelope/dsse.h"
 #include "ledger/merkle/verify.h"
+#include "ledger/provenance/account_text.h"
+#include "ledger/provenance/bundle.h"
+#include "ledger/provenance/verify.h"
+#include "ledger/report/format.h"
+#include "ledger/report/project.h"
 #include "ledger/rules/genesis.h"
 #include "ledger/store/store.h"
 
@@ -60,6 +70,7 @@ class Demo {
   void Run() {
     MakeKeys();
     WriteGenesis();
+    RegisterActors();
     SubmitCustodyChain();
     std::string cp1 = PublishCheckpoint();
     ProveInclusion(cp1);
@@ -67,6 +78,8 @@ class Demo {
     std::string cp2 = PublishCheckpoint();
     ProveConsistency(cp1, cp2);
     ShowRefusals(cp1, cp2);
+    ProveProvenance(cp2);
+    ShowReports();
     AuditAndReopen();
   }
 
@@ -75,7 +88,7 @@ class Demo {
     Step("Create Ed25519 key files (private keys mode 0600)");
     fs::create_directories(dir_ + "/keys");
     for (const char* name :
-         {"governance", "customs-baku", "lab-baku", "vault-baku",
+         {"governance", "customs-baku", "lab-baku", "vault-baku", "kpa-baku",
           "node-customs", "node-authority", "node-lab"}) {
       const std::string path = absl::StrCat(dir_, "/keys/", name, ".key");
       if (!fs::exists(path)) {
@@ -129,16 +142,27 @@ class Demo {
       nk->set_public_key(std::string(Key(node).public_key().bytes()));
     }
     g.set_checkpoint_threshold(2);
-    g.mutable_policy()->set_mass_tolerance_ppm(5000);
+    v1::Policy* policy = g.mutable_policy();
+    policy->set_mass_tolerance_ppm(5000);  // 0.5% of the declared mass
+    policy->set_value_band_ppm(250000);    // 25% of the declared $/ct
+    policy->set_loss_tolerance_ppm(1000);  // 0.1% lost in a split or merge
+    policy->set_confirmation_period_days(60);
+    policy->set_quick_reexport_days(7);
+    v1::SanctionedOrigin* ru = policy->add_sanctioned_origins();
+    ru->set_country("RU");
+    ru->set_action(v1::SANCTION_REFUSE);
+    ru->mutable_effective_from()->set_seconds(1704067200);  // 2024-01-01
     g.mutable_created_at()->set_seconds(LedgerDay(1).seconds);
     const v1::Envelope env =
         envelope::SignEnvelope(envelope::kGenesisPayloadType,
                                g.SerializeAsString(), {&Key("governance")});
     // The genesis vouches for itself: checked before it becomes entry 0.
-    genesis_ =
-        OrDie(rules::VerifyGenesisEnvelope(env), "verify genesis").genesis;
+    verified_genesis_ =
+        OrDie(rules::VerifyGenesisEnvelope(env), "verify genesis");
+    genesis_ = verified_genesis_.genesis;
     trusted_ = rules::NodeVerifiers(genesis_);
-    Append(LedgerDay(1), {env});
+    applier_ = OrDie(apply::Applier::Open(store_.get()), "open applier");
+    DEMO_CHECK_OK(applier_->Bootstrap(env), "write genesis");
     std::printf("  origin %s, checkpoint threshold 2 of 3 node keys\n",
                 kOrigin);
     std::printf("  genesis hash %s\n", store_->genesis_hash().c_str());
@@ -153,21 +177,74 @@ class Demo {
                                   ev.SerializeAsString(), keys);
   }
 
-  // Verifies every envelope's signatures, then appends them as one batch.
-  void Append(entry::LedgerTime time, const std::vector<v1::Envelope>& envs) {
-    store::Batch batch;
-    batch.ledger_time = time;
+  // Hands the envelopes to the applier as the next ordered batch and
+  // prints each receipt. Events in `expect_refused` must be refused; every
+  // other must be accepted, or the demo fails.
+  std::vector<v1::Receipt> Apply(entry::LedgerTime time,
+                                 const std::vector<v1::Envelope>& envs,
+                                 const std::set<size_t>& expect_refused = {},
+                                 bool quiet = false) {
+    apply::OrderedBatch batch;
+    batch.position = ++position_;
+    batch.proposed_time = time;
     for (const v1::Envelope& env : envs) {
-      OrDie(envelope::VerifyEnvelope(env, env.payload_type(), Resolver()),
-            "verify envelope");
-      batch.entries.push_back(store::PendingEntry{
-          env.SerializeAsString(), envelope::EventId(env.payload())});
+      batch.envelopes.push_back(env.SerializeAsString());
     }
-    OrDie(store_->Append(batch), "append batch");
+    apply::BatchResult result =
+        OrDie(applier_->Apply(std::move(batch)), "apply batch");
+    for (size_t i = 0; i < envs.size(); ++i) {
+      const v1::Receipt& r = result.receipts[i];
+      const bool refused = r.outcome() != v1::Receipt::ACCEPTED;
+      v1::CustodyEvent ev;
+      ev.ParseFromString(envs[i].payload());
+      if (!quiet || refused) {
+        if (refused) {
+          std::printf(
+              "  REFUSED %s\n          %s: %s\n", Describe(ev).c_str(),
+              absl::StatusCodeToString(static_cast<absl::StatusCode>(r.code()))
+                  .c_str(),
+              r.reason().c_str());
+        } else {
+          std::printf("  entry %llu  %s…  %s  (%d signature%s)\n",
+                      static_cast<unsigned long long>(r.leaf_index()),
+                      r.event_id().substr(0, 12).c_str(), Describe(ev).c_str(),
+                      envs[i].signatures_size(),
+                      envs[i].signatures_size() == 1 ? "" : "s");
+        }
+      }
+      if (refused != (expect_refused.count(i) > 0)) {
+        std::fprintf(stderr, "demo failed: event %zu was %s: %s\n", i,
+                     refused ? "refused" : "accepted", r.reason().c_str());
+        std::exit(1);
+      }
+    }
+    return result.receipts;
+  }
+
+  void RegisterActors() {
+    Step("Register the actors (governance events, signed by governance)");
+    std::vector<v1::Envelope> events;
+    for (const auto& [id, role, licence] :
+         std::vector<std::tuple<std::string, v1::Role, std::string>>{
+             {"customs-baku", v1::CUSTOMS, ""},
+             {"lab-baku", v1::LAB, "AZGL-01"},
+             {"vault-baku", v1::VAULT, "AZ-VLT-01"},
+             {"kpa-baku", v1::KP_AUTHORITY, ""}}) {
+      v1::CustodyEvent ev;
+      ev.set_origin(kOrigin);
+      v1::RegisterActor* r = ev.mutable_register_actor();
+      r->set_actor_id(id);
+      r->set_name(absl::StrCat(id, " (", v1::Role_Name(role), ")"));
+      r->set_role(role);
+      r->set_public_key(std::string(Key(id).public_key().bytes()));
+      r->set_license_id(licence);
+      events.push_back(SignEvent(ev, {"governance"}));
+    }
+    Apply(LedgerDay(1), events);
   }
 
   void SubmitCustodyChain() {
-    Step("Sign and append a chain of custody for parcel AZ-P-0001");
+    Step("Sign a chain of custody for parcel AZ-P-0001; the rules decide");
     const std::string parcel = "AZ-P-0001";
     v1::Envelope imp =
         SignEvent(ImportEvent(parcel, "BW-2026-004512", 1250000, 250000000),
@@ -176,7 +253,16 @@ class Demo {
         SignEvent(TransferEvent(parcel, envelope::EventId(imp.payload()),
                                 "customs-baku", "lab-baku"),
                   {"customs-baku", "lab-baku"});
-    Append(LedgerDay(2), {imp, to_lab});
+    // Refused by the rules, with their reasons: the lab does not sign for
+    // the parcel it receives; the certificate is used a second time.
+    v1::Envelope unsigned_receipt =
+        SignEvent(TransferEvent(parcel, envelope::EventId(imp.payload()),
+                                "customs-baku", "vault-baku"),
+                  {"customs-baku"});
+    v1::Envelope reused = SignEvent(
+        ImportEvent("AZ-P-0002", "BW-2026-004512", 1250000, 250000000),
+        {"customs-baku"});
+    Apply(LedgerDay(2), {imp, unsigned_receipt, to_lab, reused}, {1, 3});
     v1::Envelope lab =
         SignEvent(LabAssessmentEvent(
                       parcel, envelope::EventId(to_lab.payload()), 1248300),
@@ -185,19 +271,13 @@ class Demo {
         SignEvent(TransferEvent(parcel, envelope::EventId(lab.payload()),
                                 "lab-baku", "vault-baku"),
                   {"lab-baku", "vault-baku"});
-    Append(LedgerDay(5), {lab, to_vault});
+    // Signed against the head before the lab assessment: stale.
+    v1::Envelope stale =
+        SignEvent(TransferEvent(parcel, envelope::EventId(to_lab.payload()),
+                                "lab-baku", "customs-baku"),
+                  {"lab-baku", "customs-baku"});
+    Apply(LedgerDay(5), {lab, to_vault, stale, imp}, {2, 3});
     lab_event_id_ = envelope::EventId(lab.payload());
-    for (const v1::Envelope* env : {&imp, &to_lab, &lab, &to_vault}) {
-      v1::CustodyEvent ev;
-      ev.ParseFromString(env->payload());
-      const uint64_t index =
-          OrDie(store_->FindEvent(envelope::EventId(env->payload())), "find");
-      std::printf("  entry %llu  %s…  %s  (%d signature%s)\n",
-                  static_cast<unsigned long long>(index),
-                  envelope::EventId(env->payload()).substr(0, 12).c_str(),
-                  Describe(ev).c_str(), env->signatures_size(),
-                  env->signatures_size() == 1 ? "" : "s");
-    }
   }
 
   std::string PublishCheckpoint() {
@@ -266,13 +346,15 @@ class Demo {
                                   10000 + n, 1500000 + n),
                       {"customs-baku"}));
       }
-      Append(LedgerDay(6 + b), batch);
+      Apply(LedgerDay(6 + b), batch, {}, /*quiet=*/true);
     }
     const double s =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
             .count();
-    std::printf("  signed, verified and appended %d events in %.2f s\n", count,
-                s);
+    std::printf(
+        "  signed, verified, checked by the rules and appended %d events in "
+        "%.2f s\n",
+        count, s);
   }
 
   void ProveConsistency(const std::string& old_note,
@@ -328,6 +410,42 @@ class Demo {
                                     proof, first.root));
   }
 
+  void ProveProvenance(const std::string& note) {
+    Step("Prove AZ-P-0001's provenance offline from a bundle");
+    v1::Checkpoint cp;
+    cp.set_note(note);
+    const checkpoint::CheckpointBody body = Verified(note);
+    cp.set_origin(body.origin);
+    cp.set_tree_size(body.tree_size);
+    cp.set_root_hash(std::string(body.root.begin(), body.root.end()));
+    const v1::ProvenanceBundle bundle =
+        OrDie(provenance::BuildBundle(*store_, "AZ-P-0001", cp), "bundle");
+    std::printf("  bundle: %d entries and the genesis, %zu bytes\n",
+                bundle.entries_size(), bundle.ByteSizeLong());
+    // The verifier trusts nothing but the genesis: signatures, proofs
+    // against the cosigned checkpoint, and the rules re-run over the DAG.
+    const v1::ProvenanceAccount account = OrDie(
+        provenance::VerifyBundle(bundle, verified_genesis_), "verify bundle");
+    std::printf("%s", provenance::FormatAccount(account).c_str());
+    v1::ProvenanceBundle tampered = bundle;
+    std::string* leaf = tampered.mutable_entries(0)->mutable_leaf();
+    (*leaf)[leaf->size() - 70] ^= 1;
+    Refused("the bundle with one byte of an entry changed",
+            provenance::VerifyBundle(tampered, verified_genesis_).status());
+  }
+
+  void ShowReports() {
+    Step("KP reports, projected from the log");
+    const report::ReportBuilder reports =
+        OrDie(report::ProjectStore(*store_), "project reports");
+    const entry::LedgerTime start = LedgerDay(0), end = LedgerDay(31);
+    std::printf(
+        "%s", report::FormatStatistics(reports.Statistics(start, end)).c_str());
+    std::printf("\n%s", report::FormatBalance(reports.BalanceAt(end)).c_str());
+    const v1::ListAnomaliesResponse anomalies = reports.Anomalies(end);
+    std::printf("\n%s", report::FormatAnomalies(anomalies).c_str());
+  }
+
   void Refused(const char* what, const absl::Status& st) {
     if (st.ok()) {
       std::fprintf(stderr, "demo failed: %s was accepted\n", what);
@@ -346,6 +464,7 @@ class Demo {
         static_cast<unsigned long long>(report.entries),
         merkle::HashHex(report.root).c_str());
     const store::TreeHead before = store_->head();
+    applier_.reset();
     store_.reset();
     store_ = OrDie(store::Store::Open(dir_ + "/store"), "reopen store");
     const bool same =
@@ -360,7 +479,10 @@ class Demo {
   std::map<std::string, crypto::PrivateKey> keys_;
   std::vector<checkpoint::NoteVerifier> trusted_;
   v1::Genesis genesis_;
+  rules::VerifiedGenesis verified_genesis_;
   std::unique_ptr<store::Store> store_;
+  std::unique_ptr<apply::Applier> applier_;
+  uint64_t position_ = 0;  // the sequencer position of the last batch
   std::string lab_event_id_;
 };
 
@@ -369,8 +491,10 @@ class Demo {
 
 int main(int argc, char** argv) {
   CLI::App app{
-      "kpledger ledger-core demo: keys, genesis, signed custody events, a "
-      "cosigned checkpoint, proofs, refusals and an audit, on a real store"};
+      "kpledger ledger-core demo: keys, genesis, actors, signed custody "
+      "events decided by the rules, a cosigned checkpoint, proofs, a "
+      "provenance bundle verified offline, KP reports and an audit, on a "
+      "real store"};
   std::string dir = ".scratch/demo";
   app.add_option("--dir", dir, "folder for key files and the store")
       ->capture_default_str();

@@ -4,11 +4,15 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "ledger/base/units.h"
 #include "ledger/entry/time.h"
-#include "ledger/report/units.h"
 
 namespace kpledger::report {
 namespace {
+
+using ::kpledger::base::FormatCarats;
+using ::kpledger::base::FormatPercent;
+using ::kpledger::base::FormatUsd;
 
 using Wide = unsigned __int128;
 

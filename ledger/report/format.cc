@@ -4,11 +4,15 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "ledger/base/units.h"
 #include "ledger/entry/time.h"
-#include "ledger/report/units.h"
 
 namespace kpledger::report {
 namespace {
+
+using ::kpledger::base::FormatCarats;
+using ::kpledger::base::FormatPercent;
+using ::kpledger::base::FormatUsd;
 
 // Columns padded to their widest cell, two spaces apart; text columns
 // left-aligned, number columns right-aligned; no trailing spaces.

@@ -125,6 +125,10 @@ absl::Status EventRules::CheckSigners() {
         }
       }
     }
+    if (!copy.signers.has_value()) {
+      return absl::InternalError(
+          "signature keys were found on the second look but not the first");
+    }
     signers = *copy.signers;
   }
   KP_RETURN_IF_ERROR(signers.status());

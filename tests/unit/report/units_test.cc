@@ -1,6 +1,6 @@
 // The integer units of reports and the apportioning of a mixed-origin
 // certificate over its origins.
-#include "ledger/report/units.h"
+#include "ledger/base/units.h"
 
 #include <cstdint>
 #include <limits>
@@ -14,6 +14,9 @@
 namespace kpledger::report {
 namespace {
 
+using ::kpledger::base::FormatCarats;
+using ::kpledger::base::FormatPercent;
+using ::kpledger::base::FormatUsd;
 using ::testing::ElementsAre;
 
 google::protobuf::RepeatedPtrField<v1::OriginShare> Shares(

@@ -1,8 +1,8 @@
-#include "ledger/report/units.h"
+#include "ledger/base/units.h"
 
 #include "absl/strings/str_cat.h"
 
-namespace kpledger::report {
+namespace kpledger::base {
 namespace {
 
 // The magnitude of v, also for INT64_MIN.
@@ -51,4 +51,4 @@ std::string FormatPercent(uint64_t ppm) {
                       fraction, "%");
 }
 
-}  // namespace kpledger::report
+}  // namespace kpledger::base

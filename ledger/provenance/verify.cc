@@ -1,0 +1,217 @@
+// The checks of verify.h, step by step, and the replay of the rules.
+#include "ledger/provenance/verify.h"
+
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "ledger/base/encoding.h"
+#include "ledger/base/status_macros.h"
+#include "ledger/checkpoint/checkpoint.h"
+#include "ledger/crypto/sha256.h"
+#include "ledger/entry/leaf.h"
+#include "ledger/entry/time.h"
+#include "ledger/envelope/dsse.h"
+#include "ledger/merkle/hasher.h"
+#include "ledger/provenance/account.h"
+#include "ledger/provenance/entry_checks.h"
+#include "ledger/provenance/event_type.h"
+#include "ledger/rules/signed_event.h"
+#include "ledger/rules/state.h"
+#include "ledger/rules/validate.h"
+
+namespace kpledger::provenance {
+namespace {
+
+// The error `s` with `where` in front of its message.
+absl::Status At(absl::string_view where, const absl::Status& s) {
+  return absl::Status(s.code(), absl::StrCat(where, ": ", s.message()));
+}
+
+absl::Status FieldDiffers(absl::string_view field, absl::string_view got,
+                          absl::string_view want) {
+  return absl::InvalidArgumentError(absl::StrCat(
+      "checkpoint.", field, " is ", got, ", its signed note says ", want));
+}
+
+// Step 1.
+absl::StatusOr<checkpoint::VerifiedCheckpoint> VerifyBundleCheckpoint(
+    const v1::Checkpoint& cp, const v1::Genesis& genesis) {
+  absl::StatusOr<checkpoint::VerifiedCheckpoint> verified =
+      checkpoint::VerifyCheckpoint(cp.note(), genesis.origin(),
+                                   rules::NodeVerifiers(genesis),
+                                   genesis.checkpoint_threshold());
+  if (!verified.ok()) return At("checkpoint", verified.status());
+  // Only the note is signed; the parsed fields are for readers of the
+  // bundle, who must not be shown other figures than the ones verified.
+  const checkpoint::CheckpointBody& body = verified->body;
+  if (cp.origin() != body.origin) {
+    return FieldDiffers("origin", cp.origin(), body.origin);
+  }
+  if (cp.tree_size() != body.tree_size) {
+    return FieldDiffers("tree_size", absl::StrCat(cp.tree_size()),
+                        absl::StrCat(body.tree_size));
+  }
+  if (cp.root_hash() != merkle::HashToBytes(body.root)) {
+    return FieldDiffers("root_hash",
+                        base::ShortHex(base::HexEncode(cp.root_hash())),
+                        merkle::ShortHex(body.root));
+  }
+  return verified;
+}
+
+// Step 2. The hash is compared before the proof is checked, so that a
+// bundle of another ledger is named as such.
+absl::Status VerifyGenesisEntry(const v1::BundleEntry& e,
+                                const checkpoint::CheckpointBody& cp,
+                                const rules::VerifiedGenesis& trust_root) {
+  absl::StatusOr<entry::LeafView> leaf = entry::DecodeLeaf(e.leaf());
+  if (!leaf.ok()) return At("genesis entry", leaf.status());
+  if (leaf->index != 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("genesis entry has index ", leaf->index, ", want 0"));
+  }
+  absl::StatusOr<v1::Envelope> env = envelope::ParseEnvelope(leaf->envelope);
+  if (!env.ok()) return At("genesis entry", env.status());
+  const std::string hash = envelope::EventId(env->payload());
+  if (hash != trust_root.hash) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("genesis entry has hash ", base::ShortHex(hash),
+                     ", the trust root's is ", base::ShortHex(trust_root.hash),
+                     ": the bundle is of another ledger"));
+  }
+  return ProveEntry(e, 0, cp);
+}
+
+// Step 4: the rules re-run over an in-memory state.
+class Replay {
+ public:
+  explicit Replay(const v1::Genesis& genesis) : genesis_(genesis) {
+    rules::StateChanges init(&state_);
+    rules::InitState(genesis, &init);
+    Keep(init);
+    for (const v1::NamedKey& k : genesis.governance_keys()) {
+      governance_names_.emplace(crypto::Sha256Hex(k.public_key()), k.name());
+    }
+  }
+
+  // Re-runs the rules on `ev`, the event of `leaf`; on acceptance keeps
+  // what it changed and appends it to `events`.
+  absl::Status Apply(const entry::LeafView& leaf, rules::SignedEvent ev,
+                     std::vector<v1::AccountEvent>* events) {
+    rules::StateChanges changes(&state_);
+    const rules::EventContext ctx{&genesis_, leaf.time, leaf.index};
+    absl::StatusOr<std::vector<v1::Flag>> flags =
+        rules::ApplyEvent(ctx, ev, &changes);
+    if (!flags.ok()) {
+      return absl::Status(
+          flags.status().code(),
+          absl::StrCat(
+              "entry ", leaf.index, " (", EventType(ev.event),
+              ") does not pass the rules: ", flags.status().message()));
+    }
+    Keep(changes);
+
+    v1::AccountEvent* out = &events->emplace_back();
+    out->set_index(leaf.index);
+    *out->mutable_ledger_time() = entry::ToTimestamp(leaf.time);
+    out->set_event_type(EventType(ev.event));
+    out->set_event_id(ev.event_id);
+    // Accepted: every signature verified and its key is known.
+    for (const v1::Signature& s : ev.envelope.signatures()) {
+      KP_ASSIGN_OR_RETURN(std::string signer, SignerName(s.keyid()));
+      out->add_signers(std::move(signer));
+    }
+    for (v1::Flag f : *flags) out->add_flags(f);
+    *out->mutable_event() = std::move(ev.event);
+    return absl::OkStatus();
+  }
+
+  rules::StateView view() const { return rules::StateView(&state_); }
+
+ private:
+  void Keep(const rules::StateChanges& changes) {
+    for (const auto& [key, value] : changes.changes()) state_.Put(key, value);
+  }
+
+  // A governance key's name, or the actor id of an actor's key.
+  absl::StatusOr<std::string> SignerName(const std::string& key_id) const {
+    auto it = governance_names_.find(key_id);
+    if (it != governance_names_.end()) return it->second;
+    KP_ASSIGN_OR_RETURN(std::optional<v1::KeyRecord> key, view().Key(key_id));
+    if (!key.has_value()) {
+      return absl::InternalError(
+          absl::StrCat("key ", base::ShortHex(key_id),
+                       " signed an accepted event but the "
+                       "replayed state has no record of it"));
+    }
+    return key->actor_id();
+  }
+
+  const v1::Genesis& genesis_;
+  rules::MemoryStateSource state_;
+  std::map<std::string, std::string> governance_names_;  // key id -> name
+};
+
+}  // namespace
+
+absl::StatusOr<v1::ProvenanceAccount> VerifyBundle(
+    const v1::ProvenanceBundle& bundle,
+    const rules::VerifiedGenesis& trust_root) {
+  if (bundle.entries_size() > static_cast<int>(kMaxBundleEntries)) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("bundle has ", bundle.entries_size(),
+                     " entries, more than ", kMaxBundleEntries));
+  }
+  KP_ASSIGN_OR_RETURN(
+      checkpoint::VerifiedCheckpoint cp,
+      VerifyBundleCheckpoint(bundle.checkpoint(), trust_root.genesis));
+  KP_RETURN_IF_ERROR(VerifyGenesisEntry(bundle.genesis(), cp.body, trust_root));
+
+  // Step 3 for every entry before step 4 for any: a misordered or
+  // unproven bundle is named as such, not by the rule it happens to break.
+  std::vector<CheckedEntry> checked =
+      CheckEntries(bundle, cp.body, trust_root.genesis);
+  uint64_t previous = 0;  // the genesis
+  for (size_t i = 0; i < checked.size(); ++i) {
+    const CheckedEntry& c = checked[i];
+    if (!c.leaf.ok()) {
+      return At(absl::StrCat("entries[", i, "]"), c.leaf.status());
+    }
+    if (c.leaf->index <= previous) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("entry ", c.leaf->index, " (entries[", i,
+                       "]) follows entry ", previous,
+                       ": entries must be in log order, each once, after the "
+                       "genesis"));
+    }
+    previous = c.leaf->index;
+    KP_RETURN_IF_ERROR(c.proof);
+  }
+
+  Replay replay(trust_root.genesis);
+  std::vector<v1::AccountEvent> events;
+  for (CheckedEntry& c : checked) {
+    if (!c.event.ok()) {
+      return At(absl::StrCat("entry ", c.leaf->index), c.event.status());
+    }
+    KP_RETURN_IF_ERROR(replay.Apply(*c.leaf, *std::move(c.event), &events));
+  }
+
+  KP_ASSIGN_OR_RETURN(
+      v1::ProvenanceAccount account,
+      AssembleAccount(bundle.parcel_id(), replay.view(), std::move(events)));
+  v1::Checkpoint* checkpoint = account.mutable_checkpoint();
+  checkpoint->set_note(bundle.checkpoint().note());
+  checkpoint->set_origin(cp.body.origin);
+  checkpoint->set_tree_size(cp.body.tree_size);
+  checkpoint->set_root_hash(merkle::HashToBytes(cp.body.root));
+  for (std::string& s : cp.signers) checkpoint->add_signers(std::move(s));
+  account.set_genesis_hash(trust_root.hash);
+  return account;
+}
+
+}  // namespace kpledger::provenance
