@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <deque>
 #include <filesystem>
 #include <future>
 #include <string>
@@ -65,6 +66,9 @@ int Run(int argc, char** argv) {
   app.add_option("--batches", batches, "batches to apply");
   app.add_option("--batch", batch_size, "events per batch");
   app.add_option("--dir", dir, "store directory (wiped first)");
+  size_t ahead = 2;
+  app.add_option("--ahead", ahead, "batches prepared ahead of the one applied")
+      ->check(CLI::Range(1, 8));
   bool breakdown = false;
   app.add_flag("--breakdown", breakdown,
                "time signature checks and validation separately instead");
@@ -125,21 +129,29 @@ int Run(int argc, char** argv) {
         1e6 * apply_cpu / n);
     return 0;
   }
-  // Prepare batch N+1 while batch N is validated and committed.
+  // Prepare the next --ahead batches while batch N is validated and
+  // committed.
   const auto start = Clock::now();
   size_t accepted = 0;
   Clock::duration waiting{}, applying{};
-  std::future<apply::PreparedBatch> next = std::async(
-      std::launch::async, [&] { return (*applier)->Prepare(work[0]); });
+  std::deque<std::future<apply::PreparedBatch>> ready;
+  size_t next = 0;
+  auto refill = [&] {
+    while (ready.size() < ahead && next < work.size()) {
+      ready.push_back(std::async(std::launch::async, [&, n = next] {
+        return (*applier)->Prepare(work[n]);
+      }));
+      ++next;
+    }
+  };
+  refill();
   for (size_t i = 0; i < work.size(); ++i) {
     const auto wait_start = Clock::now();
-    apply::PreparedBatch current = next.get();
+    apply::PreparedBatch current = ready.front().get();
+    ready.pop_front();
     const auto apply_start = Clock::now();
     waiting += apply_start - wait_start;
-    if (i + 1 < work.size()) {
-      next = std::async(std::launch::async,
-                        [&, i] { return (*applier)->Prepare(work[i + 1]); });
-    }
+    refill();
     auto result = (*applier)->Apply(std::move(current));
     applying += Clock::now() - apply_start;
     if (!result.ok()) {
