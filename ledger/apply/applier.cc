@@ -198,6 +198,25 @@ absl::StatusOr<BatchResult> Applier::Apply(PreparedBatch batch) {
     result.ledger_time = ledger_time_;
     return result;
   }
+  if (batch.proposed_time.nanos >= 1000000000u) {
+    // Every node refuses such a batch alike and moves past it, so one bad
+    // proposal cannot stall the ledger.
+    const absl::Status bad = absl::InvalidArgumentError(
+        absl::StrCat("batch ", batch.position, " has a proposed time with ",
+                     batch.proposed_time.nanos,
+                     " nanoseconds (want < 1e9); its events "
+                     "are refused and may be submitted again"));
+    for (const absl::StatusOr<rules::SignedEvent>& ev : batch.events) {
+      result.receipts.push_back(Refused(bad, ev.ok() ? ev->event_id : ""));
+    }
+    store::Batch out;
+    out.ledger_time = ledger_time_;
+    out.applied_position = EncodePosition(batch.position);
+    KP_ASSIGN_OR_RETURN(result.head, store_->Append(out));
+    result.ledger_time = ledger_time_;
+    applied_position_ = batch.position;
+    return result;
+  }
   const entry::LedgerTime now = std::max(ledger_time_, batch.proposed_time);
   result.ledger_time = now;
 

@@ -15,7 +15,7 @@ namespace {
 
 absl::Status Bad(absl::string_view field, absl::string_view why) {
   return absl::InvalidArgumentError(
-      absl::StrCat("certificate ", field, ": ", why));
+      absl::StrCat("certificate.", field, ": ", why));
 }
 
 // Annex I: the fields every certificate carries.
@@ -39,12 +39,14 @@ absl::Status CheckMandatoryFields(const v1::KpCertificate& c) {
   if (!c.has_expires_at()) return Bad("expires_at", "is missing");
   if (c.exporter().name().empty()) return Bad("exporter", "is missing");
   if (c.importer().name().empty()) return Bad("importer", "is missing");
-  if (c.mass_mct() <= 0) {
-    return Bad("mass_mct", absl::StrCat("is ", c.mass_mct(), ", want > 0"));
+  if (!IsValidMassMct(c.mass_mct())) {
+    return Bad("mass_mct",
+               absl::StrCat("is ", c.mass_mct(), ", want 1 to ", kMaxMassMct));
   }
-  if (c.value_usd_cents() <= 0) {
+  if (!IsValidValueUsdCents(c.value_usd_cents())) {
     return Bad("value_usd_cents",
-               absl::StrCat("is ", c.value_usd_cents(), ", want > 0"));
+               absl::StrCat("is ", c.value_usd_cents(), ", want 1 to ",
+                            kMaxValueUsdCents));
   }
   if (c.parcel_count() == 0) return Bad("parcel_count", "is 0, want >= 1");
   if (!IsRoughDiamondHsCode(c.hs_code())) {
@@ -62,16 +64,16 @@ absl::Status CheckDates(const v1::KpCertificate& c, entry::LedgerTime now) {
     return Bad("expires_at", "is not after issued_at");
   }
   if (now < issued) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("certificate ", c.certificate_number(), " is issued at ",
-                     entry::FormatTime(issued), ", after the ledger time ",
-                     entry::FormatTime(now)));
+    return absl::FailedPreconditionError(absl::StrCat(
+        "certificate.issued_at: certificate ", c.certificate_number(),
+        " is issued at ", entry::FormatTime(issued), ", after the ledger time ",
+        entry::FormatTime(now)));
   }
   if (!(now < expires)) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("certificate ", c.certificate_number(), " expired at ",
-                     entry::FormatTime(expires), " (ledger time ",
-                     entry::FormatTime(now), ")"));
+    return absl::FailedPreconditionError(absl::StrCat(
+        "certificate.expires_at: certificate ", c.certificate_number(),
+        " expired at ", entry::FormatTime(expires), " (ledger time ",
+        entry::FormatTime(now), ")"));
   }
   return absl::OkStatus();
 }
@@ -122,8 +124,9 @@ absl::StatusOr<std::vector<v1::Flag>> CheckImportCertificate(
       if (o.country() != s.country()) continue;
       if (s.action() == v1::SANCTION_REFUSE) {
         return absl::FailedPreconditionError(absl::StrCat(
-            "certificate ", cert.certificate_number(), ": origin ", o.country(),
-            " is sanctioned and the policy refuses it"));
+            "certificate.origins: origin ", o.country(),
+            " is sanctioned and the policy refuses it (certificate ",
+            cert.certificate_number(), ")"));
       }
       flags.push_back(v1::SANCTIONED_ORIGIN);
     }
@@ -133,12 +136,13 @@ absl::StatusOr<std::vector<v1::Flag>> CheckImportCertificate(
 
 namespace {
 
-absl::Status Differs(absl::string_view what, const v1::KpCertificate& cert,
+absl::Status Differs(absl::string_view field, const v1::KpCertificate& cert,
                      const v1::ParcelState& parcel, absl::string_view got,
                      absl::string_view want) {
-  return absl::FailedPreconditionError(absl::StrCat(
-      "certificate ", cert.certificate_number(), ": ", what, " is ", got,
-      ", but parcel ", parcel.parcel_id(), " has ", want));
+  return absl::FailedPreconditionError(
+      absl::StrCat("certificate.", field, ": is ", got, " on certificate ",
+                   cert.certificate_number(), ", but parcel ",
+                   parcel.parcel_id(), " has ", want));
 }
 
 std::string SharesText(
@@ -172,16 +176,17 @@ absl::Status CheckExportCertificate(const v1::KpCertificate& cert,
   }
   KP_RETURN_IF_ERROR(CheckDates(cert, now));
   if (cert.mass_mct() != parcel.mass_mct()) {
-    return Differs("mass", cert, parcel, absl::StrCat(cert.mass_mct(), " mct"),
+    return Differs("mass_mct", cert, parcel,
+                   absl::StrCat(cert.mass_mct(), " mct"),
                    absl::StrCat(parcel.mass_mct(), " mct"));
   }
   if (cert.value_usd_cents() != parcel.value_usd_cents()) {
-    return Differs("value", cert, parcel,
+    return Differs("value_usd_cents", cert, parcel,
                    absl::StrCat(cert.value_usd_cents(), " US cents"),
                    absl::StrCat(parcel.value_usd_cents(), " US cents"));
   }
   if (cert.hs_code() != parcel.hs_code()) {
-    return Differs("HS code", cert, parcel, cert.hs_code(), parcel.hs_code());
+    return Differs("hs_code", cert, parcel, cert.hs_code(), parcel.hs_code());
   }
   const std::string got = SharesText(cert.origins());
   const std::string want = SharesText(parcel.origins());

@@ -83,14 +83,15 @@ absl::Status EventRules::LabAssessment(const v1::LabAssessment& b) {
                      "assesses a parcel"));
   }
   KP_RETURN_IF_ERROR(RequireSignedBy(p.custodian(), "the LAB holding custody"));
-  if (b.measured_mass_mct() <= 0) {
+  if (!IsValidMassMct(b.measured_mass_mct())) {
     return Invalid("measured_mass_mct",
-                   absl::StrCat("is ", b.measured_mass_mct(), ", want > 0"));
+                   absl::StrCat("is ", b.measured_mass_mct(), ", want 1 to ",
+                                kMaxMassMct));
   }
-  if (b.assessed_value_usd_cents() <= 0) {
-    return Invalid(
-        "assessed_value_usd_cents",
-        absl::StrCat("is ", b.assessed_value_usd_cents(), ", want > 0"));
+  if (!IsValidValueUsdCents(b.assessed_value_usd_cents())) {
+    return Invalid("assessed_value_usd_cents",
+                   absl::StrCat("is ", b.assessed_value_usd_cents(),
+                                ", want 1 to ", kMaxValueUsdCents));
   }
   if (b.report_number().empty()) {
     return Invalid("report_number", "is missing (the lab's report reference)");
@@ -170,13 +171,15 @@ absl::Status EventRules::Split(const v1::Split& b) {
   for (int i = 0; i < b.children_size(); ++i) {
     const v1::Split::Child& c = b.children(i);
     const std::string field = absl::StrCat("children[", i, "]");
-    if (c.mass_mct() <= 0) {
-      return Invalid(field + ".mass_mct",
-                     absl::StrCat("is ", c.mass_mct(), ", want > 0"));
+    if (!IsValidMassMct(c.mass_mct())) {
+      return Invalid(
+          field + ".mass_mct",
+          absl::StrCat("is ", c.mass_mct(), ", want 1 to ", kMaxMassMct));
     }
-    if (c.value_usd_cents() <= 0) {
+    if (!IsValidValueUsdCents(c.value_usd_cents())) {
       return Invalid(field + ".value_usd_cents",
-                     absl::StrCat("is ", c.value_usd_cents(), ", want > 0"));
+                     absl::StrCat("is ", c.value_usd_cents(), ", want 1 to ",
+                                  kMaxValueUsdCents));
     }
     if (!IsRoughDiamondHsCode(c.hs_code())) {
       return Invalid(field + ".hs_code",
@@ -186,8 +189,11 @@ absl::Status EventRules::Split(const v1::Split& b) {
     total += c.mass_mct();
     total_value += c.value_usd_cents();
   }
-  KP_RETURN_IF_ERROR(Within(CheckMassConserved(
-      parent.mass_mct(), total, policy_.policy().loss_tolerance_ppm())));
+  if (absl::Status conserved = CheckMassConserved(
+          parent.mass_mct(), total, policy_.policy().loss_tolerance_ppm());
+      !conserved.ok()) {
+    return Refuse(conserved.code(), "children", conserved.message());
+  }
   // Sorting does not change what the stones are worth: children valued
   // out of line with their parent are flagged, as a lab's would be.
   if (ValuePerCaratOutsideBand(parent.mass_mct(), parent.value_usd_cents(),
@@ -243,20 +249,25 @@ absl::Status EventRules::Merge(const v1::Merge& b) {
     flags.insert(flags.end(), p.flags().begin(), p.flags().end());
   }
   KP_RETURN_IF_ERROR(RequireSignedBy(custodian, "the custodian"));
-  if (b.mass_mct() <= 0) {
-    return Invalid("mass_mct", absl::StrCat("is ", b.mass_mct(), ", want > 0"));
+  if (!IsValidMassMct(b.mass_mct())) {
+    return Invalid("mass_mct", absl::StrCat("is ", b.mass_mct(), ", want 1 to ",
+                                            kMaxMassMct));
   }
-  if (b.value_usd_cents() <= 0) {
+  if (!IsValidValueUsdCents(b.value_usd_cents())) {
     return Invalid("value_usd_cents",
-                   absl::StrCat("is ", b.value_usd_cents(), ", want > 0"));
+                   absl::StrCat("is ", b.value_usd_cents(), ", want 1 to ",
+                                kMaxValueUsdCents));
   }
   if (!IsRoughDiamondHsCode(b.hs_code())) {
     return Invalid("hs_code", absl::StrCat("\"", b.hs_code(),
                                            "\" is not 7102.10, 7102.21 or "
                                            "7102.31"));
   }
-  KP_RETURN_IF_ERROR(Within(CheckMassConserved(
-      total, b.mass_mct(), policy_.policy().loss_tolerance_ppm())));
+  if (absl::Status conserved = CheckMassConserved(
+          total, b.mass_mct(), policy_.policy().loss_tolerance_ppm());
+      !conserved.ok()) {
+    return Refuse(conserved.code(), "mass_mct", conserved.message());
+  }
   if (ValuePerCaratOutsideBand(total, total_value, b.mass_mct(),
                                b.value_usd_cents(),
                                policy_.policy().value_band_ppm())) {

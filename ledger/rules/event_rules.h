@@ -27,7 +27,9 @@ class EventRules {
 
  private:
   // validate.cc: every event.
+  // Resolves the signers; refusals name "<type>.signatures".
   absl::Status CheckSigners();
+  absl::Status CheckSignersUnnamed();
   absl::Status CheckHeads();
   absl::Status Dispatch();
 

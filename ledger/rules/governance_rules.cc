@@ -16,13 +16,15 @@ namespace kpledger::rules {
 absl::Status EventRules::CheckGovernanceSigners() {
   if (!actor_signers_.empty()) {
     return absl::PermissionDeniedError(absl::StrCat(
-        type_, ": governance events are signed by governance keys only; ",
+        type_,
+        ".signatures: governance events are signed by governance keys "
+        "only; ",
         actor_signers_.begin()->first, " is an actor"));
   }
   const uint32_t threshold = ctx_.genesis->governance_threshold();
   if (governance_signers_.size() < threshold) {
     return absl::PermissionDeniedError(absl::StrCat(
-        type_, ": needs the signatures of ", threshold,
+        type_, ".signatures: needs the signatures of ", threshold,
         " distinct governance keys, has ", governance_signers_.size(),
         governance_signers_.empty()
             ? ""
@@ -114,6 +116,10 @@ absl::Status EventRules::RotateKey(const v1::RotateKey& b) {
     return Invalid(
         "new_public_key",
         absl::StrCat("has ", b.new_public_key().size(), " bytes, want 32"));
+  }
+  if (IsGovernanceKey(*ctx_.genesis, b.new_public_key())) {
+    return Precondition("new_public_key",
+                        "is a governance key; actors have keys of their own");
   }
   KP_ASSIGN_OR_RETURN(std::optional<v1::KeyRecord> key_used,
                       view_.Key(key->key_id()));

@@ -97,15 +97,17 @@ absl::Status CheckMassConserved(int64_t in_mct, int64_t out_mct,
   return absl::OkStatus();
 }
 
-bool ValuePerCaratOutsideBand(int64_t from_mass_mct, int64_t from_value_usd_cents,
-                              int64_t to_mass_mct, int64_t to_value_usd_cents,
-                              uint32_t band_ppm) {
+bool ValuePerCaratOutsideBand(int64_t from_mass_mct,
+                              int64_t from_value_usd_cents, int64_t to_mass_mct,
+                              int64_t to_value_usd_cents, uint32_t band_ppm) {
   // |to_value/to_mass - from_value/from_mass| > band * from_value/from_mass,
   // cross-multiplied to stay in integers.
-  const __int128 to_x = static_cast<__int128>(to_value_usd_cents) * from_mass_mct;
+  const __int128 to_x =
+      static_cast<__int128>(to_value_usd_cents) * from_mass_mct;
   const __int128 from_x =
       static_cast<__int128>(from_value_usd_cents) * to_mass_mct;
-  return Abs(to_x - from_x) * kWholeShare > static_cast<Wide>(from_x) * band_ppm;
+  return Abs(to_x - from_x) * kWholeShare >
+         static_cast<Wide>(from_x) * band_ppm;
 }
 
 std::vector<v1::Flag> AssessmentFlags(int64_t declared_mass_mct,

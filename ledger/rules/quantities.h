@@ -43,9 +43,9 @@ absl::Status CheckMassConserved(int64_t in_mct, int64_t out_mct,
 // (from_mass, from_value) by more than band_ppm of the latter: a parcel
 // re-valued out of line (under- or over-valuation, a KPCS red flag).
 // REQUIRES: all masses and values > 0.
-bool ValuePerCaratOutsideBand(int64_t from_mass_mct, int64_t from_value_usd_cents,
-                              int64_t to_mass_mct, int64_t to_value_usd_cents,
-                              uint32_t band_ppm);
+bool ValuePerCaratOutsideBand(int64_t from_mass_mct,
+                              int64_t from_value_usd_cents, int64_t to_mass_mct,
+                              int64_t to_value_usd_cents, uint32_t band_ppm);
 
 // The flags a lab assessment earns against the parcel's declared figures:
 // MASS_DISCREPANCY when the measured mass differs from the declared mass by

@@ -168,6 +168,22 @@ TEST_F(ApplierTest, LedgerTimeNeverGoesBack) {
             kGenesisSeconds + 10 * kDay);
 }
 
+TEST_F(ApplierTest, BatchWithAnImpossibleTimeIsRefusedAndPassed) {
+  OrderedBatch bad = Batch(2, 1, {Import("P-1", "BW", false)});
+  bad.proposed_time.nanos = 1000000000;
+  KP_ASSERT_OK_AND_ASSIGN(BatchResult r, applier_->Apply(bad));
+  ASSERT_EQ(r.receipts.size(), 1u);
+  EXPECT_EQ(r.receipts[0].code(),
+            static_cast<int>(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(r.receipts[0].reason(), ::testing::HasSubstr("nanoseconds"));
+  EXPECT_EQ(store_->size(), 3u);
+  EXPECT_EQ(applier_->applied_position(), 2u);
+  // The ledger goes on, and the event may come again.
+  KP_ASSERT_OK_AND_ASSIGN(r,
+                          applier_->Apply(Batch(3, 1, {Import("P-1", "BW")})));
+  EXPECT_EQ(r.receipts[0].outcome(), v1::Receipt::ACCEPTED);
+}
+
 TEST_F(ApplierTest, ActorRegisteredEarlierInABatchMaySignLaterInIt) {
   KP_ASSERT_OK_AND_ASSIGN(
       BatchResult r,

@@ -299,7 +299,8 @@ TEST_F(ProvenanceTest, PayloadChangedInCosignedLogFailsItsSignature) {
   EXPECT_THAT(Verify(bundle),
               StatusIs(StatusCode::kUnauthenticated,
                        EntryName(i) + " (custody_transfer) does not pass the "
-                                      "rules: signature 0 by key"));
+                                      "rules: custody_transfer.signatures: "
+                                      "signature 0 by key"));
 }
 
 TEST_F(ProvenanceTest, SignatureChangedInCosignedLogIsNamed) {
@@ -311,7 +312,8 @@ TEST_F(ProvenanceTest, SignatureChangedInCosignedLogIsNamed) {
   EXPECT_THAT(Verify(bundle),
               StatusIs(StatusCode::kUnauthenticated,
                        EntryName(i) + " (custody_transfer) does not pass the "
-                                      "rules: signature 1 by key"));
+                                      "rules: custody_transfer.signatures: "
+                                      "signature 1 by key"));
 }
 
 TEST_F(ProvenanceTest, DroppedAncestorIsNamedByTheEntryThatNeedsIt) {
@@ -342,7 +344,7 @@ TEST_F(ProvenanceTest, DroppedRegistrationIsNamedByTheEntryThatNeedsIt) {
               StatusIs(StatusCode::kUnauthenticated,
                        EntryName(Index("A-1 to lab-1")) +
                            " (custody_transfer) does not pass the rules: "
-                           "signature by key"));
+                           "custody_transfer.signatures: signature by key"));
 }
 
 TEST_F(ProvenanceTest, SwappedEntriesAreRefused) {

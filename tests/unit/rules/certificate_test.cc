@@ -77,9 +77,11 @@ TEST_F(CertificateTest, EveryRoughDiamondHsCodeIsAccepted) {
 // --- Refusals ---
 
 TEST_F(CertificateTest, ExpiredCertificateIsRefused) {
-  EXPECT_THAT(Check(kSep1 + 60 * kDay),
-              StatusIs(absl::StatusCode::kFailedPrecondition,
-                       "certificate BW-2026-004512 expired at"));
+  EXPECT_THAT(
+      Check(kSep1 + 60 * kDay),
+      StatusIs(
+          absl::StatusCode::kFailedPrecondition,
+          "certificate.expires_at: certificate BW-2026-004512 expired at"));
 }
 
 TEST_F(CertificateTest, CertificateIssuedAfterLedgerTimeIsRefused) {
@@ -91,7 +93,7 @@ TEST_F(CertificateTest, ExpiryNotAfterIssueIsMalformed) {
   cert_.mutable_expires_at()->set_seconds(kSep1);
   EXPECT_THAT(Check(),
               StatusIs(absl::StatusCode::kInvalidArgument,
-                       "certificate expires_at: is not after issued_at"));
+                       "certificate.expires_at: is not after issued_at"));
 }
 
 TEST_F(CertificateTest, SanctionedOriginThePolicyRefusesIsRefused) {
@@ -106,14 +108,14 @@ TEST_F(CertificateTest, SanctionedOriginThePolicyRefusesIsRefused) {
 TEST_F(CertificateTest, HsCodeOutsideKpcsIsRefused) {
   cert_.set_hs_code("7102.39");  // worked diamonds: not rough
   EXPECT_THAT(Check(), StatusIs(absl::StatusCode::kInvalidArgument,
-                                "certificate hs_code: \"7102.39\" is not "
+                                "certificate.hs_code: \"7102.39\" is not "
                                 "7102.10, 7102.21 or 7102.31"));
 }
 
 TEST_F(CertificateTest, SharesThatDoNotSumToTheWholeAreRefused) {
   cert_.mutable_origins(1)->set_share_ppm(199999);
   EXPECT_THAT(Check(), StatusIs(absl::StatusCode::kInvalidArgument,
-                                "certificate origins: shares sum to 999999 "
+                                "certificate.origins: shares sum to 999999 "
                                 "ppm, want 1000000"));
 }
 
@@ -131,7 +133,7 @@ TEST_F(CertificateTest, BadOriginEntriesAreRefused) {
                                 "NA has a share of 0"));
   cert_.clear_origins();
   EXPECT_THAT(Check(), StatusIs(absl::StatusCode::kInvalidArgument,
-                                "certificate origins: no origin country"));
+                                "certificate.origins: no origin country"));
 }
 
 TEST_F(CertificateTest, NumberMustCarryTheExportingCountry) {
@@ -144,7 +146,7 @@ TEST_F(CertificateTest, NumberMustCarryTheExportingCountry) {
 TEST_F(CertificateTest, ImportIntoAnotherCountryIsRefused) {
   cert_.set_importing_country("AE");
   EXPECT_THAT(Check(), StatusIs(absl::StatusCode::kInvalidArgument,
-                                "certificate importing_country: is \"AE\", "
+                                "certificate.importing_country: is \"AE\", "
                                 "want \"AZ\""));
 }
 
@@ -174,7 +176,7 @@ TEST_F(CertificateTest, EachMissingMandatoryFieldIsNamed) {
     v1::KpCertificate saved = cert_;
     c.clear(&cert_);
     EXPECT_THAT(Check(), StatusIs(absl::StatusCode::kInvalidArgument,
-                                  std::string("certificate ") + c.field + ":"))
+                                  std::string("certificate.") + c.field + ":"))
         << c.field;
     cert_ = saved;
   }
@@ -221,27 +223,30 @@ TEST_F(ExportCertificateTest, OriginsInAnotherOrderStillMatch) {
 
 TEST_F(ExportCertificateTest, MassThatDiffersFromTheParcelIsRefused) {
   cert_.set_mass_mct(1250000);  // the declared import mass, not the measured
-  EXPECT_THAT(CheckExport(),
-              StatusIs(absl::StatusCode::kFailedPrecondition,
-                       "certificate AZ-2026-000017: mass is 1250000 mct, but "
-                       "parcel AZ-P-0001 has 1248300 mct"));
+  EXPECT_THAT(CheckExport(), StatusIs(absl::StatusCode::kFailedPrecondition,
+                                      "certificate.mass_mct: is 1250000 mct on "
+                                      "certificate AZ-2026-000017, but "
+                                      "parcel AZ-P-0001 has 1248300 mct"));
 }
 
 TEST_F(ExportCertificateTest, ValueHsCodeOrOriginsThatDifferAreRefused) {
   cert_.set_value_usd_cents(100);
-  EXPECT_THAT(CheckExport(), StatusIs(absl::StatusCode::kFailedPrecondition,
-                                      "value is 100 US cents"));
+  EXPECT_THAT(CheckExport(),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       "certificate.value_usd_cents: is 100 US cents"));
   cert_.set_value_usd_cents(241000000);
   cert_.set_hs_code("7102.10");
   EXPECT_THAT(CheckExport(), StatusIs(absl::StatusCode::kFailedPrecondition,
-                                      "HS code is 7102.10, but parcel "
+                                      "certificate.hs_code: is 7102.10 on "
+                                      "certificate AZ-2026-000017, but parcel "
                                       "AZ-P-0001 has 7102.31"));
   cert_.set_hs_code("7102.31");
   cert_.clear_origins();
   AddOrigin("BW", 1000000);  // hiding the Namibian share
   EXPECT_THAT(CheckExport(),
               StatusIs(absl::StatusCode::kFailedPrecondition,
-                       "origins is BW:1000000, but parcel AZ-P-0001 has "
+                       "certificate.origins: is BW:1000000 on certificate "
+                       "AZ-2026-000017, but parcel AZ-P-0001 has "
                        "BW:800000 NA:200000"));
 }
 
@@ -250,7 +255,7 @@ TEST_F(ExportCertificateTest, OnlyThisLedgersCountryExports) {
   EXPECT_THAT(
       CheckExport(),
       StatusIs(absl::StatusCode::kInvalidArgument,
-               "certificate exporting_country: is \"BW\", want \"AZ\""));
+               "certificate.exporting_country: is \"BW\", want \"AZ\""));
 }
 
 TEST_F(ExportCertificateTest, NumberMustCarryTheLedgersCountryCode) {
@@ -266,7 +271,7 @@ TEST_F(ExportCertificateTest, ExportToItselfOrNowhereIsRefused) {
                                       "\"AZ\" is not another participant"));
   cert_.clear_importing_country();
   EXPECT_THAT(CheckExport(), StatusIs(absl::StatusCode::kInvalidArgument,
-                                      "certificate importing_country"));
+                                      "certificate.importing_country"));
 }
 
 TEST_F(ExportCertificateTest, ExpiredCertificateIsRefused) {

@@ -1,5 +1,6 @@
 // The custody rules, event by event: the accepted case and each refusal
 // (DESIGN §4, docs/rules.md).
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -7,6 +8,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ledger/envelope/dsse.h"
+#include "ledger/rules/codes.h"
 #include "tests/unit/rules/rules_fixture.h"
 
 namespace kpledger::rules {
@@ -109,7 +111,8 @@ TEST_F(CustodyRulesTest, HeadListMustNameTheTouchedParcels) {
   v1::CustodyEvent ev = TransferEvent("P-1", "vault-1", "lab-1");
   ev.add_parcels()->set_parcel_id("P-2");  // not P-1
   EXPECT_THAT(Apply(b_.Sign(ev, {"vault-1", "lab-1"}, false)),
-              StatusIs(StatusCode::kInvalidArgument, "custody_transfer: "));
+              StatusIs(StatusCode::kInvalidArgument,
+                       "custody_transfer.parcels: parcel "));
 }
 
 // --- Import ---
@@ -138,12 +141,13 @@ TEST_F(CustodyRulesTest, ImportCreatesTheParcelFromItsCertificate) {
 }
 
 TEST_F(CustodyRulesTest, ImportNeedsCustoms) {
-  EXPECT_THAT(Apply(b_.Sign(
-                  ImportEvent("P-1", "vault-1",
+  EXPECT_THAT(
+      Apply(
+          b_.Sign(ImportEvent("P-1", "vault-1",
                               IncomingCertificate("BW-1", "BW", 10000, 100000)),
                   {"vault-1"})),
-              StatusIs(StatusCode::kPermissionDenied,
-                       "import: needs the signature of a CUSTOMS actor"));
+      StatusIs(StatusCode::kPermissionDenied,
+               "import.signatures: needs the signature of a CUSTOMS actor"));
 }
 
 TEST_F(CustodyRulesTest, ImportOfExpiredCertificateIsRefused) {
@@ -355,6 +359,28 @@ TEST_F(CustodyRulesTest, TransferWithRepeatedSealIsRefused) {
       StatusIs(StatusCode::kInvalidArgument, "seal_ids"));
 }
 
+TEST_F(CustodyRulesTest, MassesAndValuesBeyondTheLimitsAreRefused) {
+  EXPECT_THAT(
+      Apply(b_.Sign(
+          ImportEvent("P-1", "vault-1",
+                      IncomingCertificate("BW-1", "BW", kMaxMassMct + 1, 100)),
+          {"customs-1"}, false)),
+      StatusIs(StatusCode::kInvalidArgument, "mass_mct: is 1000000000001"));
+  ImportParcel("P-2", 10000);
+  // Children whose masses would wrap around a 64-bit sum to the parent's.
+  constexpr int64_t kHuge = std::numeric_limits<int64_t>::max();
+  EXPECT_THAT(
+      Apply(b_.Sign(
+          SplitEvent("P-2", {{"A", kHuge}, {"B", kHuge}, {"C", 10002}}, 1000),
+          {"vault-1"}, false)),
+      StatusIs(StatusCode::kInvalidArgument,
+               "split.children[0].mass_mct: is 9223372036854775807"));
+  EXPECT_THAT(
+      Apply(b_.Sign(AssessmentEvent("P-2", 10000, kMaxValueUsdCents + 1, "L-1"),
+                    {"vault-1"}, false)),
+      StatusIs(StatusCode::kPermissionDenied, "not a LAB"));
+}
+
 // --- Split and merge ---
 
 TEST_F(CustodyRulesTest, SplitCarriesOriginsAndClosesTheParent) {
@@ -382,10 +408,10 @@ TEST_F(CustodyRulesTest, SplitMustConserveMass) {
   ImportParcel("P-1");
   EXPECT_THAT(Apply(b_.Sign(SplitEvent("P-1", {{"A", 6000}, {"B", 4001}}, 1000),
                             {"vault-1"}, false)),
-              StatusIs(StatusCode::kFailedPrecondition, "split: "));
+              StatusIs(StatusCode::kFailedPrecondition, "split.children: "));
   EXPECT_THAT(Apply(b_.Sign(SplitEvent("P-1", {{"A", 6000}, {"B", 3900}}, 1000),
                             {"vault-1"}, false)),
-              StatusIs(StatusCode::kFailedPrecondition, "split: "));
+              StatusIs(StatusCode::kFailedPrecondition, "split.children: "));
 }
 
 TEST_F(CustodyRulesTest, SplitNeedsTwoFreshChildrenAndTheCustodian) {
@@ -435,7 +461,7 @@ TEST_F(CustodyRulesTest, MergeNeedsOneCustodianAndConservedMass) {
   ImportParcel("P-3");
   EXPECT_THAT(Apply(b_.Sign(MergeEvent({"P-1", "P-3"}, "M", 20001, 1000),
                             {"vault-1"}, false)),
-              StatusIs(StatusCode::kFailedPrecondition, "merge: "));
+              StatusIs(StatusCode::kFailedPrecondition, "merge.mass_mct: "));
   EXPECT_THAT(
       Apply(b_.Sign(MergeEvent({"P-1"}, "M", 10000, 1000), {"vault-1"}, false)),
       StatusIs(StatusCode::kInvalidArgument, "merge.parcel_ids: has 1"));
@@ -517,7 +543,8 @@ TEST_F(ExportTest, CertificateMustMatchTheParcel) {
   EXPECT_THAT(
       Apply(b_.Sign(Export("AZ-2026-0001", 9000), {"kpa", "customs-1"}, false),
             20),
-      StatusIs(StatusCode::kFailedPrecondition, "export: "));
+      StatusIs(StatusCode::kFailedPrecondition,
+               "export.certificate.mass_mct: is 9000 mct"));
   EXPECT_THAT(
       Apply(b_.Sign(Export("BW-2026-0001"), {"kpa", "customs-1"}, false), 20),
       StatusIs(StatusCode::kInvalidArgument, "certificate_number"));
@@ -642,6 +669,8 @@ TEST_F(CustodyRulesTest, HeldParcelCannotMoveSplitMergeOrBeExported) {
 
   v1::CustodyEvent release;
   release.mutable_release()->set_parcel_id("P-1");
+  EXPECT_THAT(Apply(b_.Sign(release, {"inspector-1"}, false)),
+              StatusIs(StatusCode::kInvalidArgument, "release.reason"));
   release.mutable_release()->set_reason("seals verified");
   KP_ASSERT_OK(Apply(b_.Sign(release, {"inspector-1"})));
   EXPECT_EQ(Parcel("P-1").status(), v1::ACTIVE);
@@ -649,6 +678,26 @@ TEST_F(CustodyRulesTest, HeldParcelCannotMoveSplitMergeOrBeExported) {
               StatusIs(StatusCode::kFailedPrecondition, "not HELD"));
   KP_EXPECT_OK(Apply(b_.Sign(TransferEvent("P-1", "trader-1", "vault-1"),
                              {"trader-1", "vault-1"})));
+}
+
+TEST_F(CustodyRulesTest, ClosedParcelsCannotBeHeldOrInspected) {
+  ImportParcel("P-1");
+  KP_ASSERT_OK(Apply(b_.Sign(
+      SplitEvent("P-1", {{"A", 5000}, {"B", 5000}}, 500000), {"vault-1"})));
+  v1::CustodyEvent hold;
+  hold.mutable_hold()->set_parcel_id("A");
+  EXPECT_THAT(Apply(b_.Sign(hold, {"inspector-1"}, false)),
+              StatusIs(StatusCode::kInvalidArgument, "hold.reason"));
+  hold.mutable_hold()->set_parcel_id("P-1");
+  hold.mutable_hold()->set_reason("recount");
+  EXPECT_THAT(Apply(b_.Sign(hold, {"inspector-1"}, false)),
+              StatusIs(StatusCode::kFailedPrecondition, "is CLOSED"));
+  v1::CustodyEvent inspection;
+  inspection.mutable_inspection()->set_parcel_id("P-1");
+  inspection.mutable_inspection()->set_findings("recount");
+  EXPECT_THAT(Apply(b_.Sign(inspection, {"inspector-1"}, false)),
+              StatusIs(StatusCode::kFailedPrecondition,
+                       "is CLOSED: it cannot be inspected"));
 }
 
 }  // namespace

@@ -62,6 +62,9 @@ TEST_F(GovernanceRulesTest, RegistrationRefusesReuseAndMalformedFields) {
   EXPECT_THAT(Apply(b_.Governance(same_key)),
               StatusIs(StatusCode::kFailedPrecondition,
                        "is (or was) the key of actor lab-1"));
+  r->set_public_key(std::string(b_.governance_key(0).public_key().bytes()));
+  EXPECT_THAT(Apply(b_.Governance(same_key)),
+              StatusIs(StatusCode::kFailedPrecondition, "is a governance key"));
   r->set_public_key("short");
   EXPECT_THAT(Apply(b_.Governance(same_key)),
               StatusIs(StatusCode::kInvalidArgument,
@@ -105,6 +108,10 @@ TEST_F(GovernanceRulesTest, RotatedKeyIsRefusedFromTheRotationOn) {
   EXPECT_THAT(Apply(b_.Governance(rotate)),
               StatusIs(StatusCode::kFailedPrecondition,
                        "is (or was) the key of actor lab-1"));
+  rotate.mutable_rotate_key()->set_new_public_key(
+      std::string(b_.governance_key(2).public_key().bytes()));
+  EXPECT_THAT(Apply(b_.Governance(rotate)),
+              StatusIs(StatusCode::kFailedPrecondition, "is a governance key"));
   rotate.mutable_rotate_key()->set_actor_id("ghost");
   EXPECT_THAT(Apply(b_.Governance(rotate)),
               StatusIs(StatusCode::kNotFound, "no registered actor"));
@@ -132,6 +139,11 @@ TEST_F(GovernanceRulesTest, RevokedActorIsRefusedFromTheRevocationOn) {
                        "actor lab-2 is revoked and cannot hold parcels"));
   EXPECT_THAT(Apply(b_.Governance(revoke)),
               StatusIs(StatusCode::kFailedPrecondition, "already revoked"));
+  revoke.mutable_revoke_actor()->set_actor_id("lab-1");
+  revoke.mutable_revoke_actor()->clear_reason();
+  EXPECT_THAT(Apply(b_.Governance(revoke)),
+              StatusIs(StatusCode::kInvalidArgument,
+                       "revoke_actor.reason: is missing"));
 }
 
 TEST_F(GovernanceRulesTest, PolicyUpdateTakesEffectForLaterEvents) {
@@ -157,7 +169,7 @@ TEST_F(GovernanceRulesTest, PolicyUpdateTakesEffectForLaterEvents) {
       2000000);
   EXPECT_THAT(Apply(b_.Governance(update)),
               StatusIs(StatusCode::kInvalidArgument,
-                       "update_policy: policy.loss_tolerance_ppm"));
+                       "update_policy.policy.loss_tolerance_ppm"));
 }
 
 }  // namespace
