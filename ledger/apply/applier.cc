@@ -229,12 +229,22 @@ absl::StatusOr<BatchResult> Applier::Apply(PreparedBatch batch) {
   // Event ids accepted in this batch -> their receipt's place.
   std::map<std::string, size_t> in_batch;
 
+  // Which events are in the log already, in one read.
+  std::vector<std::string> ids;
+  for (const auto& decoded : batch.events) {
+    if (decoded.ok()) ids.push_back(decoded->event_id);
+  }
+  KP_ASSIGN_OR_RETURN(std::vector<std::optional<uint64_t>> logged,
+                      store_->FindEvents(ids));
+  size_t next_id = 0;
+
   for (absl::StatusOr<rules::SignedEvent>& decoded : batch.events) {
     if (!decoded.ok()) {
       result.receipts.push_back(Refused(decoded.status(), ""));
       continue;
     }
     const rules::SignedEvent& ev = *decoded;
+    const std::optional<uint64_t> in_log = logged[next_id++];
     if (auto it = in_batch.find(ev.event_id); it != in_batch.end()) {
       const v1::Receipt& first = result.receipts[it->second];
       v1::Receipt r =
@@ -249,13 +259,11 @@ absl::StatusOr<BatchResult> Applier::Apply(PreparedBatch batch) {
       result.receipts.push_back(std::move(r));
       continue;
     }
-    absl::StatusOr<uint64_t> logged = store_->FindEvent(ev.event_id);
-    if (logged.ok()) {
-      KP_ASSIGN_OR_RETURN(v1::Receipt r, Duplicate(ev.event_id, *logged));
+    if (in_log.has_value()) {
+      KP_ASSIGN_OR_RETURN(v1::Receipt r, Duplicate(ev.event_id, *in_log));
       result.receipts.push_back(std::move(r));
       continue;
     }
-    if (!absl::IsNotFound(logged.status())) return logged.status();
 
     rules::StateChanges event_changes(&batch_changes);
     const rules::EventContext ctx{&genesis_, now, index};

@@ -250,32 +250,47 @@ absl::StatusOr<std::string> Store::GetLeaf(uint64_t index) const {
 }
 
 absl::StatusOr<uint64_t> Store::FindEvent(absl::string_view event_id) const {
-  KP_ASSIGN_OR_RETURN(std::string raw, base::HexDecode(event_id, "event id"));
-  std::string value;
-  rocksdb::Status s =
-      db_->Get(rocksdb::ReadOptions(), event_index_, raw, &value);
-  if (s.IsNotFound()) {
+  KP_ASSIGN_OR_RETURN(std::vector<std::optional<uint64_t>> found,
+                      FindEvents({std::string(event_id)}));
+  if (!found[0].has_value()) {
     return absl::NotFoundError(absl::StrCat("no event ", event_id));
   }
-  KP_RETURN_IF_ERROR(FromRocksDb(s, "cannot read event index"));
-  if (value.size() != 8) {
-    return absl::DataLossError(absl::StrCat("event index entry for ",
-                                            base::ShortHex(event_id), " has ",
-                                            value.size(), " bytes, want 8"));
+  return *found[0];
+}
+
+absl::StatusOr<std::vector<std::optional<uint64_t>>> Store::FindEvents(
+    const std::vector<std::string>& event_ids) const {
+  std::vector<std::string> raw(event_ids.size());
+  for (size_t i = 0; i < event_ids.size(); ++i) {
+    KP_ASSIGN_OR_RETURN(raw[i], base::HexDecode(event_ids[i], "event id"));
   }
-  // An Append in progress writes the index before it publishes the new
-  // size: until then its events are not part of the log.
-  const uint64_t index = DecodeU64(value);
-  if (index >= size()) {
-    return absl::NotFoundError(absl::StrCat("no event ", event_id));
+  // Read the size first: an Append in progress writes the index before it
+  // publishes the new size, and until then its events are not in the log.
+  const uint64_t log_size = size();
+  std::vector<rocksdb::Slice> keys(raw.begin(), raw.end());
+  std::vector<rocksdb::PinnableSlice> values(keys.size());
+  std::vector<rocksdb::Status> statuses(keys.size());
+  db_->MultiGet(rocksdb::ReadOptions(), event_index_, keys.size(), keys.data(),
+                values.data(), statuses.data());
+  std::vector<std::optional<uint64_t>> found(event_ids.size());
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (statuses[i].IsNotFound()) continue;
+    KP_RETURN_IF_ERROR(FromRocksDb(statuses[i], "cannot read event index"));
+    if (values[i].size() != 8) {
+      return absl::DataLossError(
+          absl::StrCat("event index entry for ", base::ShortHex(event_ids[i]),
+                       " has ", values[i].size(), " bytes, want 8"));
+    }
+    const uint64_t index = DecodeU64(ToView(values[i]));
+    if (index < log_size) found[i] = index;
   }
-  return index;
+  return found;
 }
 
 absl::StatusOr<std::string> Store::GetState(absl::string_view key) const {
   std::string value;
-  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), state_, ToSlice(key),
-                               &value);
+  rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), state_, ToSlice(key), &value);
   if (s.IsNotFound()) {
     return absl::NotFoundError(absl::StrCat("no state record ", key));
   }

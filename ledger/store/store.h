@@ -4,8 +4,8 @@
 // Contract:
 // - Commit writes a whole batch (entries, index, state records, Merkle
 //   nodes, tree size, applied sequencer position) in one atomic WriteBatch,
-//   synced to disk when options.sync is set. When Commit returns OK the batch is
-//   durable; after a crash (kill -9) a reopened store holds every batch
+//   synced to disk when options.sync is set. When Commit returns OK the batch
+//   is durable; after a crash (kill -9) a reopened store holds every batch
 //   Commit acknowledged and never part of a batch.
 // - Entries are immutable: an index, once written, never changes.
 // - Proofs and roots read their O(log n) Merkle nodes from a few tiles
@@ -20,6 +20,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -155,6 +156,10 @@ class Store {
   absl::StatusOr<std::string> GetLeaf(uint64_t index) const;
   // The index of the entry with this event id (lowercase hex); NotFound.
   absl::StatusOr<uint64_t> FindEvent(absl::string_view event_id) const;
+  // The indexes of many events in one read: nullopt for an event not in
+  // the log. InvalidArgument for an id that is not hex.
+  absl::StatusOr<std::vector<std::optional<uint64_t>>> FindEvents(
+      const std::vector<std::string>& event_ids) const;
   // The value of a state record, as of the last committed batch; NotFound.
   absl::StatusOr<std::string> GetState(absl::string_view key) const;
 

@@ -103,6 +103,15 @@ TEST_F(StoreTest, FindEventMapsEventIdToItsIndex) {
       envelope::EventId(testing::SampleImport(customs_, 3).payload());
   KP_ASSERT_OK_AND_ASSIGN(uint64_t index, store_->FindEvent(id));
   EXPECT_EQ(index, 3u);
+  // Many at once: found ones, an unknown one, in the order asked.
+  const std::string first =
+      envelope::EventId(testing::SampleImport(customs_, 1).payload());
+  KP_ASSERT_OK_AND_ASSIGN(
+      std::vector<std::optional<uint64_t>> found,
+      store_->FindEvents({id, std::string(64, 'b'), first}));
+  EXPECT_EQ(found, (std::vector<std::optional<uint64_t>>{3, std::nullopt, 1}));
+  EXPECT_THAT(store_->FindEvents({"zz"}),
+              StatusIs(absl::StatusCode::kInvalidArgument, "event id"));
 }
 
 TEST_F(StoreTest, StateRecordsAreWrittenWithTheirBatch) {
