@@ -21,6 +21,7 @@
 #include "kpledger/v1/genesis.pb.h"
 #include "ledger/apply/applier.h"
 #include "ledger/audit/audit.h"
+#include "ledger/base/proto_json.h"
 #include "ledger/checkpoint/checkpoint.h"
 #include "ledger/crypto/key_file.h"
 #include "ledger/entry/leaf.h"
@@ -163,6 +164,9 @@ class Demo {
     trusted_ = rules::NodeVerifiers(genesis_);
     applier_ = OrDie(apply::Applier::Open(store_.get()), "open applier");
     DEMO_CHECK_OK(applier_->Bootstrap(env), "write genesis");
+    // The trust root an inspector needs, as DSSE's JSON envelope.
+    DEMO_CHECK_OK(base::WriteJsonFile(dir_ + "/genesis.json", env),
+                  "write genesis.json");
     std::printf("  origin %s, checkpoint threshold 2 of 3 node keys\n",
                 kOrigin);
     std::printf("  genesis hash %s\n", store_->genesis_hash().c_str());
@@ -420,8 +424,14 @@ class Demo {
     cp.set_root_hash(std::string(body.root.begin(), body.root.end()));
     const v1::ProvenanceBundle bundle =
         OrDie(provenance::BuildBundle(*store_, "AZ-P-0001", cp), "bundle");
-    std::printf("  bundle: %d entries and the genesis, %zu bytes\n",
-                bundle.entries_size(), bundle.ByteSizeLong());
+    const std::string bundle_path = dir_ + "/AZ-P-0001.bundle.json";
+    DEMO_CHECK_OK(base::WriteJsonFile(bundle_path, bundle), "write bundle");
+    std::printf(
+        "  bundle: %d entries and the genesis, %zu bytes, written to %s\n"
+        "  (check it anywhere: kpctl verify --bundle %s --genesis "
+        "%s/genesis.json)\n",
+        bundle.entries_size(), bundle.ByteSizeLong(), bundle_path.c_str(),
+        bundle_path.c_str(), dir_.c_str());
     // The verifier trusts nothing but the genesis: signatures, proofs
     // against the cosigned checkpoint, and the rules re-run over the DAG.
     const v1::ProvenanceAccount account = OrDie(

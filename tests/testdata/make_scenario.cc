@@ -5,15 +5,13 @@
 // what this program writes.
 //
 // Usage: make_scenario <output.json>
-#include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "google/protobuf/util/json_util.h"
+#include "ledger/base/proto_json.h"
 #include "tests/testdata/scenario.pb.h"
 #include "tests/testing/custody_builder.h"
 
@@ -319,20 +317,10 @@ int main(int argc, char** argv) {
     std::cerr << "usage: make_scenario <output.json>\n";
     return 2;
   }
-  std::string json;
-  google::protobuf::util::JsonPrintOptions options;
-  options.add_whitespace = true;
-  options.preserve_proto_field_names = true;
-  const auto status = google::protobuf::util::MessageToJsonString(
-      kpledger::testing::Write(), &json, options);
-  if (!status.ok()) {
-    std::cerr << "make_scenario: " << status.ToString() << "\n";
-    return 1;
-  }
-  std::ofstream out(argv[1], std::ios::binary | std::ios::trunc);
-  out << json;
-  if (!out.good()) {
-    std::cerr << "make_scenario: cannot write " << argv[1] << "\n";
+  const absl::Status written =
+      kpledger::base::WriteJsonFile(argv[1], kpledger::testing::Write());
+  if (!written.ok()) {
+    std::cerr << "make_scenario: " << written << "\n";
     return 1;
   }
   return 0;

@@ -1,26 +1,14 @@
 #include "tests/testing/scenario.h"
 
-#include <fstream>
-#include <sstream>
-
-#include "absl/strings/str_cat.h"
-#include "google/protobuf/util/json_util.h"
+#include "ledger/base/proto_json.h"
+#include "ledger/base/status_macros.h"
 #include "ledger/entry/time.h"
 
 namespace kpledger::testing {
 
 absl::StatusOr<testdata::Scenario> LoadScenario(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot open ", path));
-  std::stringstream text;
-  text << in.rdbuf();
   testdata::Scenario scenario;
-  const auto status =
-      google::protobuf::util::JsonStringToMessage(text.str(), &scenario);
-  if (!status.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": ", status.ToString()));
-  }
+  KP_RETURN_IF_ERROR(base::ReadJsonFile(path, &scenario));
   return scenario;
 }
 
