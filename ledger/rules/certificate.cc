@@ -13,9 +13,14 @@
 namespace kpledger::rules {
 namespace {
 
+// A refusal of `field`, named in full by the caller.
+absl::Status FieldBad(absl::string_view field, absl::string_view why) {
+  return absl::InvalidArgumentError(absl::StrCat(field, ": ", why));
+}
+
+// A refusal of a certificate field.
 absl::Status Bad(absl::string_view field, absl::string_view why) {
-  return absl::InvalidArgumentError(
-      absl::StrCat("certificate.", field, ": ", why));
+  return FieldBad(absl::StrCat("certificate.", field), why);
 }
 
 // Annex I: the fields every certificate carries.
@@ -54,7 +59,7 @@ absl::Status CheckMandatoryFields(const v1::KpCertificate& c) {
                absl::StrCat("\"", c.hs_code(),
                             "\" is not 7102.10, 7102.21 or 7102.31"));
   }
-  return CheckOriginShares("origins", c.origins());
+  return CheckOriginShares("certificate.origins", c.origins());
 }
 
 absl::Status CheckDates(const v1::KpCertificate& c, entry::LedgerTime now) {
@@ -83,25 +88,26 @@ absl::Status CheckDates(const v1::KpCertificate& c, entry::LedgerTime now) {
 absl::Status CheckOriginShares(
     absl::string_view field,
     const google::protobuf::RepeatedPtrField<v1::OriginShare>& origins) {
-  if (origins.empty()) return Bad(field, "no origin country");
+  if (origins.empty()) return FieldBad(field, "no origin country");
   std::set<std::string> seen;
   uint64_t sum = 0;
   for (const v1::OriginShare& o : origins) {
     if (!IsCountryCode(o.country())) {
-      return Bad(field, absl::StrCat("\"", o.country(),
-                                     "\" is not an ISO 3166-1 alpha-2 code"));
+      return FieldBad(field,
+                      absl::StrCat("\"", o.country(),
+                                   "\" is not an ISO 3166-1 alpha-2 code"));
     }
     if (!seen.insert(o.country()).second) {
-      return Bad(field, absl::StrCat(o.country(), " is listed twice"));
+      return FieldBad(field, absl::StrCat(o.country(), " is listed twice"));
     }
     if (o.share_ppm() == 0) {
-      return Bad(field, absl::StrCat(o.country(), " has a share of 0"));
+      return FieldBad(field, absl::StrCat(o.country(), " has a share of 0"));
     }
     sum += o.share_ppm();
   }
   if (sum != kWholeShare) {
-    return Bad(field,
-               absl::StrCat("shares sum to ", sum, " ppm, want ", kWholeShare));
+    return FieldBad(
+        field, absl::StrCat("shares sum to ", sum, " ppm, want ", kWholeShare));
   }
   return absl::OkStatus();
 }
