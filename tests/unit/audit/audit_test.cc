@@ -25,7 +25,7 @@ class AuditTest : public testing::StoreTest {
     rocksdb::Options options;
     std::vector<rocksdb::ColumnFamilyDescriptor> families;
     const char* names[] = {"default", "entries", "event_index",
-                           "state", "merkle",  "meta"};
+                           "state",   "merkle",  "meta"};
     for (const char* name : names) {
       families.emplace_back(name, rocksdb::ColumnFamilyOptions());
     }
