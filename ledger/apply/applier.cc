@@ -24,13 +24,6 @@ std::string EncodePosition(uint64_t position) {
   return out;
 }
 
-// Errors that say the store, not the event, is at fault: the batch fails
-// as a whole and is retried after the store is reopened.
-bool IsStoreFailure(const absl::Status& s) {
-  return absl::IsDataLoss(s) || absl::IsUnavailable(s) || absl::IsInternal(s) ||
-         absl::IsUnknown(s) || absl::IsAborted(s);
-}
-
 v1::Receipt Refused(const absl::Status& s, std::string event_id) {
   v1::Receipt r;
   r.set_outcome(v1::Receipt::REFUSED);
@@ -270,7 +263,7 @@ absl::StatusOr<BatchResult> Applier::Apply(PreparedBatch batch) {
     absl::StatusOr<std::vector<v1::Flag>> flags =
         rules::ApplyEvent(ctx, ev, &event_changes);
     if (!flags.ok()) {
-      if (IsStoreFailure(flags.status())) return flags.status();
+      if (rules::IsStateFailure(flags.status())) return flags.status();
       result.receipts.push_back(Refused(flags.status(), ev.event_id));
       continue;
     }

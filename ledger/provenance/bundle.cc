@@ -16,7 +16,7 @@
 #include "ledger/checkpoint/checkpoint.h"
 #include "ledger/checkpoint/note.h"
 #include "ledger/entry/leaf.h"
-#include "ledger/provenance/event_type.h"
+#include "ledger/rules/event_type.h"
 #include "ledger/rules/signed_event.h"
 #include "ledger/rules/state.h"
 
@@ -85,7 +85,7 @@ absl::Status EntryCollector::AddAncestry(const v1::ParcelState& parcel) {
     KP_ASSIGN_OR_RETURN(rules::SignedEvent ev, ReadEvent(*index));
     if (*index >= last_index) {
       last_index = *index;
-      last_type = EventType(ev.event);
+      last_type = rules::EventType(ev.event);
     }
     KP_RETURN_IF_ERROR(NoteSigners(*index, ev));
     NoteCustodians(ev.event);

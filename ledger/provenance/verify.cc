@@ -18,7 +18,7 @@
 #include "ledger/merkle/hasher.h"
 #include "ledger/provenance/account.h"
 #include "ledger/provenance/entry_checks.h"
-#include "ledger/provenance/event_type.h"
+#include "ledger/rules/event_type.h"
 #include "ledger/rules/signed_event.h"
 #include "ledger/rules/state.h"
 #include "ledger/rules/validate.h"
@@ -110,7 +110,7 @@ class Replay {
       return absl::Status(
           flags.status().code(),
           absl::StrCat(
-              "entry ", leaf.index, " (", EventType(ev.event),
+              "entry ", leaf.index, " (", rules::EventType(ev.event),
               ") does not pass the rules: ", flags.status().message()));
     }
     Keep(changes);
@@ -118,7 +118,7 @@ class Replay {
     v1::AccountEvent* out = &events->emplace_back();
     out->set_index(leaf.index);
     *out->mutable_ledger_time() = entry::ToTimestamp(leaf.time);
-    out->set_event_type(EventType(ev.event));
+    out->set_event_type(rules::EventType(ev.event));
     out->set_event_id(ev.event_id);
     // Accepted: every signature verified and its key is known.
     for (const v1::Signature& s : ev.envelope.signatures()) {

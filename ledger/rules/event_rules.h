@@ -51,6 +51,14 @@ class EventRules {
   absl::Status RotateKey(const v1::RotateKey& b);
   absl::Status RevokeActor(const v1::RevokeActor& b);
   absl::Status UpdatePolicy(const v1::UpdatePolicy& b);
+  // NotFound (on actor_id) unless the actor was registered.
+  absl::StatusOr<v1::ActorRecord> RegisteredActor(
+      absl::string_view actor_id) const;
+  // A key an actor may take: 32 bytes, not a governance key, never used.
+  absl::Status CheckFreshKey(absl::string_view field,
+                             absl::string_view key) const;
+  // Records which actor `key` belongs to.
+  void PutKey(absl::string_view actor_id, absl::string_view key);
 
   // Refusals: "<event type>.<field>: <why>".
   absl::Status Refuse(absl::StatusCode code, absl::string_view field,

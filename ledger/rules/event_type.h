@@ -1,14 +1,14 @@
 // The name of a custody event's type, as the rules name it in their
 // refusals: the field name of the event's body ("custody_transfer").
 // Thread-safe: a pure function.
-#ifndef KPLEDGER_LEDGER_PROVENANCE_EVENT_TYPE_H_
-#define KPLEDGER_LEDGER_PROVENANCE_EVENT_TYPE_H_
+#ifndef KPLEDGER_LEDGER_RULES_EVENT_TYPE_H_
+#define KPLEDGER_LEDGER_RULES_EVENT_TYPE_H_
 
 #include <string>
 
 #include "kpledger/v1/event.pb.h"
 
-namespace kpledger::provenance {
+namespace kpledger::rules {
 
 // "event" for an event without a body.
 inline std::string EventType(const v1::CustodyEvent& event) {
@@ -18,6 +18,6 @@ inline std::string EventType(const v1::CustodyEvent& event) {
   return field == nullptr ? "event" : field->name();
 }
 
-}  // namespace kpledger::provenance
+}  // namespace kpledger::rules
 
-#endif  // KPLEDGER_LEDGER_PROVENANCE_EVENT_TYPE_H_
+#endif  // KPLEDGER_LEDGER_RULES_EVENT_TYPE_H_

@@ -45,6 +45,45 @@ bool IsGovernanceKey(const v1::Genesis& genesis, absl::string_view key) {
 
 }  // namespace
 
+absl::StatusOr<v1::ActorRecord> EventRules::RegisteredActor(
+    absl::string_view actor_id) const {
+  KP_ASSIGN_OR_RETURN(std::optional<v1::ActorRecord> actor,
+                      view_.Actor(actor_id));
+  if (!actor.has_value()) {
+    return Refuse(
+        absl::StatusCode::kNotFound, "actor_id",
+        absl::StrCat("no registered actor \"", actor_id.substr(0, 40), "\""));
+  }
+  return *std::move(actor);
+}
+
+absl::Status EventRules::CheckFreshKey(absl::string_view field,
+                                       absl::string_view key) const {
+  absl::StatusOr<crypto::PublicKey> parsed = crypto::PublicKey::FromBytes(key);
+  if (!parsed.ok()) {
+    return Invalid(field, absl::StrCat("has ", key.size(), " bytes, want 32"));
+  }
+  if (IsGovernanceKey(*ctx_.genesis, key)) {
+    return Precondition(field,
+                        "is a governance key; actors have keys of their own");
+  }
+  KP_ASSIGN_OR_RETURN(std::optional<v1::KeyRecord> used,
+                      view_.Key(parsed->key_id()));
+  if (used.has_value()) {
+    return Precondition(
+        field, absl::StrCat("is (or was) the key of actor ", used->actor_id(),
+                            "; every actor has a fresh key of its own"));
+  }
+  return absl::OkStatus();
+}
+
+void EventRules::PutKey(absl::string_view actor_id, absl::string_view key) {
+  v1::KeyRecord record;
+  record.set_public_key(std::string(key));
+  record.set_actor_id(std::string(actor_id));
+  changes_->Put(KeyKey(crypto::Sha256Hex(key)), record);
+}
+
 absl::Status EventRules::RegisterActor(const v1::RegisterActor& b) {
   if (!IsValidParcelId(b.actor_id())) {
     return Invalid("actor_id",
@@ -56,16 +95,6 @@ absl::Status EventRules::RegisterActor(const v1::RegisterActor& b) {
   if (b.role() == v1::ROLE_UNSPECIFIED || !v1::Role_IsValid(b.role())) {
     return Invalid("role", "is missing or unknown");
   }
-  absl::StatusOr<crypto::PublicKey> key =
-      crypto::PublicKey::FromBytes(b.public_key());
-  if (!key.ok()) {
-    return Invalid("public_key", absl::StrCat("has ", b.public_key().size(),
-                                              " bytes, want 32"));
-  }
-  if (IsGovernanceKey(*ctx_.genesis, b.public_key())) {
-    return Precondition("public_key",
-                        "is a governance key; actors have keys of their own");
-  }
   KP_ASSIGN_OR_RETURN(std::optional<v1::ActorRecord> existing,
                       view_.Actor(b.actor_id()));
   if (existing.has_value()) {
@@ -74,14 +103,7 @@ absl::Status EventRules::RegisterActor(const v1::RegisterActor& b) {
                                  existing->governance_entries(0),
                                  "); use RotateKey to change its key"));
   }
-  KP_ASSIGN_OR_RETURN(std::optional<v1::KeyRecord> key_used,
-                      view_.Key(key->key_id()));
-  if (key_used.has_value()) {
-    return Precondition(
-        "public_key",
-        absl::StrCat("is (or was) the key of actor ", key_used->actor_id(),
-                     "; every actor has its own key"));
-  }
+  KP_RETURN_IF_ERROR(CheckFreshKey("public_key", b.public_key()));
   v1::ActorRecord actor;
   actor.set_actor_id(b.actor_id());
   actor.set_name(b.name());
@@ -90,72 +112,36 @@ absl::Status EventRules::RegisterActor(const v1::RegisterActor& b) {
   actor.set_license_id(b.license_id());
   actor.add_governance_entries(ctx_.index);
   changes_->Put(ActorKey(b.actor_id()), actor);
-  v1::KeyRecord record;
-  record.set_public_key(b.public_key());
-  record.set_actor_id(b.actor_id());
-  changes_->Put(KeyKey(key->key_id()), record);
+  PutKey(b.actor_id(), b.public_key());
   return absl::OkStatus();
 }
 
 absl::Status EventRules::RotateKey(const v1::RotateKey& b) {
-  KP_ASSIGN_OR_RETURN(std::optional<v1::ActorRecord> actor,
-                      view_.Actor(b.actor_id()));
-  if (!actor.has_value()) {
-    return Refuse(absl::StatusCode::kNotFound, "actor_id",
-                  absl::StrCat("no registered actor \"",
-                               b.actor_id().substr(0, 40), "\""));
-  }
-  if (actor->revoked()) {
+  KP_ASSIGN_OR_RETURN(v1::ActorRecord actor, RegisteredActor(b.actor_id()));
+  if (actor.revoked()) {
     return Precondition("actor_id", absl::StrCat(b.actor_id(),
                                                  " is revoked; register a "
                                                  "new actor instead"));
   }
-  absl::StatusOr<crypto::PublicKey> key =
-      crypto::PublicKey::FromBytes(b.new_public_key());
-  if (!key.ok()) {
-    return Invalid(
-        "new_public_key",
-        absl::StrCat("has ", b.new_public_key().size(), " bytes, want 32"));
-  }
-  if (IsGovernanceKey(*ctx_.genesis, b.new_public_key())) {
-    return Precondition("new_public_key",
-                        "is a governance key; actors have keys of their own");
-  }
-  KP_ASSIGN_OR_RETURN(std::optional<v1::KeyRecord> key_used,
-                      view_.Key(key->key_id()));
-  if (key_used.has_value()) {
-    return Precondition(
-        "new_public_key",
-        absl::StrCat("is (or was) the key of actor ", key_used->actor_id(),
-                     "; a rotation needs a fresh key"));
-  }
-  actor->set_public_key(b.new_public_key());
-  actor->add_governance_entries(ctx_.index);
-  changes_->Put(ActorKey(b.actor_id()), *actor);
-  v1::KeyRecord record;
-  record.set_public_key(b.new_public_key());
-  record.set_actor_id(b.actor_id());
-  changes_->Put(KeyKey(key->key_id()), record);
+  KP_RETURN_IF_ERROR(CheckFreshKey("new_public_key", b.new_public_key()));
+  actor.set_public_key(b.new_public_key());
+  actor.add_governance_entries(ctx_.index);
+  changes_->Put(ActorKey(b.actor_id()), actor);
+  PutKey(b.actor_id(), b.new_public_key());
   return absl::OkStatus();
 }
 
 absl::Status EventRules::RevokeActor(const v1::RevokeActor& b) {
-  KP_ASSIGN_OR_RETURN(std::optional<v1::ActorRecord> actor,
-                      view_.Actor(b.actor_id()));
-  if (!actor.has_value()) {
-    return Refuse(absl::StatusCode::kNotFound, "actor_id",
-                  absl::StrCat("no registered actor \"",
-                               b.actor_id().substr(0, 40), "\""));
-  }
-  if (actor->revoked()) {
+  KP_ASSIGN_OR_RETURN(v1::ActorRecord actor, RegisteredActor(b.actor_id()));
+  if (actor.revoked()) {
     return Precondition("actor_id",
                         absl::StrCat(b.actor_id(), " is already revoked"));
   }
   if (b.reason().empty()) return Invalid("reason", "is missing");
-  actor->set_revoked(true);
-  actor->set_revoke_reason(b.reason());
-  actor->add_governance_entries(ctx_.index);
-  changes_->Put(ActorKey(b.actor_id()), *actor);
+  actor.set_revoked(true);
+  actor.set_revoke_reason(b.reason());
+  actor.add_governance_entries(ctx_.index);
+  changes_->Put(ActorKey(b.actor_id()), actor);
   return absl::OkStatus();
 }
 

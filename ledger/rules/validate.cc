@@ -11,23 +11,11 @@
 #include "ledger/base/status_macros.h"
 #include "ledger/crypto/sha256.h"
 #include "ledger/rules/event_rules.h"
+#include "ledger/rules/event_type.h"
 #include "ledger/rules/parcel_refs.h"
 
 namespace kpledger::rules {
 namespace {
-
-std::string BodyName(const v1::CustodyEvent& event) {
-  const google::protobuf::FieldDescriptor* field =
-      event.GetReflection()->GetOneofFieldDescriptor(
-          event, event.GetDescriptor()->FindOneofByName("body"));
-  return field == nullptr ? "event" : field->name();
-}
-
-// The store's (or a source's) own failures, which are not the event's fault
-// and pass through unchanged.
-bool IsStoreError(const absl::Status& s) {
-  return absl::IsDataLoss(s) || absl::IsUnavailable(s) || absl::IsInternal(s);
-}
 
 bool IsGovernance(const v1::CustodyEvent& event) {
   switch (event.body_case()) {
@@ -58,6 +46,11 @@ absl::StatusOr<std::optional<crypto::PublicKey>> FindKey(
   return key;
 }
 
+bool IsStateFailure(const absl::Status& s) {
+  return absl::IsDataLoss(s) || absl::IsUnavailable(s) || absl::IsInternal(s) ||
+         absl::IsUnknown(s) || absl::IsAborted(s);
+}
+
 void InitState(const v1::Genesis& genesis, StateChanges* changes) {
   v1::PolicyRecord policy;
   *policy.mutable_policy() = genesis.policy();
@@ -76,7 +69,7 @@ EventRules::EventRules(const EventContext& ctx, const SignedEvent& event,
       ev_(event),
       changes_(changes),
       view_(changes),
-      type_(BodyName(event.event)) {}
+      type_(EventType(event.event)) {}
 
 absl::StatusOr<std::vector<v1::Flag>> EventRules::Run() {
   const v1::CustodyEvent& e = ev_.event;
@@ -104,7 +97,7 @@ absl::StatusOr<std::vector<v1::Flag>> EventRules::Run() {
 
 absl::Status EventRules::CheckSigners() {
   absl::Status checked = CheckSignersUnnamed();
-  if (checked.ok() || IsStoreError(checked)) return checked;
+  if (checked.ok() || IsStateFailure(checked)) return checked;
   return absl::Status(checked.code(),
                       absl::StrCat(type_, ".signatures: ", checked.message()));
 }

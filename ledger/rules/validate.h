@@ -52,6 +52,12 @@ absl::StatusOr<std::vector<v1::Flag>> ApplyEvent(const EventContext& ctx,
                                                  const SignedEvent& event,
                                                  StateChanges* changes);
 
+// True for a status that is the state's failure (a store that cannot be
+// read, a corrupt record), not the event's: the caller fails the whole
+// batch instead of refusing the event. The rules never refuse with these
+// codes.
+bool IsStateFailure(const absl::Status& status);
+
 // The state a ledger starts from: the genesis policy.
 void InitState(const v1::Genesis& genesis, StateChanges* changes);
 

@@ -2,11 +2,6 @@
 // replays from the first batch), and check that nothing acknowledged is
 // lost, no batch is applied twice, and the ledger ends with the same root
 // as one uninterrupted run.
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -15,10 +10,9 @@
 #include "gtest/gtest.h"
 #include "ledger/apply/applier.h"
 #include "ledger/store/store.h"
+#include "tests/testing/child_process.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/unit/apply/crash_batches.h"
-
-extern char** environ;
 
 namespace kpledger::apply {
 namespace {
@@ -34,20 +28,9 @@ struct Acked {
 // Runs the applier until it has acknowledged `acks` batches (0: to the
 // end), then kills it with SIGKILL. Returns the last acknowledgement.
 Acked RunAndKill(const std::string& dir, int acks) {
-  int out[2];
-  EXPECT_EQ(pipe(out), 0);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
-  posix_spawn_file_actions_addclose(&actions, out[0]);
-  const char* argv[] = {kApplier, dir.c_str(), nullptr};
-  pid_t pid;
-  EXPECT_EQ(posix_spawn(&pid, kApplier, &actions, nullptr,
-                        const_cast<char**>(argv), environ),
-            0);
-  posix_spawn_file_actions_destroy(&actions);
-  close(out[1]);
-  FILE* in = fdopen(out[0], "r");
+  testing::ChildProcess child(kApplier, dir);
+  EXPECT_GT(child.pid(), 0);
+  FILE* in = child.out();
   Acked last;
   auto read_one = [&] {
     unsigned long long position, size;
@@ -64,13 +47,14 @@ Acked RunAndKill(const std::string& dir, int acks) {
   for (int seen = 0; acks == 0 || seen < acks; ++seen) {
     if (!read_one()) break;
   }
-  if (acks > 0) kill(pid, SIGKILL);
-  int status;
-  waitpid(pid, &status, 0);
+  if (acks > 0) {
+    child.Kill();
+  } else {
+    child.Wait();
+  }
   // Acknowledgements written before the kill but not yet read still count.
   while (read_one()) {
   }
-  fclose(in);
   return last;
 }
 

@@ -1,10 +1,5 @@
 // kill -9 a process that is appending, reopen, and check that every
 // acknowledged batch is there, no half batch is, and the store audits clean.
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -13,9 +8,8 @@
 #include "gtest/gtest.h"
 #include "ledger/audit/audit.h"
 #include "ledger/store/store.h"
+#include "tests/testing/child_process.h"
 #include "tests/testing/status_matchers.h"
-
-extern char** environ;
 
 namespace kpledger::store {
 namespace {
@@ -25,20 +19,9 @@ constexpr char kWriter[] = "tests/unit/store/crash_writer";
 // Runs the writer until it has acknowledged at least `acks` batches, then
 // kills it with SIGKILL. Returns the last acknowledged size.
 uint64_t RunAndKill(const std::string& dir, int acks) {
-  int out[2];
-  EXPECT_EQ(pipe(out), 0);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
-  posix_spawn_file_actions_addclose(&actions, out[0]);
-  const char* argv[] = {kWriter, dir.c_str(), nullptr};
-  pid_t pid;
-  EXPECT_EQ(posix_spawn(&pid, kWriter, &actions, nullptr,
-                        const_cast<char**>(argv), environ),
-            0);
-  posix_spawn_file_actions_destroy(&actions);
-  close(out[1]);
-  FILE* in = fdopen(out[0], "r");
+  testing::ChildProcess child(kWriter, dir);
+  EXPECT_GT(child.pid(), 0);
+  FILE* in = child.out();
   unsigned long long last = 0;
   for (int seen = 0; seen < acks;) {
     unsigned long long size;
@@ -46,13 +29,10 @@ uint64_t RunAndKill(const std::string& dir, int acks) {
     last = size;
     ++seen;
   }
-  kill(pid, SIGKILL);
-  int status;
-  waitpid(pid, &status, 0);
+  child.Kill();
   // Acks written before the kill but not yet read still count.
   unsigned long long size;
   while (std::fscanf(in, "acked %llu\n", &size) == 1) last = size;
-  fclose(in);
   return last;
 }
 
