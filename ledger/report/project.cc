@@ -1,5 +1,6 @@
 #include "ledger/report/project.h"
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <utility>
@@ -37,42 +38,40 @@ absl::StatusOr<v1::Policy> GenesisPolicy(const store::Store& store) {
 }  // namespace
 
 absl::StatusOr<ReportBuilder> ProjectStore(const store::Store& store) {
-  const uint64_t size = store.size();
-  if (size == 0) {
+  if (store.size() == 0) {
     return absl::FailedPreconditionError(
         "report: the store holds no ledger (no genesis)");
   }
   KP_ASSIGN_OR_RETURN(v1::Policy policy, GenesisPolicy(store));
   ReportBuilder builder(std::move(policy));
+  KP_RETURN_IF_ERROR(CatchUp(store, &builder));
+  return builder;
+}
+
+absl::Status CatchUp(const store::Store& store, ReportBuilder* builder) {
+  const uint64_t size = store.size();
   const apply::StoreStateSource source(&store);
   const rules::StateView state(&source);
-  KP_RETURN_IF_ERROR(store.ScanEntries(
-      [&](uint64_t key_index, absl::string_view leaf) -> absl::Status {
-        // Entry 0 is the genesis; entries past the size this projection
-        // started from are left for the next one.
-        if (key_index == 0 || key_index >= size) return absl::OkStatus();
-        absl::StatusOr<entry::LeafView> view = entry::DecodeLeaf(leaf);
-        if (!view.ok()) return Corrupt(key_index, view.status());
-        if (view->index != key_index) {
-          return Corrupt(key_index, absl::DataLossError(absl::StrCat(
-                                        "leaf says index ", view->index)));
-        }
-        absl::StatusOr<rules::SignedEvent> ev =
-            rules::DecodeEvent(std::string(view->envelope));
-        if (!ev.ok()) return Corrupt(key_index, ev.status());
-        KP_ASSIGN_OR_RETURN(std::vector<v1::Flag> flags,
-                            state.Flags(ev->event_id));
-        absl::Status added =
-            builder.Add(key_index, view->time, ev->event, ev->event_id, flags);
-        if (!added.ok()) return absl::DataLossError(added.message());
-        return absl::OkStatus();
-      }));
-  if (builder.next_index() != size) {
-    return absl::DataLossError(
-        absl::StrCat("report: the log has ", size, " entries, but entry ",
-                     builder.next_index(), " is missing"));
+  // Entry 0 is the genesis, which the builder was made from.
+  for (uint64_t index = std::max<uint64_t>(builder->next_index(), 1);
+       index < size; ++index) {
+    absl::StatusOr<std::string> leaf = store.GetLeaf(index);
+    if (!leaf.ok()) return Corrupt(index, leaf.status());
+    absl::StatusOr<entry::LeafView> view = entry::DecodeLeaf(*leaf);
+    if (!view.ok()) return Corrupt(index, view.status());
+    if (view->index != index) {
+      return Corrupt(index, absl::DataLossError(
+                                absl::StrCat("leaf says index ", view->index)));
+    }
+    absl::StatusOr<rules::SignedEvent> ev =
+        rules::DecodeEvent(std::string(view->envelope));
+    if (!ev.ok()) return Corrupt(index, ev.status());
+    KP_ASSIGN_OR_RETURN(std::vector<v1::Flag> flags, state.Flags(ev->event_id));
+    absl::Status added =
+        builder->Add(index, view->time, ev->event, ev->event_id, flags);
+    if (!added.ok()) return absl::DataLossError(added.message());
   }
-  return builder;
+  return absl::OkStatus();
 }
 
 }  // namespace kpledger::report

@@ -20,6 +20,12 @@ namespace kpledger::report {
 // the store's own errors otherwise.
 absl::StatusOr<ReportBuilder> ProjectStore(const store::Store& store);
 
+// Feeds `builder` the entries the store holds past the ones it was fed
+// (from builder->next_index() to the store's size): how a node keeps its
+// reports current without touching the apply path. Errors as ProjectStore;
+// the builder then holds the entries before the bad one.
+absl::Status CatchUp(const store::Store& store, ReportBuilder* builder);
+
 }  // namespace kpledger::report
 
 #endif  // KPLEDGER_LEDGER_REPORT_PROJECT_H_

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "ledger/base/encoding.h"
 #include "ledger/base/status_macros.h"
@@ -296,6 +297,25 @@ absl::StatusOr<std::string> Store::GetState(absl::string_view key) const {
   }
   KP_RETURN_IF_ERROR(FromRocksDb(s, "cannot read state"));
   return value;
+}
+
+absl::Status Store::ScanState(
+    absl::string_view prefix, absl::string_view start_after,
+    absl::FunctionRef<bool(absl::string_view, absl::string_view)> fn) const {
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), state_));
+  if (start_after.empty()) {
+    it->Seek(ToSlice(prefix));
+  } else {
+    it->Seek(ToSlice(start_after));
+    if (it->Valid() && ToView(it->key()) == start_after) it->Next();
+  }
+  for (; it->Valid(); it->Next()) {
+    const absl::string_view key = ToView(it->key());
+    if (!absl::StartsWith(key, prefix)) break;
+    if (!fn(key, ToView(it->value()))) break;
+  }
+  return FromRocksDb(it->status(), "cannot scan state");
 }
 
 absl::StatusOr<std::vector<merkle::Hash>> Store::ReadNodes(

@@ -163,6 +163,15 @@ class Store {
   // The value of a state record, as of the last committed batch; NotFound.
   absl::StatusOr<std::string> GetState(absl::string_view key) const;
 
+  // Calls fn(key, value) for the state records whose key starts with
+  // `prefix` and sorts after `start_after` (empty: from the first), in key
+  // order, as of the last committed batch; stops when fn returns false.
+  // For listings (parcels by status, certificates by number).
+  absl::Status ScanState(
+      absl::string_view prefix, absl::string_view start_after,
+      absl::FunctionRef<bool(absl::string_view key, absl::string_view value)>
+          fn) const;
+
   // RFC 9162 roots and proofs for any size up to size(). OutOfRange past it.
   absl::StatusOr<merkle::Hash> RootAt(uint64_t tree_size) const;
   absl::StatusOr<std::vector<merkle::Hash>> InclusionProof(

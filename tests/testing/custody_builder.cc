@@ -70,7 +70,8 @@ v1::KpCertificate IncomingCertificate(
   return c;
 }
 
-CustodyBuilder::CustodyBuilder(const v1::Policy& policy) {
+CustodyBuilder::CustodyBuilder(const v1::Policy& policy,
+                               uint32_t checkpoint_threshold) {
   genesis_.set_origin(kBuilderOrigin);
   genesis_.set_country_code("AZ");
   for (int i = 0; i < 3; ++i) {
@@ -84,7 +85,7 @@ CustodyBuilder::CustodyBuilder(const v1::Policy& policy) {
     n->set_public_key(std::string(nodes_.back().public_key().bytes()));
   }
   genesis_.set_governance_threshold(2);
-  genesis_.set_checkpoint_threshold(2);
+  genesis_.set_checkpoint_threshold(checkpoint_threshold);
   *genesis_.mutable_policy() = policy;
   SetTime(genesis_.mutable_created_at(), kGenesisSeconds);
   genesis_envelope_ = envelope::SignEnvelope(

@@ -46,7 +46,10 @@ v1::KpCertificate IncomingCertificate(
 
 class CustodyBuilder {
  public:
-  explicit CustodyBuilder(const v1::Policy& policy = DefaultPolicy());
+  // `checkpoint_threshold`: node signatures a checkpoint needs (1 lets a
+  // node running alone cosign its own checkpoints).
+  explicit CustodyBuilder(const v1::Policy& policy = DefaultPolicy(),
+                          uint32_t checkpoint_threshold = 2);
 
   const v1::Envelope& genesis_envelope() const { return genesis_envelope_; }
   const v1::Genesis& genesis() const { return genesis_; }
@@ -54,6 +57,8 @@ class CustodyBuilder {
   const crypto::PrivateKey& governance_key(int i) const {
     return governance_[i];
   }
+  // The private key of node i (0..2); its name is genesis().node_keys(i).
+  const crypto::PrivateKey& node_key(int i) const { return nodes_[i]; }
   // Signers for checkpoints with node keys 0..count-1.
   std::vector<checkpoint::NoteSigner> NodeSigners(int count) const;
 

@@ -1,0 +1,165 @@
+#include "node/batcher/batcher.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
+namespace kpledger::node {
+
+Batcher::Batcher(const BatcherOptions& options, std::string proposer,
+                 Sequencer* sequencer, std::function<entry::LedgerTime()> clock,
+                 BatcherHooks hooks)
+    : options_(options),
+      proposer_(std::move(proposer)),
+      sequencer_(sequencer),
+      clock_(std::move(clock)),
+      hooks_(std::move(hooks)) {
+  // Nonces must not repeat across restarts either (a sequencer may deliver
+  // a batch of an earlier process after this one started): start from the
+  // wall clock, in nanoseconds.
+  next_nonce_ = static_cast<uint64_t>(absl::ToUnixNanos(absl::Now()));
+  thread_ = std::thread([this] { Run(); });
+}
+
+Batcher::~Batcher() { Stop(); }
+
+absl::Status Batcher::Submit(std::string envelope, ReceiptCallback done) {
+  absl::MutexLock lock(&mu_);
+  if (stopping_ || draining_) {
+    return absl::UnavailableError("the node is stopping");
+  }
+  if (pending_ >= options_.max_pending) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "the node has ", pending_,
+        " events waiting to be applied (its limit); retry shortly"));
+  }
+  ++pending_;
+  if (open_.envelopes.empty()) open_.first_at = absl::Now();
+  open_.bytes += envelope.size();
+  open_.envelopes.push_back(std::move(envelope));
+  open_.callbacks.push_back(std::move(done));
+  return absl::OkStatus();
+}
+
+bool Batcher::ShouldClose() const {
+  if (stopping_) return true;
+  if (open_.envelopes.empty()) return false;
+  if (draining_ || open_.envelopes.size() >= options_.max_events ||
+      open_.bytes >= options_.max_bytes) {
+    return true;
+  }
+  return in_flight_.size() < options_.max_in_flight &&
+         absl::Now() - open_.first_at >= options_.max_delay;
+}
+
+void Batcher::Run() {
+  while (true) {
+    ProposedBatch batch;
+    std::vector<ReceiptCallback> callbacks;
+    {
+      absl::MutexLock lock(&mu_);
+      while (!ShouldClose()) {
+        // Wake for the delay of the open batch, or to look again soon
+        // (new events, a batch applied).
+        const absl::Duration wait =
+            open_.envelopes.empty()
+                ? absl::Milliseconds(50)
+                : std::max(absl::Microseconds(50),
+                           options_.max_delay - (absl::Now() - open_.first_at));
+        mu_.AwaitWithTimeout(absl::Condition(
+                                 +[](Batcher* b) ABSL_EXCLUSIVE_LOCKS_REQUIRED(
+                                      b->mu_) { return b->ShouldClose(); },
+                                 this),
+                             wait);
+      }
+      if (stopping_) return;
+      batch.proposer = proposer_;
+      batch.nonce = next_nonce_++;
+      batch.envelopes = std::move(open_.envelopes);
+      callbacks = std::move(open_.callbacks);
+      const size_t bytes = open_.bytes;
+      open_ = Open{};
+      if (hooks_.batch_closed)
+        hooks_.batch_closed(batch.envelopes.size(), bytes);
+      in_flight_.emplace(batch.nonce, std::move(callbacks));
+    }
+    batch.proposed_time = clock_();
+    const uint64_t nonce = batch.nonce;
+    if (absl::Status st = sequencer_->Propose(std::move(batch)); !st.ok()) {
+      Complete(nonce, st);
+    }
+  }
+}
+
+void Batcher::Complete(uint64_t nonce,
+                       absl::StatusOr<std::vector<v1::Receipt>> result) {
+  std::vector<ReceiptCallback> callbacks;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = in_flight_.find(nonce);
+    if (it == in_flight_.end()) return;
+    callbacks = std::move(it->second);
+    in_flight_.erase(it);
+    pending_ -= callbacks.size();
+  }
+  if (!result.ok()) {
+    Fail(callbacks, result.status());
+    return;
+  }
+  if (result->size() != callbacks.size()) {
+    Fail(callbacks, absl::InternalError(absl::StrCat(
+                        "batch ", nonce, " came back with ", result->size(),
+                        " receipts for ", callbacks.size(), " events")));
+    return;
+  }
+  for (size_t i = 0; i < callbacks.size(); ++i) {
+    callbacks[i](std::move((*result)[i]));
+  }
+}
+
+void Batcher::Fail(std::vector<ReceiptCallback>& callbacks,
+                   const absl::Status& status) {
+  for (ReceiptCallback& cb : callbacks) cb(status);
+}
+
+void Batcher::Drain(absl::Duration timeout) {
+  absl::MutexLock lock(&mu_);
+  draining_ = true;
+  mu_.AwaitWithTimeout(
+      absl::Condition(
+          +[](Batcher* b) ABSL_EXCLUSIVE_LOCKS_REQUIRED(b->mu_) {
+            return b->stopping_ ||
+                   (b->open_.envelopes.empty() && b->in_flight_.empty());
+          },
+          this),
+      timeout);
+}
+
+void Batcher::Stop() {
+  std::vector<ReceiptCallback> waiting;
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_ && !thread_.joinable()) return;
+    stopping_ = true;
+    for (ReceiptCallback& cb : open_.callbacks)
+      waiting.push_back(std::move(cb));
+    open_ = Open{};
+    for (auto& [nonce, callbacks] : in_flight_) {
+      for (ReceiptCallback& cb : callbacks) waiting.push_back(std::move(cb));
+    }
+    in_flight_.clear();
+    pending_ = 0;
+  }
+  if (thread_.joinable()) thread_.join();
+  Fail(waiting, absl::UnavailableError(
+                    "the node stopped before the event was applied; it may "
+                    "or may not be in the log: submit it again (a duplicate "
+                    "is answered with the original receipt)"));
+}
+
+size_t Batcher::pending() const {
+  absl::MutexLock lock(&mu_);
+  return pending_;
+}
+
+}  // namespace kpledger::node

@@ -1,0 +1,280 @@
+#include "node/core/ledger_node.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "ledger/base/status_macros.h"
+#include "ledger/report/project.h"
+#include "ledger/rules/genesis.h"
+#include "spdlog/spdlog.h"
+
+namespace kpledger::node {
+namespace {
+
+// Batches waiting between Prepare and Apply: enough to keep the apply
+// thread busy while the next batch's signatures are checked, no more.
+constexpr size_t kMaxPreparedBatches = 2;
+
+entry::LedgerTime WallClock() {
+  const int64_t nanos = absl::ToUnixNanos(absl::Now());
+  return entry::LedgerTime{nanos / 1000000000,
+                           static_cast<uint32_t>(nanos % 1000000000)};
+}
+
+std::vector<double> PowersOf2(double from, int n) {
+  std::vector<double> bounds;
+  for (int i = 0; i < n; ++i) bounds.push_back(from * (1 << i));
+  return bounds;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<LedgerNode>> LedgerNode::Open(
+    NodeOptions options, std::unique_ptr<Sequencer> sequencer,
+    MetricsRegistry* metrics) {
+  std::unique_ptr<LedgerNode> node(
+      new LedgerNode(std::move(options), std::move(sequencer), metrics));
+  KP_RETURN_IF_ERROR(node->Init());
+  return node;
+}
+
+LedgerNode::LedgerNode(NodeOptions options,
+                       std::unique_ptr<Sequencer> sequencer,
+                       MetricsRegistry* registry)
+    : options_(std::move(options)), sequencer_(std::move(sequencer)) {
+  MetricsRegistry& r = *registry;
+  metrics_.registry = registry;
+  metrics_.submitted = r.GetCounter("kpledger_submissions_total",
+                                    "Events submitted to this node.");
+  metrics_.applied_batches = r.GetCounter(
+      "kpledger_batches_applied_total", "Batches applied from the sequencer.");
+  metrics_.batch_events = r.GetHistogram(
+      "kpledger_batch_events", "Events per proposed batch.", PowersOf2(1, 13));
+  metrics_.batch_bytes = r.GetHistogram(
+      "kpledger_batch_bytes", "Bytes per proposed batch.", PowersOf2(1024, 11));
+  metrics_.apply_seconds =
+      r.GetHistogram("kpledger_apply_seconds",
+                     "Time to apply one batch: rules and the synced write.",
+                     PowersOf2(0.0005, 12));
+  metrics_.accepted = r.GetCounter("kpledger_events_accepted_total",
+                                   "Events the rules accepted into the log.");
+  metrics_.tree_size =
+      r.GetGauge("kpledger_tree_size", "Entries in the log (the tree size).");
+  metrics_.pending =
+      r.GetGauge("kpledger_pending_events",
+                 "Events submitted to this node and not yet answered.");
+}
+
+LedgerNode::~LedgerNode() { Stop(); }
+
+absl::Status LedgerNode::Init() {
+  KP_ASSIGN_OR_RETURN(rules::VerifiedGenesis genesis,
+                      rules::VerifyGenesisEnvelope(options_.genesis));
+  KP_ASSIGN_OR_RETURN(store_,
+                      store::Store::Open(options_.data_dir, options_.store));
+  const std::string stored_hash = store_->genesis_hash();
+  if (!stored_hash.empty() && stored_hash != genesis.hash) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "data dir ", options_.data_dir, " holds another ledger: its genesis ",
+        "hash is ", stored_hash, ", the genesis given is ", genesis.hash,
+        " (origin ", genesis.genesis.origin(),
+        "); use the ledger's own genesis or another data dir"));
+  }
+  apply::ApplierOptions applier_options;
+  applier_options.verify_threads = options_.verify_threads;
+  KP_ASSIGN_OR_RETURN(applier_,
+                      apply::Applier::Open(store_.get(), applier_options));
+  if (stored_hash.empty()) {
+    KP_RETURN_IF_ERROR(applier_->Bootstrap(options_.genesis));
+    spdlog::info("new ledger {} (genesis {}) in {}", genesis.genesis.origin(),
+                 genesis.hash, options_.data_dir);
+  }
+  if (!options_.node_key.has_value()) {
+    return absl::InvalidArgumentError("no node key given");
+  }
+  KP_ASSIGN_OR_RETURN(
+      checkpointer_,
+      Checkpointer::Create(store_.get(), applier_->genesis(),
+                           *std::exchange(options_.node_key, std::nullopt)));
+  BatcherHooks hooks;
+  hooks.batch_closed = [this](size_t events, size_t bytes) {
+    metrics_.batch_events->Observe(static_cast<double>(events));
+    metrics_.batch_bytes->Observe(static_cast<double>(bytes));
+  };
+  batcher_ = std::make_unique<Batcher>(options_.batcher, checkpointer_->name(),
+                                       sequencer_.get(), WallClock, hooks);
+  absl::MutexLock lock(&mu_);
+  size_ = store_->size();
+  applied_position_ = applier_->applied_position();
+  metrics_.tree_size->Set(static_cast<double>(size_));
+  return absl::OkStatus();
+}
+
+absl::Status LedgerNode::Start() {
+  apply_thread_ = std::thread([this] { ApplyLoop(); });
+  checkpointer_->Start(options_.checkpoint_interval);
+  KP_RETURN_IF_ERROR(sequencer_->Start(
+      applier_->applied_position(),
+      [this](SequencedBatch batch) { return Deliver(std::move(batch)); }));
+  spdlog::info("node {} serving ledger {}: {} entries, sequencer {}", name(),
+               genesis().origin(), store_->size(), sequencer_->name());
+  return absl::OkStatus();
+}
+
+void LedgerNode::Stop() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_) return;
+  }
+  // Answer what is in flight, then stop taking anything.
+  if (batcher_ != nullptr) batcher_->Drain(absl::Seconds(5));
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  if (batcher_ != nullptr) batcher_->Stop();
+  if (sequencer_ != nullptr) sequencer_->Stop();
+  if (apply_thread_.joinable()) apply_thread_.join();
+  if (checkpointer_ != nullptr) checkpointer_->Stop();
+}
+
+absl::Status LedgerNode::Submit(std::string envelope, ReceiptCallback done) {
+  metrics_.submitted->Increment();
+  absl::Status queued = batcher_->Submit(std::move(envelope), std::move(done));
+  metrics_.pending->Set(static_cast<double>(batcher_->pending()));
+  return queued;
+}
+
+absl::Status LedgerNode::Deliver(SequencedBatch sequenced) {
+  Prepared prepared;
+  prepared.proposer = std::move(sequenced.batch.proposer);
+  prepared.nonce = sequenced.batch.nonce;
+  prepared.batch = applier_->Prepare(
+      apply::OrderedBatch{sequenced.position, sequenced.batch.proposed_time,
+                          std::move(sequenced.batch.envelopes)});
+  absl::MutexLock lock(&mu_);
+  mu_.Await(absl::Condition(
+      +[](LedgerNode* n) ABSL_EXCLUSIVE_LOCKS_REQUIRED(n->mu_) {
+        return n->stopping_ || n->apply_queue_.size() < kMaxPreparedBatches;
+      },
+      this));
+  if (stopping_) return absl::UnavailableError("the node is stopping");
+  apply_queue_.push_back(std::move(prepared));
+  return absl::OkStatus();
+}
+
+void LedgerNode::ApplyLoop() {
+  while (true) {
+    Prepared next;
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(
+          +[](LedgerNode* n) ABSL_EXCLUSIVE_LOCKS_REQUIRED(n->mu_) {
+            return n->stopping_ || !n->apply_queue_.empty();
+          },
+          this));
+      if (apply_queue_.empty()) return;  // stopping, nothing left
+      next = std::move(apply_queue_.front());
+      apply_queue_.pop_front();
+    }
+    const bool mine = next.proposer == name();
+    const absl::Time start = absl::Now();
+    absl::StatusOr<apply::BatchResult> result =
+        applier_->Apply(std::move(next.batch));
+    if (!result.ok()) {
+      // The store refuses every later write (store.h): stop, loudly. No
+      // event of the batch was acknowledged; a restart resumes after the
+      // last durable batch.
+      spdlog::critical("cannot apply batch {}: {}; the node stops applying",
+                       next.nonce, result.status().ToString());
+      if (mine) {
+        batcher_->Complete(
+            next.nonce, absl::UnavailableError(
+                            absl::StrCat("the node could not write the batch: ",
+                                         result.status().message())));
+      }
+      Fail(result.status());
+      return;
+    }
+    metrics_.apply_seconds->Observe(absl::ToDoubleSeconds(absl::Now() - start));
+    metrics_.applied_batches->Increment();
+    CountReceipts(result->receipts);
+    {
+      absl::MutexLock lock(&mu_);
+      size_ = result->head.size;
+      applied_position_ = applier_->applied_position();
+    }
+    metrics_.tree_size->Set(static_cast<double>(result->head.size));
+    if (mine && !result->already_applied) {
+      batcher_->Complete(next.nonce, std::move(result->receipts));
+    }
+    metrics_.pending->Set(static_cast<double>(batcher_->pending()));
+  }
+}
+
+void LedgerNode::CountReceipts(const std::vector<v1::Receipt>& receipts) {
+  for (const v1::Receipt& r : receipts) {
+    if (r.outcome() == v1::Receipt::ACCEPTED) {
+      metrics_.accepted->Increment();
+    } else {
+      metrics_.registry
+          ->GetCounter("kpledger_events_refused_total",
+                       "Events refused, by gRPC status code.",
+                       {{"code", absl::StatusCodeToString(
+                                     static_cast<absl::StatusCode>(r.code()))}})
+          ->Increment();
+    }
+  }
+}
+
+void LedgerNode::Fail(const absl::Status& status) {
+  absl::MutexLock lock(&mu_);
+  failed_ = status;
+}
+
+absl::Status LedgerNode::health() const {
+  absl::MutexLock lock(&mu_);
+  if (!failed_.ok()) {
+    return absl::UnavailableError(
+        absl::StrCat("the node stopped applying: ", failed_.message()));
+  }
+  if (stopping_) return absl::UnavailableError("the node is stopping");
+  return absl::OkStatus();
+}
+
+uint64_t LedgerNode::applied_position() const {
+  absl::MutexLock lock(&mu_);
+  return applied_position_;
+}
+
+uint64_t LedgerNode::WaitForEntries(uint64_t size, absl::Time deadline) const {
+  absl::MutexLock lock(&mu_);
+  struct Args {
+    const LedgerNode* node;
+    uint64_t size;
+  } args{this, size};
+  mu_.AwaitWithDeadline(absl::Condition(
+                            +[](Args* a) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+                              return a->node->stopping_ ||
+                                     a->node->size_ > a->size;
+                            },
+                            &args),
+                        deadline);
+  return size_;
+}
+
+absl::Status LedgerNode::WithReports(
+    absl::FunctionRef<void(const report::ReportBuilder&)> fn) {
+  absl::MutexLock lock(&reports_mu_);
+  if (reports_ == nullptr) {
+    KP_ASSIGN_OR_RETURN(report::ReportBuilder built,
+                        report::ProjectStore(*store_));
+    reports_ = std::make_unique<report::ReportBuilder>(std::move(built));
+  } else {
+    KP_RETURN_IF_ERROR(report::CatchUp(*store_, reports_.get()));
+  }
+  fn(*reports_);
+  return absl::OkStatus();
+}
+
+}  // namespace kpledger::node

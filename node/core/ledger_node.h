@@ -1,0 +1,144 @@
+// A kpledger node: the store, the applier, the batcher in front of a
+// sequencer, and the checkpointer, wired into the pipeline of DESIGN §2:
+//
+//   Submit -> Batcher -> Sequencer.Propose ... Sequencer delivers in order
+//          -> Prepare (decode, verify signatures; runs ahead, in the
+//             sequencer's thread) -> Apply (rules, one synced write; the
+//             apply thread) -> receipts to the submitters.
+//
+// A receipt is given only after the write of its batch returned, so every
+// acknowledged event survives a crash. The services (node/service/) read
+// the store directly; the node adds what they cannot read there: waiting
+// for new entries, checkpoints and the report projection.
+//
+// Thread-safe.
+#ifndef KPLEDGER_NODE_CORE_LEDGER_NODE_H_
+#define KPLEDGER_NODE_CORE_LEDGER_NODE_H_
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/functional/function_ref.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "kpledger/v1/envelope.pb.h"
+#include "ledger/apply/applier.h"
+#include "ledger/crypto/ed25519.h"
+#include "ledger/report/report_builder.h"
+#include "ledger/store/store.h"
+#include "node/batcher/batcher.h"
+#include "node/checkpoint/checkpointer.h"
+#include "node/http/metrics.h"
+#include "node/sequencer/sequencer.h"
+
+namespace kpledger::node {
+
+struct NodeOptions {
+  std::string data_dir;
+  v1::Envelope genesis;  // the ledger's genesis envelope
+  // Must be one of the genesis' node keys.
+  std::optional<crypto::PrivateKey> node_key;
+  BatcherOptions batcher;
+  int verify_threads = 0;  // 0: one per core
+  absl::Duration checkpoint_interval = absl::Seconds(1);
+  store::StoreOptions store;
+};
+
+class LedgerNode {
+ public:
+  // Opens (or creates) the store in options.data_dir and writes the
+  // genesis into an empty one. FailedPrecondition when the data dir holds
+  // another ledger (its genesis hash differs) or the node key is not one
+  // of the genesis' node keys; the store's errors otherwise (Unavailable:
+  // the data dir is locked by another kpnode).
+  static absl::StatusOr<std::unique_ptr<LedgerNode>> Open(
+      NodeOptions options, std::unique_ptr<Sequencer> sequencer,
+      MetricsRegistry* metrics);
+  ~LedgerNode();  // Stop()
+
+  // Starts the sequencer, the apply thread and the checkpointer.
+  absl::Status Start();
+  // Stops taking submissions, answers the waiting ones Unavailable, and
+  // stops the threads. The store stays open for reads until destruction.
+  void Stop();
+
+  // Queues one serialized envelope; `done` gets its receipt once its batch
+  // is durable. ResourceExhausted when too many events wait.
+  absl::Status Submit(std::string envelope, ReceiptCallback done);
+
+  const store::Store& store() const { return *store_; }
+  const v1::Genesis& genesis() const { return applier_->genesis(); }
+  const std::string& genesis_hash() const { return applier_->genesis_hash(); }
+  const std::string& name() const { return checkpointer_->name(); }
+  const std::string sequencer_name() const { return sequencer_->name(); }
+  uint64_t applied_position() const;
+  Checkpointer& checkpointer() { return *checkpointer_; }
+
+  // Blocks until the log holds more than `size` entries, the deadline
+  // passes or the node stops; returns the log's size.
+  uint64_t WaitForEntries(uint64_t size, absl::Time deadline) const;
+
+  // Runs `fn` on the report projection, brought up to the log's size.
+  absl::Status WithReports(
+      absl::FunctionRef<void(const report::ReportBuilder&)> fn);
+
+  // OK while the node applies batches; the reason once it stopped because
+  // a batch could not be applied (a store write failed).
+  absl::Status health() const;
+
+ private:
+  struct Metrics {
+    Counter* submitted;
+    Counter* applied_batches;
+    Counter* accepted;
+    Histogram* batch_events;
+    Histogram* batch_bytes;
+    Histogram* apply_seconds;
+    Gauge* tree_size;
+    Gauge* pending;
+    MetricsRegistry* registry;
+  };
+  struct Prepared {
+    std::string proposer;
+    uint64_t nonce = 0;
+    apply::PreparedBatch batch;
+  };
+
+  LedgerNode(NodeOptions options, std::unique_ptr<Sequencer> sequencer,
+             MetricsRegistry* metrics);
+  absl::Status Init();
+  // The sequencer's Deliver: prepares the batch and queues it for ApplyLoop.
+  absl::Status Deliver(SequencedBatch batch);
+  void ApplyLoop();
+  void CountReceipts(const std::vector<v1::Receipt>& receipts);
+  void Fail(const absl::Status& status);
+
+  NodeOptions options_;
+  std::unique_ptr<Sequencer> sequencer_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<apply::Applier> applier_;
+  std::unique_ptr<Checkpointer> checkpointer_;
+  std::unique_ptr<Batcher> batcher_;
+  Metrics metrics_;
+  std::thread apply_thread_;
+
+  mutable absl::Mutex mu_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Status failed_ ABSL_GUARDED_BY(mu_);
+  std::deque<Prepared> apply_queue_ ABSL_GUARDED_BY(mu_);
+  uint64_t size_ ABSL_GUARDED_BY(mu_) = 0;  // what WaitForEntries watches
+  uint64_t applied_position_ ABSL_GUARDED_BY(mu_) = 0;
+
+  absl::Mutex reports_mu_;
+  std::unique_ptr<report::ReportBuilder> reports_ ABSL_GUARDED_BY(reports_mu_);
+};
+
+}  // namespace kpledger::node
+
+#endif  // KPLEDGER_NODE_CORE_LEDGER_NODE_H_

@@ -1,0 +1,67 @@
+// The ordering service behind a node (DESIGN §5): a Sequencer puts the
+// batches every node proposes into one total order and delivers them, in
+// that order, to every node's applier.
+//
+// Two implementations fit this interface: the local sequencer (one node,
+// in-process order: local_sequencer.h) and the etcd sequencer (a cluster).
+// The node does not know which one it runs on: it proposes batches and
+// applies what is delivered, its own batches and other nodes' alike, and
+// answers a submitter once its batch is applied (and so durable).
+#ifndef KPLEDGER_NODE_SEQUENCER_SEQUENCER_H_
+#define KPLEDGER_NODE_SEQUENCER_SEQUENCER_H_
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "ledger/entry/leaf.h"
+
+namespace kpledger::node {
+
+// A batch as one node proposes it.
+struct ProposedBatch {
+  // The proposing node's name and a number it never reuses while it runs:
+  // how the proposer recognises its own batch when it is delivered.
+  std::string proposer;
+  uint64_t nonce = 0;
+  entry::LedgerTime proposed_time;     // the proposer's clock
+  std::vector<std::string> envelopes;  // serialized Envelopes, verbatim
+};
+
+// A batch in the sequencer's order.
+struct SequencedBatch {
+  uint64_t position = 0;  // > 0, increasing; stored with the batch
+  ProposedBatch batch;
+};
+
+class Sequencer {
+ public:
+  // Called with each batch in order, from one sequencer thread. It returns
+  // once the batch is applied; an error stops delivery (the node stops).
+  using Deliver = std::function<absl::Status(SequencedBatch)>;
+
+  virtual ~Sequencer() = default;
+
+  // "local" or "etcd", for status and metrics.
+  virtual std::string name() const = 0;
+
+  // Starts delivering every batch after position `applied_position` (what
+  // the store says was applied last) to `deliver`, until Stop.
+  virtual absl::Status Start(uint64_t applied_position, Deliver deliver) = 0;
+
+  // Puts a batch into the order. Returns once the ordering service holds
+  // it; the batch then arrives through Deliver. Unavailable when the
+  // ordering service cannot take it (no quorum, stopping): the batch is
+  // not ordered and its events must be answered UNAVAILABLE.
+  virtual absl::Status Propose(ProposedBatch batch) = 0;
+
+  // Stops delivery after the batch being delivered, if any; batches
+  // proposed but not delivered are dropped (never acknowledged).
+  virtual void Stop() = 0;
+};
+
+}  // namespace kpledger::node
+
+#endif  // KPLEDGER_NODE_SEQUENCER_SEQUENCER_H_

@@ -1,0 +1,122 @@
+#include "node/server/config.h"
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+
+namespace kpledger::node {
+
+void AddFlags(CLI::App& app, KpnodeConfig* c) {
+  app.set_config("--config", "",
+                 "read flags from this file (TOML: name = value)");
+  app.add_option("--data-dir", c->data_dir,
+                 "the node's RocksDB store; created with the genesis if empty")
+      ->required();
+  app.add_option("--genesis", c->genesis_file,
+                 "the ledger's genesis envelope (JSON, from `kpctl genesis`)")
+      ->required();
+  app.add_option("--node-key", c->node_key_file,
+                 "this node's private key file (mode 0600); one of the "
+                 "genesis' node keys")
+      ->required();
+  app.add_option("--listen", c->listen, "gRPC address, HOST:PORT (port 0: any)")
+      ->capture_default_str();
+  app.add_option("--http-listen", c->http_listen,
+                 "address of /metrics and /healthz, HOST:PORT; empty: off")
+      ->capture_default_str();
+  app.add_option("--ready-file", c->ready_file,
+                 "written once the node serves: its gRPC and HTTP addresses");
+  app.add_option("--tls-cert", c->tls_cert_file,
+                 "serve gRPC over TLS with this certificate chain (PEM)");
+  app.add_option("--tls-key", c->tls_key_file,
+                 "the TLS certificate's key (PEM)");
+  app.add_option("--tls-client-ca", c->tls_client_ca_file,
+                 "require client certificates issued by this CA (PEM)");
+  app.add_option("--batch-max-events", c->batch_max_events,
+                 "a batch closes at this many events")
+      ->capture_default_str();
+  app.add_option("--batch-max-bytes", c->batch_max_bytes,
+                 "... or at this many bytes of envelopes")
+      ->capture_default_str();
+  app.add_option("--batch-delay-ms", c->batch_delay_ms,
+                 "... or this long after its first event")
+      ->capture_default_str();
+  app.add_option("--max-pending", c->max_pending,
+                 "events waiting to be applied before Submit answers "
+                 "RESOURCE_EXHAUSTED")
+      ->capture_default_str();
+  app.add_option("--max-envelope-bytes", c->max_envelope_bytes,
+                 "largest event envelope Submit takes")
+      ->capture_default_str();
+  app.add_option("--verify-threads", c->verify_threads,
+                 "threads checking signatures; 0: one per core")
+      ->capture_default_str();
+  app.add_option("--checkpoint-interval-ms", c->checkpoint_interval_ms,
+                 "sign a checkpoint this often while the log grows")
+      ->capture_default_str();
+  app.add_option("--log-level", c->log_level,
+                 "trace, debug, info, warn, error or critical")
+      ->capture_default_str();
+}
+
+absl::Status Validate(const KpnodeConfig& c) {
+  auto check_address = [](absl::string_view flag,
+                          const std::string& address) -> absl::Status {
+    const size_t colon = address.rfind(':');
+    int port = 0;
+    if (colon == std::string::npos || colon == 0 ||
+        !absl::SimpleAtoi(absl::string_view(address).substr(colon + 1),
+                          &port) ||
+        port < 0 || port > 65535) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          flag, " \"", address, "\" is not HOST:PORT (port 0 to 65535)"));
+    }
+    return absl::OkStatus();
+  };
+  if (absl::Status st = check_address("--listen", c.listen); !st.ok()) {
+    return st;
+  }
+  if (!c.http_listen.empty()) {
+    if (absl::Status st = check_address("--http-listen", c.http_listen);
+        !st.ok()) {
+      return st;
+    }
+  }
+  if (c.tls_cert_file.empty() != c.tls_key_file.empty()) {
+    return absl::InvalidArgumentError(
+        "--tls-cert and --tls-key go together: give both or neither");
+  }
+  if (!c.tls_client_ca_file.empty() && c.tls_cert_file.empty()) {
+    return absl::InvalidArgumentError(
+        "--tls-client-ca needs TLS: give --tls-cert and --tls-key too");
+  }
+  if (c.batch_max_events == 0 || c.batch_max_bytes == 0) {
+    return absl::InvalidArgumentError(
+        "--batch-max-events and --batch-max-bytes must be at least 1");
+  }
+  if (c.max_pending < c.batch_max_events) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--max-pending (", c.max_pending,
+        ") must be at least --batch-max-events (", c.batch_max_events, ")"));
+  }
+  if (c.max_envelope_bytes < 256 || c.max_envelope_bytes > (4u << 20)) {
+    return absl::InvalidArgumentError(
+        "--max-envelope-bytes must be between 256 and 4194304");
+  }
+  if (c.checkpoint_interval_ms == 0) {
+    return absl::InvalidArgumentError(
+        "--checkpoint-interval-ms must be at least 1");
+  }
+  static constexpr absl::string_view kLevels[] = {
+      "trace", "debug", "info", "warn", "error", "critical", "off"};
+  bool known = false;
+  for (absl::string_view l : kLevels) known = known || l == c.log_level;
+  if (!known) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--log-level \"", c.log_level,
+        "\" is not one of trace, debug, info, warn, error, critical, off"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace kpledger::node

@@ -1,0 +1,47 @@
+// kpnode's configuration: command-line flags, each of which may also be
+// set in a config file (`--config kpnode.toml`, CLI11's TOML/INI form: one
+// `name = value` per line, names as the flags without "--"). Flags given
+// on the command line win over the file.
+#ifndef KPLEDGER_NODE_SERVER_CONFIG_H_
+#define KPLEDGER_NODE_SERVER_CONFIG_H_
+
+#include <cstdint>
+#include <string>
+
+#include "CLI/CLI.hpp"
+#include "absl/status/status.h"
+
+namespace kpledger::node {
+
+struct KpnodeConfig {
+  std::string data_dir;
+  std::string genesis_file;
+  std::string node_key_file;
+  std::string listen = "127.0.0.1:7400";
+  std::string http_listen = "127.0.0.1:7401";  // empty: no HTTP side
+  std::string ready_file;                      // written once serving
+
+  std::string tls_cert_file;       // server certificate chain (PEM)
+  std::string tls_key_file;        // its private key (PEM)
+  std::string tls_client_ca_file;  // set: clients need a certificate of it
+
+  uint32_t batch_max_events = 2000;
+  uint32_t batch_max_bytes = 1 << 20;
+  uint32_t batch_delay_ms = 2;
+  uint32_t max_pending = 20000;
+  uint32_t max_envelope_bytes = 64 * 1024;
+  uint32_t verify_threads = 0;
+  uint32_t checkpoint_interval_ms = 1000;
+  std::string log_level = "info";
+};
+
+// Adds every flag (and --config) to `app`.
+void AddFlags(CLI::App& app, KpnodeConfig* config);
+
+// Checks what CLI11 cannot: value ranges and flags that go together.
+// InvalidArgument names the flag.
+absl::Status Validate(const KpnodeConfig& config);
+
+}  // namespace kpledger::node
+
+#endif  // KPLEDGER_NODE_SERVER_CONFIG_H_

@@ -1,0 +1,25 @@
+// kpledger.v1.NodeService for one node: its status. Cosign and Sync belong
+// to clusters (several nodes over an etcd sequencer) and answer
+// UNIMPLEMENTED on a node running alone.
+#ifndef KPLEDGER_NODE_SERVICE_NODE_SERVICE_H_
+#define KPLEDGER_NODE_SERVICE_NODE_SERVICE_H_
+
+#include "kpledger/v1/service.grpc.pb.h"
+#include "node/core/ledger_node.h"
+
+namespace kpledger::node {
+
+class NodeServiceImpl final : public v1::NodeService::Service {
+ public:
+  explicit NodeServiceImpl(LedgerNode* node) : node_(node) {}
+
+  grpc::Status GetStatus(grpc::ServerContext*, const v1::GetStatusRequest*,
+                         v1::NodeStatus*) override;
+
+ private:
+  LedgerNode* const node_;
+};
+
+}  // namespace kpledger::node
+
+#endif  // KPLEDGER_NODE_SERVICE_NODE_SERVICE_H_

@@ -1,0 +1,573 @@
+// Every RPC of a real kpnode process over loopback gRPC, and every kind of
+// bad input of issue 4, each answered with the right status and a message
+// naming the problem while the ledger (log, root and reports) stays as it
+// was.
+#include <filesystem>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "grpcpp/generic/generic_stub.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "httplib.h"
+#include "ledger/checkpoint/checkpoint.h"
+#include "ledger/merkle/hasher.h"
+#include "ledger/merkle/verify.h"
+#include "ledger/provenance/verify.h"
+#include "ledger/rules/genesis.h"
+#include "tests/integration/ledger_client.h"
+#include "tests/integration/node_process.h"
+#include "tests/testing/custody_builder.h"
+
+namespace kpledger::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+merkle::Hash ToHash(const std::string& bytes) {
+  merkle::Hash h{};
+  std::copy(bytes.begin(), bytes.end(), h.begin());
+  return h;
+}
+
+std::vector<merkle::Hash> ToHashes(
+    const google::protobuf::RepeatedPtrField<std::string>& bytes) {
+  std::vector<merkle::Hash> out;
+  for (const std::string& b : bytes) out.push_back(ToHash(b));
+  return out;
+}
+
+class NodeRpcTest : public ::testing::Test {
+ protected:
+  NodeRpcTest() : b_(DefaultPolicy(), /*checkpoint_threshold=*/1) {}
+
+  void SetUp() override {
+    dir_ = absl::StrCat(
+        ::testing::TempDir(), "/",
+        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    WriteLedgerFiles(b_, dir_);
+    absl::StatusOr<std::unique_ptr<NodeProcess>> node =
+        NodeProcess::Start(dir_);
+    ASSERT_TRUE(node.ok()) << node.status();
+    node_ = *std::move(node);
+    ledger_ = node_->Ledger();
+    for (const auto& [id, role, licence] :
+         std::vector<std::tuple<std::string, v1::Role, std::string>>{
+             {"customs-1", v1::CUSTOMS, ""},
+             {"lab-1", v1::LAB, ""},
+             {"lab-2", v1::LAB, ""},
+             {"vault-1", v1::VAULT, ""},
+             {"kpa", v1::KP_AUTHORITY, ""}}) {
+      Accept(b_.Register(id, role, licence));
+    }
+  }
+
+  v1::Receipt Accept(const v1::Envelope& env) {
+    SubmitResult r = Submit(*ledger_, env);
+    EXPECT_TRUE(r.status.ok()) << r.status.error_message();
+    EXPECT_EQ(r.receipt.outcome(), v1::Receipt::ACCEPTED);
+    return r.receipt;
+  }
+
+  v1::Envelope Import(const std::string& parcel, int64_t mass = 10000) {
+    return b_.Sign(
+        ImportEvent(parcel, "vault-1",
+                    IncomingCertificate("BW-" + parcel, "BW", mass, 1000000)),
+        {"customs-1"});
+  }
+
+  v1::NodeStatus Status() {
+    grpc::ClientContext ctx;
+    v1::NodeStatus status;
+    EXPECT_TRUE(node_->Node()->GetStatus(&ctx, {}, &status).ok());
+    return status;
+  }
+
+  CustodyBuilder b_;
+  std::string dir_;
+  std::unique_ptr<NodeProcess> node_;
+  std::unique_ptr<v1::LedgerService::Stub> ledger_;
+};
+
+TEST_F(NodeRpcTest, SubmitAnswersWithTheDurableReceipt) {
+  const v1::Envelope imp = Import("P1");
+  const v1::Receipt r = Accept(imp);
+  EXPECT_EQ(r.leaf_index(), 6u);  // genesis and five registrations before it
+  EXPECT_EQ(r.event_id().size(), 64u);
+  EXPECT_GT(r.ledger_time().seconds(), 0);
+
+  grpc::ClientContext ctx;
+  v1::GetEventRequest req;
+  req.set_event_id(r.event_id());
+  v1::LedgerEntry entry;
+  ASSERT_TRUE(ledger_->GetEvent(&ctx, req, &entry).ok());
+  EXPECT_EQ(entry.index(), 6u);
+  EXPECT_EQ(entry.envelope().SerializeAsString(), imp.SerializeAsString());
+  EXPECT_EQ(entry.event_id(), r.event_id());
+}
+
+TEST_F(NodeRpcTest, ParcelQueries) {
+  const v1::Receipt imported = Accept(Import("P1"));
+  Accept(Import("P2", 20000));
+  Accept(
+      b_.Sign(TransferEvent("P1", "vault-1", "lab-1"), {"vault-1", "lab-1"}));
+  const v1::Receipt assessed = Accept(
+      b_.Sign(AssessmentEvent("P1", 10010, 1000000, "LAB-1"), {"lab-1"}));
+
+  {
+    grpc::ClientContext ctx;
+    v1::GetParcelRequest req;
+    req.set_parcel_id("P1");
+    v1::ParcelState p;
+    ASSERT_TRUE(ledger_->GetParcel(&ctx, req, &p).ok());
+    EXPECT_EQ(p.custodian(), "lab-1");
+    EXPECT_EQ(p.status(), v1::ACTIVE);
+    EXPECT_EQ(p.mass_mct(), 10010);
+    EXPECT_EQ(p.head(), assessed.event_id());
+  }
+  {
+    grpc::ClientContext ctx;
+    v1::ListParcelEventsRequest req;
+    req.set_parcel_id("P1");
+    v1::ListParcelEventsResponse chain;
+    ASSERT_TRUE(ledger_->ListParcelEvents(&ctx, req, &chain).ok());
+    ASSERT_EQ(chain.entries_size(), 3);
+    EXPECT_EQ(chain.entries(0).event_id(), imported.event_id());
+    EXPECT_EQ(chain.entries(2).event_id(), assessed.event_id());
+    EXPECT_LT(chain.entries(0).index(), chain.entries(1).index());
+  }
+  {
+    // Pages of one, in id order; and a filter by custodian.
+    std::vector<std::string> ids;
+    std::string token;
+    do {
+      grpc::ClientContext ctx;
+      v1::ListParcelsRequest req;
+      req.set_page_size(1);
+      req.set_page_token(token);
+      v1::ListParcelsResponse page;
+      ASSERT_TRUE(ledger_->ListParcels(&ctx, req, &page).ok());
+      for (const auto& p : page.parcels()) ids.push_back(p.parcel_id());
+      token = page.next_page_token();
+    } while (!token.empty());
+    EXPECT_EQ(ids, (std::vector<std::string>{"P1", "P2"}));
+    grpc::ClientContext ctx;
+    v1::ListParcelsRequest req;
+    req.set_custodian("vault-1");
+    v1::ListParcelsResponse page;
+    ASSERT_TRUE(ledger_->ListParcels(&ctx, req, &page).ok());
+    ASSERT_EQ(page.parcels_size(), 1);
+    EXPECT_EQ(page.parcels(0).parcel_id(), "P2");
+  }
+  {
+    grpc::ClientContext ctx;
+    v1::FindCertificateRequest req;
+    req.set_certificate_number("BW-P2");
+    v1::FindCertificateResponse found;
+    ASSERT_TRUE(ledger_->FindCertificate(&ctx, req, &found).ok());
+    EXPECT_EQ(found.parcel_id(), "P2");
+    EXPECT_EQ(found.certificate().mass_mct(), 20000);
+    EXPECT_EQ(found.entry().index(), imported.leaf_index() + 1);
+  }
+  for (const auto& [method, status] :
+       std::vector<std::pair<std::string, grpc::Status>>{
+           {"GetParcel",
+            [&] {
+              grpc::ClientContext ctx;
+              v1::GetParcelRequest req;
+              req.set_parcel_id("NOPE");
+              v1::ParcelState p;
+              return ledger_->GetParcel(&ctx, req, &p);
+            }()},
+           {"FindCertificate",
+            [&] {
+              grpc::ClientContext ctx;
+              v1::FindCertificateRequest req;
+              req.set_certificate_number("XX-0");
+              v1::FindCertificateResponse r;
+              return ledger_->FindCertificate(&ctx, req, &r);
+            }()},
+           {"GetEvent", [&] {
+              grpc::ClientContext ctx;
+              v1::GetEventRequest req;
+              req.set_event_id(std::string(64, 'a'));
+              v1::LedgerEntry e;
+              return ledger_->GetEvent(&ctx, req, &e);
+            }()}}) {
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND) << method;
+  }
+  grpc::ClientContext ctx;
+  v1::GetEventRequest req;
+  req.set_event_id("not-hex");
+  v1::LedgerEntry e;
+  const grpc::Status bad = ledger_->GetEvent(&ctx, req, &e);
+  EXPECT_EQ(bad.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(bad.error_message(), HasSubstr("64 lowercase hex"));
+}
+
+TEST_F(NodeRpcTest, CheckpointsProofsAndProvenanceVerifyOffline) {
+  const v1::Receipt imported = Accept(Import("P1"));
+  absl::StatusOr<rules::VerifiedGenesis> genesis =
+      rules::VerifyGenesisEnvelope(b_.genesis_envelope());
+  ASSERT_TRUE(genesis.ok());
+
+  auto checkpoint = [&] {
+    grpc::ClientContext ctx;
+    v1::GetCheckpointRequest req;
+    req.set_cosigned(true);
+    v1::Checkpoint cp;
+    EXPECT_TRUE(ledger_->GetCheckpoint(&ctx, req, &cp).ok());
+    return cp;
+  };
+  // Checkpoints are signed every second while the log grows.
+  v1::Checkpoint first = checkpoint();
+  for (int i = 0; i < 50 && first.tree_size() <= imported.leaf_index(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    first = checkpoint();
+  }
+  absl::StatusOr<checkpoint::VerifiedCheckpoint> verified =
+      checkpoint::VerifyCheckpoint(first.note(), b_.genesis().origin(),
+                                   rules::NodeVerifiers(b_.genesis()), 1);
+  ASSERT_TRUE(verified.ok()) << verified.status();
+  EXPECT_EQ(verified->body.tree_size, first.tree_size());
+
+  // The import's inclusion in that checkpoint.
+  grpc::ClientContext ectx;
+  v1::GetEventRequest ereq;
+  ereq.set_event_id(imported.event_id());
+  v1::LedgerEntry entry;
+  ASSERT_TRUE(ledger_->GetEvent(&ectx, ereq, &entry).ok());
+  grpc::ClientContext ictx;
+  v1::GetInclusionProofRequest ireq;
+  ireq.set_leaf_index(entry.index());
+  ireq.set_tree_size(first.tree_size());
+  v1::InclusionProof inclusion;
+  ASSERT_TRUE(ledger_->GetInclusionProof(&ictx, ireq, &inclusion).ok());
+  EXPECT_TRUE(merkle::VerifyInclusion(entry.index(), first.tree_size(),
+                                      merkle::HashLeaf(entry.leaf()),
+                                      ToHashes(inclusion.hashes()),
+                                      verified->body.root)
+                  .ok());
+
+  // The log grows; the new checkpoint is consistent with the first.
+  Accept(
+      b_.Sign(TransferEvent("P1", "vault-1", "lab-1"), {"vault-1", "lab-1"}));
+  grpc::ClientContext pctx;
+  v1::GetProvenanceRequest preq;
+  preq.set_parcel_id("P1");
+  v1::ProvenanceBundle bundle;
+  ASSERT_TRUE(ledger_->GetProvenance(&pctx, preq, &bundle).ok());
+  absl::StatusOr<v1::ProvenanceAccount> account =
+      provenance::VerifyBundle(bundle, *genesis);
+  ASSERT_TRUE(account.ok()) << account.status();
+  EXPECT_EQ(account->parcel_id(), "P1");
+
+  const v1::Checkpoint second = checkpoint();
+  ASSERT_GT(second.tree_size(), first.tree_size());
+  grpc::ClientContext cctx;
+  v1::GetConsistencyProofRequest creq;
+  creq.set_old_size(first.tree_size());
+  creq.set_new_size(second.tree_size());
+  v1::ConsistencyProof consistency;
+  ASSERT_TRUE(ledger_->GetConsistencyProof(&cctx, creq, &consistency).ok());
+  EXPECT_TRUE(merkle::VerifyConsistency(first.tree_size(), second.tree_size(),
+                                        ToHashes(consistency.hashes()),
+                                        ToHash(first.root_hash()),
+                                        ToHash(second.root_hash()))
+                  .ok());
+
+  // Proofs past the log are refused.
+  grpc::ClientContext octx;
+  ireq.set_tree_size(second.tree_size() + 100);
+  EXPECT_EQ(ledger_->GetInclusionProof(&octx, ireq, &inclusion).error_code(),
+            grpc::StatusCode::OUT_OF_RANGE);
+  grpc::ClientContext nctx;
+  preq.set_parcel_id("NOPE");
+  EXPECT_EQ(ledger_->GetProvenance(&nctx, preq, &bundle).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(NodeRpcTest, StreamEntriesReplaysAndFollows) {
+  Accept(Import("P1"));
+  const uint64_t size = Status().tree_size();
+  {
+    grpc::ClientContext ctx;
+    v1::StreamEntriesRequest req;
+    auto reader = ledger_->StreamEntries(&ctx, req);
+    v1::LedgerEntry e;
+    uint64_t n = 0;
+    while (reader->Read(&e)) EXPECT_EQ(e.index(), n++);
+    EXPECT_TRUE(reader->Finish().ok());
+    EXPECT_EQ(n, size);
+  }
+  // A follower from the end gets the next entry when it is appended.
+  grpc::ClientContext ctx;
+  v1::StreamEntriesRequest req;
+  req.set_from_index(size);
+  req.set_follow(true);
+  auto reader = ledger_->StreamEntries(&ctx, req);
+  std::thread submit([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    Accept(Import("P2"));
+  });
+  v1::LedgerEntry e;
+  ASSERT_TRUE(reader->Read(&e));
+  EXPECT_EQ(e.index(), size);
+  submit.join();
+  ctx.TryCancel();
+  reader->Finish();
+
+  grpc::ClientContext past;
+  req.set_from_index(size + 100);
+  req.set_follow(false);
+  auto refused = ledger_->StreamEntries(&past, req);
+  EXPECT_FALSE(refused->Read(&e));
+  EXPECT_EQ(refused->Finish().error_code(), grpc::StatusCode::OUT_OF_RANGE);
+}
+
+TEST_F(NodeRpcTest, ReportsStatusHealthAndMetrics) {
+  Accept(Import("P1", 10000));
+  Accept(Import("P2", 25000));
+  auto reports = node_->Reports();
+  {
+    grpc::ClientContext ctx;
+    v1::KpStatisticsRequest req;
+    req.mutable_start()->set_seconds(kGenesisSeconds);
+    req.mutable_end()->set_seconds(absl::ToUnixSeconds(absl::Now()) + 3600);
+    v1::KpStatistics stats;
+    ASSERT_TRUE(reports->GetKpStatistics(&ctx, req, &stats).ok());
+    EXPECT_EQ(stats.import_total().certificate_count(), 2u);
+    EXPECT_EQ(stats.import_total().mass_mct(), 35000);
+    EXPECT_EQ(stats.export_total().certificate_count(), 0u);
+  }
+  {
+    grpc::ClientContext ctx;
+    v1::Balance balance;
+    ASSERT_TRUE(reports->GetBalance(&ctx, {}, &balance).ok());
+    EXPECT_EQ(balance.imported_mass_mct(), 35000);
+    EXPECT_EQ(balance.in_custody_mass_mct(), 35000);
+    EXPECT_EQ(balance.in_custody_parcel_count(), 2u);
+  }
+  {
+    grpc::ClientContext ctx;
+    v1::KpStatisticsRequest req;  // no period
+    v1::KpStatistics stats;
+    EXPECT_EQ(reports->GetKpStatistics(&ctx, req, &stats).error_code(),
+              grpc::StatusCode::INVALID_ARGUMENT);
+  }
+  const v1::NodeStatus status = Status();
+  EXPECT_EQ(status.origin(), b_.genesis().origin());
+  EXPECT_EQ(status.node_name(), b_.genesis().node_keys(0).name());
+  EXPECT_EQ(status.sequencer(), "local");
+  EXPECT_EQ(status.tree_size(), 8u);
+  EXPECT_EQ(status.genesis_hash().size(), 64u);
+  EXPECT_TRUE(status.has_latest_cosigned());
+
+  // Standard gRPC health checking: HealthCheckResponse{status: SERVING}.
+  grpc::GenericStub generic(node_->Channel());
+  grpc::ClientContext hctx;
+  // HealthCheckRequest{service: ""} is zero bytes.
+  grpc::Slice no_bytes("");
+  grpc::ByteBuffer empty(&no_bytes, 1), response;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+  grpc::Status hstatus;
+  generic.UnaryCall(&hctx, "/grpc.health.v1.Health/Check", {}, &empty,
+                    &response, [&](grpc::Status s) {
+                      std::lock_guard<std::mutex> lock(mu);
+                      hstatus = s;
+                      done = true;
+                      cv.notify_one();
+                    });
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return done; });
+  }
+  ASSERT_TRUE(hstatus.ok()) << hstatus.error_message();
+  std::vector<grpc::Slice> slices;
+  ASSERT_TRUE(response.Dump(&slices).ok());
+  ASSERT_EQ(slices.size(), 1u);
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(slices[0].begin()),
+                        slices[0].size()),
+            std::string("\x08\x01", 2));
+
+  const std::string http = node_->http_address();
+  httplib::Client client(http.substr(0, http.rfind(':')),
+                         std::stoi(http.substr(http.rfind(':') + 1)));
+  auto healthz = client.Get("/healthz");
+  ASSERT_TRUE(healthz);
+  EXPECT_EQ(healthz->status, 200);
+  auto metrics = client.Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_EQ(metrics->status, 200);
+  EXPECT_THAT(metrics->body, HasSubstr("kpledger_events_accepted_total 7"));
+  EXPECT_THAT(metrics->body, HasSubstr("kpledger_tree_size 8"));
+  EXPECT_THAT(metrics->body, HasSubstr("kpledger_submit_seconds_count 7"));
+  EXPECT_THAT(metrics->body, HasSubstr("kpledger_batch_events_bucket"));
+}
+
+// Each bad input of issue 4, over the wire.
+TEST_F(NodeRpcTest, BadInputIsRefusedAndChangesNothing) {
+  const v1::Envelope imp = Import("P1");
+  const v1::Receipt imported = Accept(imp);
+  v1::CustodyEvent revoke;
+  revoke.mutable_revoke_actor()->set_actor_id("lab-2");
+  revoke.mutable_revoke_actor()->set_reason("accreditation withdrawn");
+  Accept(b_.Governance(revoke));
+
+  auto reports = node_->Reports();
+  auto balance = [&] {
+    grpc::ClientContext ctx;
+    v1::Balance b;
+    EXPECT_TRUE(reports->GetBalance(&ctx, {}, &b).ok());
+    b.clear_as_of();
+    return b.SerializeAsString();
+  };
+  const v1::NodeStatus before = Status();
+  const std::string balance_before = balance();
+
+  // Raw bytes to Submit, as a client with another schema would send.
+  grpc::GenericStub generic(node_->Channel());
+  auto raw_submit = [&](const std::string& bytes) {
+    grpc::ClientContext ctx;
+    grpc::Slice slice(bytes);
+    grpc::ByteBuffer request(&slice, 1), response;
+    std::mutex mu;
+    std::condition_variable cv;
+    bool done = false;
+    grpc::Status status;
+    generic.UnaryCall(&ctx, "/kpledger.v1.LedgerService/Submit", {}, &request,
+                      &response, [&](grpc::Status s) {
+                        std::lock_guard<std::mutex> lock(mu);
+                        status = s;
+                        done = true;
+                        cv.notify_one();
+                      });
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return done; });
+    return status;
+  };
+  {
+    const grpc::Status s = raw_submit("\xff\xff\xff\xff garbage \x01\x02");
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_THAT(s.error_message(),
+                HasSubstr("not a kpledger.v1.SubmitRequest"));
+  }
+  {
+    v1::SubmitRequest req;
+    *req.mutable_envelope() = Import("P9");
+    const std::string whole = req.SerializeAsString();
+    const grpc::Status s = raw_submit(whole.substr(0, whole.size() / 2));
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_THAT(s.error_message(), HasSubstr("truncated"));
+  }
+
+  struct Case {
+    std::string what;
+    v1::Envelope envelope;
+    grpc::StatusCode code;
+    std::string message;
+  };
+  std::vector<Case> cases;
+  {
+    v1::Envelope big = Import("P-BIG");
+    big.set_payload(big.payload() + std::string(100 * 1024, 'x'));
+    cases.push_back({"over the size limit", big,
+                     grpc::StatusCode::RESOURCE_EXHAUSTED,
+                     "over this node's limit"});
+  }
+  {
+    v1::Envelope forged = Import("P2");
+    std::string sig = forged.signatures(0).sig();
+    sig[0] ^= 1;
+    forged.mutable_signatures(0)->set_sig(sig);
+    cases.push_back({"forged signature", forged,
+                     grpc::StatusCode::UNAUTHENTICATED, "signature"});
+  }
+  {
+    v1::Envelope unsigned_env =
+        b_.Sign(ImportEvent("P3", "vault-1",
+                            IncomingCertificate("BW-P3", "BW", 10000, 1000000)),
+                {"customs-1"}, /*expect_accept=*/false);
+    unsigned_env.clear_signatures();
+    cases.push_back({"missing signature", unsigned_env,
+                     grpc::StatusCode::UNAUTHENTICATED, "no signatures"});
+  }
+  {
+    const crypto::PrivateKey stranger = CustodyBuilder::ActorKey("stranger");
+    cases.push_back(
+        {"unregistered key",
+         b_.SignWith(
+             ImportEvent("P4", "vault-1",
+                         IncomingCertificate("BW-P4", "BW", 10000, 1000000)),
+             {&stranger}, false),
+         grpc::StatusCode::UNAUTHENTICATED, "no registered actor"});
+  }
+  cases.push_back(
+      {"revoked signer",
+       b_.Sign(ImportEvent("P5", "vault-1",
+                           IncomingCertificate("BW-P5", "BW", 10000, 1000000)),
+               {"lab-2"}, false),
+       grpc::StatusCode::PERMISSION_DENIED, "lab-2 is revoked"});
+  cases.push_back(
+      {"wrong role",
+       b_.Sign(ImportEvent("P6", "vault-1",
+                           IncomingCertificate("BW-P6", "BW", 10000, 1000000)),
+               {"lab-1"}, false),
+       grpc::StatusCode::PERMISSION_DENIED, "CUSTOMS"});
+  {
+    // A transfer naming a head that is not the parcel's latest event.
+    v1::CustodyEvent t = TransferEvent("P1", "vault-1", "lab-1");
+    v1::Envelope signed_t = b_.Sign(t, {"vault-1", "lab-1"}, false);
+    v1::CustodyEvent stale;
+    stale.ParseFromString(signed_t.payload());
+    stale.mutable_parcels(0)->set_head(std::string(64, 'b'));
+    const crypto::PrivateKey vault = CustodyBuilder::ActorKey("vault-1");
+    const crypto::PrivateKey lab = CustodyBuilder::ActorKey("lab-1");
+    cases.push_back({"stale head", b_.SignWith(stale, {&vault, &lab}, false),
+                     grpc::StatusCode::FAILED_PRECONDITION, "stale head"});
+  }
+  {
+    v1::CustodyEvent unknown;
+    unknown.ParseFromString(b_.Sign(TransferEvent("NOPE", "vault-1", "lab-1"),
+                                    {"vault-1", "lab-1"}, false)
+                                .payload());
+    unknown.mutable_parcels(0)->set_head(std::string(64, 'c'));
+    const crypto::PrivateKey vault = CustodyBuilder::ActorKey("vault-1");
+    const crypto::PrivateKey lab = CustodyBuilder::ActorKey("lab-1");
+    cases.push_back({"unknown parcel",
+                     b_.SignWith(unknown, {&vault, &lab}, false),
+                     grpc::StatusCode::NOT_FOUND, "no parcel NOPE"});
+  }
+
+  for (const Case& c : cases) {
+    const SubmitResult r = Submit(*ledger_, c.envelope);
+    EXPECT_EQ(r.status.error_code(), c.code)
+        << c.what << ": " << r.status.error_message();
+    EXPECT_THAT(r.status.error_message(), HasSubstr(c.message)) << c.what;
+  }
+
+  // A replay is answered ALREADY_EXISTS with the original receipt.
+  const SubmitResult replay = Submit(*ledger_, imp);
+  EXPECT_EQ(replay.status.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_EQ(replay.receipt.leaf_index(), imported.leaf_index());
+  EXPECT_EQ(replay.receipt.event_id(), imported.event_id());
+  EXPECT_EQ(replay.receipt.ledger_time().seconds(),
+            imported.ledger_time().seconds());
+
+  const v1::NodeStatus after = Status();
+  EXPECT_EQ(after.tree_size(), before.tree_size());
+  EXPECT_EQ(after.root_hash(), before.root_hash());
+  EXPECT_EQ(balance(), balance_before);
+  grpc::ClientContext ctx;
+  v1::ListParcelsRequest req;
+  v1::ListParcelsResponse parcels;
+  ASSERT_TRUE(ledger_->ListParcels(&ctx, req, &parcels).ok());
+  EXPECT_EQ(parcels.parcels_size(), 1);  // only P1
+}
+
+}  // namespace
+}  // namespace kpledger::testing
