@@ -59,18 +59,27 @@ void Batcher::Run() {
     {
       absl::MutexLock lock(&mu_);
       while (!ShouldClose()) {
-        // Wake for the delay of the open batch, or to look again soon
-        // (new events, a batch applied).
+        // Wait for the open batch's delay to run out, or, while there is
+        // no open batch, for its first event (which starts the delay), or
+        // for a change that closes it (full, a batch applied, Stop).
+        const bool empty = open_.envelopes.empty();
         const absl::Duration wait =
-            open_.envelopes.empty()
-                ? absl::Milliseconds(50)
+            empty
+                ? absl::Seconds(1)
                 : std::max(absl::Microseconds(50),
                            options_.max_delay - (absl::Now() - open_.first_at));
-        mu_.AwaitWithTimeout(absl::Condition(
-                                 +[](Batcher* b) ABSL_EXCLUSIVE_LOCKS_REQUIRED(
-                                      b->mu_) { return b->ShouldClose(); },
-                                 this),
-                             wait);
+        struct Wake {
+          Batcher* b;
+          bool empty;
+        } wake{this, empty};
+        mu_.AwaitWithTimeout(
+            absl::Condition(
+                +[](Wake* w) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+                  return w->b->ShouldClose() ||
+                         (w->empty && !w->b->open_.envelopes.empty());
+                },
+                &wake),
+            wait);
       }
       if (stopping_) return;
       batch.proposer = proposer_;

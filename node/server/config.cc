@@ -94,10 +94,8 @@ absl::Status Validate(const KpnodeConfig& c) {
     return absl::InvalidArgumentError(
         "--batch-max-events and --batch-max-bytes must be at least 1");
   }
-  if (c.max_pending < c.batch_max_events) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--max-pending (", c.max_pending,
-        ") must be at least --batch-max-events (", c.batch_max_events, ")"));
+  if (c.max_pending == 0) {
+    return absl::InvalidArgumentError("--max-pending must be at least 1");
   }
   if (c.max_envelope_bytes < 256 || c.max_envelope_bytes > (4u << 20)) {
     return absl::InvalidArgumentError(
