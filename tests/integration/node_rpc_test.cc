@@ -409,6 +409,46 @@ TEST_F(NodeRpcTest, ReportsStatusHealthAndMetrics) {
   EXPECT_THAT(metrics->body, HasSubstr("kpledger_batch_events_bucket"));
 }
 
+// Server reflection (what grpcurl and grpc_cli use), called as they do:
+// ServerReflectionRequest{list_services: ""} is the bytes 0x3a 0x00.
+TEST_F(NodeRpcTest, ServerReflectionListsTheServices) {
+  grpc::GenericStub generic(node_->Channel());
+  grpc::CompletionQueue cq;
+  grpc::ClientContext ctx;
+  auto next = [&cq] {
+    void* tag;
+    bool ok = false;
+    return cq.Next(&tag, &ok) && ok;
+  };
+  auto call = generic.PrepareCall(
+      &ctx, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+      &cq);
+  call->StartCall(nullptr);
+  ASSERT_TRUE(next());
+  grpc::Slice list(std::string("\x3a\x00", 2));
+  call->Write(grpc::ByteBuffer(&list, 1), nullptr);
+  ASSERT_TRUE(next());
+  call->WritesDone(nullptr);
+  ASSERT_TRUE(next());
+  grpc::ByteBuffer response;
+  call->Read(&response, nullptr);
+  ASSERT_TRUE(next());
+  std::vector<grpc::Slice> slices;
+  ASSERT_TRUE(response.Dump(&slices).ok());
+  std::string bytes;
+  for (const grpc::Slice& sl : slices) {
+    bytes.append(reinterpret_cast<const char*>(sl.begin()), sl.size());
+  }
+  for (const char* service :
+       {"kpledger.v1.LedgerService", "kpledger.v1.ReportService",
+        "kpledger.v1.NodeService", "grpc.health.v1.Health"}) {
+    EXPECT_THAT(bytes, HasSubstr(service));
+  }
+  grpc::Status status;
+  call->Finish(&status, nullptr);
+  next();
+}
+
 // Each bad input of issue 4, over the wire.
 TEST_F(NodeRpcTest, BadInputIsRefusedAndChangesNothing) {
   const v1::Envelope imp = Import("P1");
