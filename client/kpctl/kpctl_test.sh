@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# kpctl's offline commands on real files: keygen, and verify on the
-# provenance bundle and genesis the demo writes, untouched and tampered.
-# Exit codes: 0 verified, 1 not verified, 2 unusable input.
+# kpctl without a node: keygen; genesis from the example config and its
+# refusals; verify on the provenance bundle and genesis the demo writes,
+# untouched and tampered; the node commands' refusals that need no node (a
+# malformed file, an unreachable node, bad flags); --help of every command.
+# Exit codes: 0 ok, 1 refused / not verified, 2 unusable input, 3 no node.
 set -euo pipefail
 kpctl="$1"
 demo="$2"
+example_config="$3"
 dir="${TEST_TMPDIR:-$(mktemp -d)}/kpctl"
 rm -rf "$dir" && mkdir -p "$dir"
 fail() { echo "FAIL: $*" >&2; exit 1; }
@@ -63,4 +66,126 @@ expect_exit 2 "$dir/out" "$kpctl" verify --bundle "$bundle" --genesis "$bundle"
 expect_exit 2 "$dir/out" "$kpctl" verify --bundle "$bundle"
 contains "$dir/out" "--genesis is required"
 expect_exit 2 "$dir/out" "$kpctl"
+# --- genesis from the example config -----------------------------------
+g="$dir/genesis"
+mkdir -p "$g/keys"
+for name in governance-1 governance-2; do
+  "$kpctl" keygen --name "$name" --out "$g/keys/$name.key" >/dev/null
+done
+for name in customs authority lab; do
+  "$kpctl" keygen --name "node-$name.kpledger.az" \
+    --out "$g/keys/node-$name.key" >/dev/null
+done
+cp "$example_config" "$g/config.json"
+expect_exit 0 "$dir/out" "$kpctl" genesis --config "$g/config.json" \
+  --sign "$g/keys/governance-1.key" --out "$g/genesis.json"
+contains "$dir/out" "genesis written to $g/genesis.json"
+contains "$dir/out" "origin        kpledger.az/custody (country AZ)"
+contains "$dir/out" "checkpoints   2 of 3 node keys: node-customs.kpledger.az"
+grep -q '"payloadType": "application/vnd.kpledger.genesis.v1+proto"' \
+  "$g/genesis.json" || fail "genesis.json is not a genesis envelope"
+# verify reads it as a genesis (exit 1: the demo's bundle is another
+# ledger's), not as unusable input (exit 2).
+expect_exit 1 "$dir/out" "$kpctl" verify --bundle "$bundle" --genesis "$g/genesis.json"
+contains "$dir/out" "NOT VERIFIED"
+expect_exit 0 "$dir/out" "$kpctl" --json genesis --config "$g/config.json" \
+  --sign "$g/keys/governance-1.key" --sign "$g/keys/governance-2.key" \
+  --out "$g/genesis2.json"
+contains "$dir/out" '"genesisHash"'
+
+# Refusals: exit 2, the reason named, nothing written.
+expect_exit 2 "$dir/out" "$kpctl" genesis --config "$g/config.json" \
+  --sign "$g/keys/governance-1.key" --out "$g/genesis.json"
+contains "$dir/out" "$g/genesis.json exists; not overwriting it"
+sed 's/governance-2.key.pub/missing.key.pub/' "$g/config.json" >"$g/missing.json"
+expect_exit 2 "$dir/out" "$kpctl" genesis --config "$g/missing.json" \
+  --sign "$g/keys/governance-1.key" --out "$g/x.json"
+contains "$dir/out" "governanceKeys[1]: cannot open key file"
+sed 's/"checkpointThreshold": 2/"checkpointThreshold": 4/' "$g/config.json" >"$g/threshold.json"
+expect_exit 2 "$dir/out" "$kpctl" genesis --config "$g/threshold.json" \
+  --sign "$g/keys/governance-1.key" --out "$g/x.json"
+contains "$dir/out" "is not a valid genesis: genesis checkpoint_threshold: is 4, want 1 to 3"
+echo '{"origin": "kpledger.az/custody",' >"$g/broken.json"
+expect_exit 2 "$dir/out" "$kpctl" genesis --config "$g/broken.json" \
+  --sign "$g/keys/governance-1.key" --out "$g/x.json"
+contains "$dir/out" "broken.json is not JSON of a kpledger.kpctl.GenesisConfig"
+echo '{"orgin": "typo"}' >"$g/typo.json"
+expect_exit 2 "$dir/out" "$kpctl" genesis --config "$g/typo.json" \
+  --sign "$g/keys/governance-1.key" --out "$g/x.json"
+contains "$dir/out" "orgin: Cannot find field"
+expect_exit 2 "$dir/out" "$kpctl" genesis --config "$g/config.json" \
+  --sign "$g/keys/node-lab.key" --out "$g/x.json"
+contains "$dir/out" "is not one of the genesis' governance keys"
+[ -e "$g/x.json" ] && fail "a refused genesis was written"
+
+# --- node commands, without a node --------------------------------------
+nowhere=127.0.0.1:1  # nothing listens on port 1
+echo '{"hold": {"parcelId": "AZ-P-0001", "reason": "seal check"},' >"$dir/bad-event.json"
+expect_exit 2 "$dir/out" "$kpctl" --server "$nowhere" submit "$dir/bad-event.json" \
+  --key "$g/keys/governance-1.key"
+contains "$dir/out" "bad-event.json is not JSON of a kpledger.v1.CustodyEvent"
+grep -q "cannot reach" "$dir/out" && fail "a malformed event was sent"
+echo '{"hold": {"parcelId": "AZ-P-0001"}, "bogus": 1}' >"$dir/unknown-field.json"
+expect_exit 2 "$dir/out" "$kpctl" --server "$nowhere" submit "$dir/unknown-field.json" \
+  --key "$g/keys/governance-1.key"
+contains "$dir/out" "bogus: Cannot find field"
+echo '{}' >"$dir/no-body.json"
+expect_exit 2 "$dir/out" "$kpctl" --server "$nowhere" submit "$dir/no-body.json" \
+  --key "$g/keys/governance-1.key"
+contains "$dir/out" "holds an event without a body"
+echo '{"hold": {"parcelId": "AZ-P-0001", "reason": "seal check"}}' >"$dir/hold.json"
+expect_exit 2 "$dir/out" "$kpctl" --server "$nowhere" submit "$dir/hold.json"
+contains "$dir/out" "an unsigned event needs at least one --key"
+expect_exit 2 "$dir/out" "$kpctl" --server "$nowhere" submit "$dir/hold.json" \
+  --key "$dir/none.key"
+contains "$dir/out" "--key: "
+expect_exit 3 "$dir/out" "$kpctl" --server "$nowhere" submit "$dir/hold.json" \
+  --key "$g/keys/governance-1.key"
+contains "$dir/out" "kpctl submit: cannot reach kpnode at $nowhere: UNAVAILABLE"
+# Global flags also after the command; the server also from KPCTL_SERVER.
+expect_exit 3 "$dir/out" "$kpctl" status --server "$nowhere"
+contains "$dir/out" "kpctl status: cannot reach kpnode at $nowhere"
+KPCTL_SERVER=127.0.0.1:2 expect_exit 3 "$dir/out" "$kpctl" parcel show AZ-P-0001
+contains "$dir/out" "cannot reach kpnode at 127.0.0.1:2"
+expect_exit 2 "$dir/out" "$kpctl" --server "$nowhere" --tls-cert "$g/genesis.json" status
+contains "$dir/out" "--tls-cert and --tls-key go together"
+
+# Report periods: exit 2 before any call.
+for bad in 2026-Q5 2026-13 26-Q3 2026Q3 Q3; do
+  expect_exit 2 "$dir/out" "$kpctl" --server "$nowhere" report kp-stats --period "$bad"
+  contains "$dir/out" "--period \"$bad\" is not a year (2026), a quarter (2026-Q3) or a month (2026-07)"
+done
+expect_exit 2 "$dir/out" "$kpctl" --server "$nowhere" report kp-stats
+contains "$dir/out" "give either --period or --from and --to"
+expect_exit 2 "$dir/out" "$kpctl" --server "$nowhere" report kp-stats --period 2026-Q3 --from 2026-07-01
+expect_exit 2 "$dir/out" "$kpctl" --server "$nowhere" report kp-stats --from 2026-08-01 --to 2026-07-01
+contains "$dir/out" "is not after --from"
+expect_exit 2 "$dir/out" "$kpctl" --server "$nowhere" report balance --as-of yesterday
+contains "$dir/out" "--as-of \"yesterday\" is not a date"
+expect_exit 3 "$dir/out" "$kpctl" --server "$nowhere" report kp-stats --period 2026-Q3
+contains "$dir/out" "cannot reach kpnode"
+expect_exit 2 "$dir/out" "$kpctl" --server "$nowhere" parcel list --status OPEN
+contains "$dir/out" "--status OPEN is not ACTIVE, HELD or CLOSED"
+
+# provenance never overwrites without --force (checked before connecting).
+expect_exit 2 "$dir/out" "$kpctl" --server "$nowhere" provenance AZ-P-0001 --out "$bundle"
+contains "$dir/out" "exists; not overwriting it (--force to)"
+
+# --help works for every command and shows an example.
+for cmd in keygen genesis verify submit "parcel" "parcel show" "parcel history" \
+    "parcel list" "certificate" "certificate find" provenance tail report \
+    "report kp-stats" "report balance" "report anomalies" status audit; do
+  # shellcheck disable=SC2086
+  expect_exit 0 "$dir/out" "$kpctl" $cmd --help
+  contains "$dir/out" "Usage:"
+done
+for cmd in genesis submit "parcel show" "parcel history" "certificate find" \
+    provenance tail "report kp-stats" "report balance" "report anomalies" \
+    status audit; do
+  # shellcheck disable=SC2086
+  "$kpctl" $cmd --help >"$dir/out" 2>&1
+  contains "$dir/out" "Example"
+done
+expect_exit 0 "$dir/out" "$kpctl" --help
+contains "$dir/out" "Exit codes"
 echo "kpctl test: all checks passed"

@@ -1,0 +1,141 @@
+#include "client/kpctl/connect.h"
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+
+namespace kpledger::kpctl {
+namespace {
+
+absl::StatusOr<std::string> ReadPem(const std::string& flag,
+                                    const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat(flag, ": no file ", path));
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (text.str().find("-----BEGIN") == std::string::npos) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(flag, ": ", path, " is not a PEM file"));
+  }
+  return text.str();
+}
+
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> Credentials(
+    const ConnectOptions& o) {
+  if (o.tls_cert.empty() != o.tls_key.empty()) {
+    return absl::InvalidArgumentError(
+        "--tls-cert and --tls-key go together: a client certificate needs "
+        "its key");
+  }
+  if (o.tls_ca.empty() && o.tls_cert.empty()) {
+    return grpc::InsecureChannelCredentials();
+  }
+  grpc::SslCredentialsOptions ssl;
+  if (!o.tls_ca.empty()) {
+    absl::StatusOr<std::string> ca = ReadPem("--tls-ca", o.tls_ca);
+    if (!ca.ok()) return ca.status();
+    ssl.pem_root_certs = *std::move(ca);
+  }
+  if (!o.tls_cert.empty()) {
+    absl::StatusOr<std::string> cert = ReadPem("--tls-cert", o.tls_cert);
+    if (!cert.ok()) return cert.status();
+    absl::StatusOr<std::string> key = ReadPem("--tls-key", o.tls_key);
+    if (!key.ok()) return key.status();
+    ssl.pem_cert_chain = *std::move(cert);
+    ssl.pem_private_key = *std::move(key);
+  }
+  return grpc::SslCredentials(ssl);
+}
+
+}  // namespace
+
+NodeClient::NodeClient(ConnectOptions options,
+                       std::shared_ptr<grpc::Channel> channel)
+    : options_(std::move(options)),
+      channel_(std::move(channel)),
+      ledger_(v1::LedgerService::NewStub(channel_)),
+      reports_(v1::ReportService::NewStub(channel_)),
+      node_(v1::NodeService::NewStub(channel_)) {}
+
+absl::StatusOr<std::unique_ptr<NodeClient>> NodeClient::Connect(
+    const ConnectOptions& options) {
+  if (options.server.empty()) {
+    return absl::InvalidArgumentError("--server is empty; want HOST:PORT");
+  }
+  if (!(options.timeout_s > 0)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--timeout ", options.timeout_s, " is not positive"));
+  }
+  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> creds =
+      Credentials(options);
+  if (!creds.ok()) return creds.status();
+  std::shared_ptr<grpc::Channel> channel =
+      grpc::CreateChannel(options.server, *creds);
+  std::unique_ptr<NodeClient> client(new NodeClient(options, channel));
+  std::unique_ptr<grpc::ClientContext> ctx = client->Context();
+  client->status_error_ = client->node().GetStatus(
+      ctx.get(), v1::GetStatusRequest(), &client->status_);
+  const grpc::StatusCode code = client->status_error_.error_code();
+  // A transport failure leaves the channel unconnected; a node that
+  // answers UNAVAILABLE itself (no quorum) has a ready channel.
+  if ((code == grpc::StatusCode::UNAVAILABLE ||
+       code == grpc::StatusCode::DEADLINE_EXCEEDED) &&
+      channel->GetState(false) != GRPC_CHANNEL_READY) {
+    return absl::UnavailableError(absl::StrCat(
+        "cannot reach kpnode at ", options.server, ": ", CodeName(code), ": ",
+        client->status_error_.error_message()));
+  }
+  return client;
+}
+
+std::unique_ptr<grpc::ClientContext> NodeClient::Context(
+    bool with_deadline) const {
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  if (with_deadline) {
+    ctx->set_deadline(std::chrono::system_clock::now() +
+                      std::chrono::milliseconds(
+                          static_cast<int64_t>(options_.timeout_s * 1000)));
+  }
+  return ctx;
+}
+
+std::string CodeName(int code) {
+  return absl::StatusCodeToString(static_cast<absl::StatusCode>(code));
+}
+
+std::unique_ptr<NodeClient> ConnectOrReport(const Globals& globals,
+                                            absl::string_view cmd,
+                                            int* exit_code) {
+  absl::StatusOr<std::unique_ptr<NodeClient>> client =
+      NodeClient::Connect(globals.connect);
+  if (client.ok()) return *std::move(client);
+  *exit_code = ReportError(
+      cmd, absl::IsUnavailable(client.status()) ? kExitUnavailable : kExitUsage,
+      client.status().message());
+  return nullptr;
+}
+
+int ReportRpcError(absl::string_view cmd, const grpc::Status& status) {
+  const grpc::StatusCode code = status.error_code();
+  const int exit_code = code == grpc::StatusCode::UNAVAILABLE ||
+                                code == grpc::StatusCode::DEADLINE_EXCEEDED
+                            ? kExitUnavailable
+                            : kExitRefused;
+  return ReportError(
+      cmd, exit_code,
+      absl::StrCat(CodeName(code), ": ", status.error_message()));
+}
+
+int ReportError(absl::string_view cmd, int exit_code,
+                absl::string_view message) {
+  std::fprintf(stderr, "kpctl %s: %s\n", std::string(cmd).c_str(),
+               std::string(message).c_str());
+  return exit_code;
+}
+
+}  // namespace kpledger::kpctl

@@ -1,0 +1,98 @@
+// Re-verifies a ledger from its entries, as a node streams them (kpctl
+// audit): every leaf is decoded and hashed into a Merkle tree recomputed
+// here, and every entry is replayed through the applier (ledger/apply) into
+// a scratch store, so every signature and custody rule is checked again
+// and every replayed leaf must equal the node's byte for byte.
+//
+// Entry 0 is the genesis (Bootstrap); consecutive entries of one ledger
+// time are applied as one OrderedBatch proposed at that time (at most
+// kMaxBatch entries each), so the applier derives the same ledger times.
+// Every replayed entry must be ACCEPTED and land at its index.
+// Memory: the O(log n) frontier, the roots asked for, one batch.
+// Not thread-safe.
+#ifndef KPLEDGER_CLIENT_KPCTL_REPLAY_H_
+#define KPLEDGER_CLIENT_KPCTL_REPLAY_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "kpledger/v1/ledger.pb.h"
+#include "ledger/apply/applier.h"
+#include "ledger/merkle/compact_range.h"
+#include "ledger/rules/genesis.h"
+#include "ledger/store/store.h"
+
+namespace kpledger::kpctl {
+
+class Replayer {
+ public:
+  static constexpr size_t kMaxBatch = 1000;
+
+  // A replayer whose scratch store lives in a new folder under
+  // `parent_dir`, removed with the replayer. Unavailable on I/O errors.
+  static absl::StatusOr<std::unique_ptr<Replayer>> Create(
+      const std::string& parent_dir);
+  ~Replayer();
+
+  // Remembers the root at `tree_size` when the replay passes it.
+  // REQUIRES: called before that entry is added.
+  void WatchSize(uint64_t tree_size) {
+    roots_.emplace(tree_size, std::nullopt);
+  }
+
+  // Checks the next entry. REQUIRES: entries in order from index 0. On the
+  // first difference, returns DataLoss (the node's bytes disagree with
+  // themselves or the replay) or FailedPrecondition (the rules refuse an
+  // entry on replay), and failed_entry() names the entry; every later call
+  // returns the same error.
+  absl::Status Add(const v1::LedgerEntry& entry);
+  // Replays what is pending and compares the recomputed root with the
+  // scratch store's.
+  absl::Status Finish();
+
+  uint64_t size() const { return range_.size(); }
+  merkle::Hash root() const { return range_.Root(); }
+  std::optional<merkle::Hash> RootAt(uint64_t tree_size) const;
+  // The first failure of Add or Finish (OK if none) and its entry.
+  const absl::Status& failed() const { return failed_; }
+  uint64_t failed_entry() const { return failed_entry_; }
+  // REQUIRES: entry 0 was added.
+  const rules::VerifiedGenesis& genesis() const { return genesis_; }
+
+ private:
+  struct Pending {
+    uint64_t index;
+    std::string leaf;
+    std::string envelope;  // verbatim from the leaf
+  };
+
+  explicit Replayer(std::string dir);
+  absl::Status Fail(uint64_t index, absl::Status status);
+  absl::Status CheckEntry(const v1::LedgerEntry& entry, entry::LeafView* view);
+  absl::Status AddGenesis(const v1::LedgerEntry& entry,
+                          const entry::LeafView& view);
+  absl::Status Flush();
+  absl::Status CompareLeaf(uint64_t index, const std::string& leaf);
+
+  std::string dir_;  // removed in the destructor, after the store closes
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<apply::Applier> applier_;
+  rules::VerifiedGenesis genesis_;
+  merkle::CompactRange range_;
+  std::map<uint64_t, std::optional<merkle::Hash>> roots_;
+  std::vector<Pending> pending_;
+  entry::LedgerTime pending_time_;
+  uint64_t position_ = 0;
+  absl::Status failed_;
+  uint64_t failed_entry_ = 0;
+};
+
+}  // namespace kpledger::kpctl
+
+#endif  // KPLEDGER_CLIENT_KPCTL_REPLAY_H_

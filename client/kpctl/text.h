@@ -1,0 +1,70 @@
+// kpctl's text output for people: aligned tables and one-line summaries of
+// entries, events and parcels. Units as readers expect them (DESIGN §3
+// stores integers): "12.500 ct", "$18,500.00", "62.5%", RFC 3339 UTC times.
+// Text taken from events has its control characters replaced, so an event
+// cannot forge lines of the output. For scripts, --json prints the
+// messages with protobuf's JSON mapping instead.
+// Thread-safe: pure functions and a value type.
+#ifndef KPLEDGER_CLIENT_KPCTL_TEXT_H_
+#define KPLEDGER_CLIENT_KPCTL_TEXT_H_
+
+#include <string>
+#include <vector>
+
+#include "google/protobuf/message.h"
+#include "google/protobuf/repeated_field.h"
+#include "google/protobuf/timestamp.pb.h"
+#include "kpledger/v1/event.pb.h"
+#include "kpledger/v1/ledger.pb.h"
+
+namespace kpledger::kpctl {
+
+// Columns padded to their widest cell, two spaces apart; number columns
+// right-aligned; no trailing spaces. The first row is the header.
+class Table {
+ public:
+  // `right[i]`: column i holds numbers.
+  explicit Table(std::vector<bool> right) : right_(std::move(right)) {}
+  void Add(std::vector<std::string> cells);
+  std::string Render() const;
+  bool empty() const { return rows_.empty(); }
+
+ private:
+  std::vector<bool> right_;
+  std::vector<std::vector<std::string>> rows_;
+};
+
+// Free text from an event, on one line.
+std::string Clean(const std::string& text);
+// RFC 3339 UTC; "-" when unset.
+std::string Time(const google::protobuf::Timestamp& t);
+// The first 12 hex digits and an ellipsis.
+std::string Short(const std::string& hex);
+// "BW 80%, NA 20%"; "none".
+std::string Origins(
+    const google::protobuf::RepeatedPtrField<v1::OriginShare>& origins);
+// "MASS_DISCREPANCY, VALUE_OUTLIER"; "none".
+std::string Flags(const google::protobuf::RepeatedField<int>& flags);
+
+// The event an entry carries, decoded from its envelope; false if the
+// payload does not parse (then `event` is cleared).
+bool DecodeEvent(const v1::LedgerEntry& entry, v1::CustodyEvent* event);
+// "import", "custody_transfer", ...; "genesis" for entry 0's envelope.
+std::string EntryType(const v1::LedgerEntry& entry,
+                      const v1::CustodyEvent& event);
+// What an event did, in a few words.
+std::string Describe(const v1::CustodyEvent& event);
+// The parcels an event names, comma-separated.
+std::string ParcelIds(const v1::CustodyEvent& event);
+// The envelope's signers as short key ids, comma-separated.
+std::string Signers(const v1::LedgerEntry& entry);
+
+// A parcel's state, one field a line (kpctl parcel show).
+std::string FormatParcel(const v1::ParcelState& parcel);
+
+// JSON on one line (protobuf's JSON mapping), for streams: JSON Lines.
+std::string ToJsonLine(const google::protobuf::Message& message);
+
+}  // namespace kpledger::kpctl
+
+#endif  // KPLEDGER_CLIENT_KPCTL_TEXT_H_
