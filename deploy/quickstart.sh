@@ -1,205 +1,26 @@
 #!/usr/bin/env bash
 # The main job, for a newcomer on a fresh machine: installs what is missing,
-# builds kpnode and kpctl offline, and runs a single-agency ledger in a
-# scratch folder:
-#   1. key files for governance, one node and four agencies (kpctl keygen);
-#   2. a genesis from a config (kpctl genesis), signed by both governance keys;
-#   3. one kpnode on 127.0.0.1 (the local sequencer: no other service);
-#   4. the quickstart's custody story played through kpctl submit: actors
-#      registered by governance, two imports with their KP certificates, a
-#      lab assessment, custody transfers, an export, and two attempts the
-#      rules refuse (an expired certificate, a lab signing an import);
-#   5. a parcel's history, its provenance bundle verified offline (kpctl
-#      verify, trusting only the genesis), the KP reports, the node's status;
-#   6. the node stopped with SIGTERM.
+# builds kpnode and kpctl offline, then runs deploy/quickstart_story.sh (one
+# agency's ledger in a scratch folder, played through kpctl; see there).
 #
 #   deploy/quickstart.sh [--dir FOLDER]    (default: a new temporary folder)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-repo=$(pwd)
 start=$(date +%s)
-step() { printf '\n==> %s\n' "$*"; }
-show() { printf '    $ %s\n' "$*"; }
 
-step "Installing what is missing (Debian packages)"
+echo "==> Installing what is missing (Debian packages)"
 bash deploy/install-deps.sh
 
-step "Building kpnode and kpctl (Bazel, offline)"
+echo "==> Building kpnode and kpctl (Bazel, offline)"
 bazel build --color=no --curses=no --noshow_progress \
   //node/server:kpnode //client/kpctl
-kpnode="$repo/bazel-bin/node/server/kpnode"
-kpctl_bin="$repo/bazel-bin/client/kpctl/kpctl"
 
 dir=""
 if [ "${1:-}" = "--dir" ] && [ -n "${2:-}" ]; then
   dir="$2"
-  mkdir -p "$dir"
 else
   dir=$(mktemp -d -t kpledger-quickstart.XXXXXX)
 fi
-cd "$dir"
-rm -rf keys data events genesis.json genesis.config.json ready \
-  AZ-P-0001.bundle.json kpnode.log
-mkdir -p keys events
-
-kpctl() { show "kpctl $*"; "$kpctl_bin" "$@"; }
-
-step "1. Key files (private keys mode 0600, public halves beside them)"
-for name in governance-1 governance-2 customs-baku lab-baku vault-baku \
-  kpa-baku caspian-gems; do
-  "$kpctl_bin" keygen --name "$name" --out "keys/$name.key" >/dev/null
-  echo "    keys/$name.key"
-done
-"$kpctl_bin" keygen --name node-1.kpledger.az --out keys/node-1.key >/dev/null
-echo "    keys/node-1.key  (the node's checkpoint key)"
-pub() { sed -n 's/.*"publicKey": *"\([^"]*\)".*/\1/p' "keys/$1.key.pub"; }
-
-step "2. The genesis: who governs, which node signs, the custody policy"
-cat >genesis.config.json <<EOF
-{
-  "origin": "kpledger.az/custody",
-  "countryCode": "AZ",
-  "governanceKeys": [{"file": "keys/governance-1.key.pub"},
-                     {"file": "keys/governance-2.key.pub"}],
-  "governanceThreshold": 2,
-  "nodeKeys": [{"file": "keys/node-1.key.pub"}],
-  "checkpointThreshold": 1,
-  "policy": {
-    "massTolerancePpm": 5000, "valueBandPpm": 250000, "lossTolerancePpm": 1000,
-    "sanctionedOrigins": [
-      {"country": "RU", "action": "SANCTION_REFUSE", "effectiveFrom": "2022-06-03T00:00:00Z"},
-      {"country": "VE", "action": "SANCTION_FLAG", "effectiveFrom": "2008-01-01T00:00:00Z"}],
-    "confirmationPeriodDays": 60, "quickReexportDays": 7
-  }
-}
-EOF
-kpctl genesis --config genesis.config.json --sign keys/governance-1.key \
-  --sign keys/governance-2.key --out genesis.json
-
-step "3. One kpnode on 127.0.0.1 (local sequencer)"
-show "kpnode --data-dir data --genesis genesis.json --node-key keys/node-1.key --listen 127.0.0.1:0 --http-listen 127.0.0.1:0"
-"$kpnode" --data-dir data --genesis genesis.json --node-key keys/node-1.key \
-  --listen 127.0.0.1:0 --http-listen 127.0.0.1:0 --ready-file ready \
-  --checkpoint-interval-ms 200 2>kpnode.log &
-node_pid=$!
-trap 'kill "$node_pid" 2>/dev/null || true' EXIT
-for _ in $(seq 200); do
-  [ -s ready ] && break
-  kill -0 "$node_pid" 2>/dev/null || { cat kpnode.log; exit 1; }
-  sleep 0.05
-done
-[ -s ready ] || { echo "kpnode did not start"; cat kpnode.log; exit 1; }
-export KPCTL_SERVER=$(sed -n 's/^grpc=//p' ready)
-http=$(sed -n 's/^http=//p' ready)
-echo "    gRPC on $KPCTL_SERVER, /metrics and /healthz on http://$http"
-
-step "4. The custody story, through kpctl submit"
-day() { date -u -d "$1 days" +%Y-%m-%dT00:00:00Z; }
-issued=$(day -3); expires=$(day 57); long_ago=$(day -400); expired=$(day -340)
-register() {  # register ID ROLE NAME [LICENCE]
-  cat >"events/register-$1.json" <<EOF
-{"registerActor": {"actorId": "$1", "role": "$2", "name": "$3",
-  "publicKey": "$(pub "$1")", "licenseId": "${4:-}"}}
-EOF
-  kpctl submit "events/register-$1.json" --key keys/governance-1.key \
-    --key keys/governance-2.key
-}
-register customs-baku CUSTOMS "State Customs Committee, Baku"
-register lab-baku LAB "Azerbaijan State Gemological Laboratory"
-register vault-baku VAULT "Central Bank Vault, Baku"
-register kpa-baku KP_AUTHORITY "KP Authority of Azerbaijan"
-register caspian-gems TRADER "Caspian Gem Trading LLC" AZ-LIC-0192
-
-certificate() {  # certificate NUMBER ISSUED EXPIRES MASS_MCT VALUE_CENTS
-  cat <<EOF
-{"certificateNumber": "$1", "exportingCountry": "BW",
- "issuingAuthority": "Botswana Diamond Hub, Ministry of Minerals",
- "issuedAt": "$2", "expiresAt": "$3",
- "exporter": {"name": "Gaborone Rough Diamonds (Pty) Ltd", "country": "BW"},
- "importer": {"name": "Caspian Gem Trading LLC", "country": "AZ", "licenseId": "AZ-LIC-0192"},
- "importingCountry": "AZ", "massMct": "$4", "valueUsdCents": "$5",
- "parcelCount": 1, "hsCode": "7102.31",
- "origins": [{"country": "BW", "sharePpm": 800000}, {"country": "NA", "sharePpm": 200000}],
- "sealIds": ["BW-SEAL-77812"]}
-EOF
-}
-cat >events/import-1.json <<EOF
-{"parcels": [{"parcelId": "AZ-P-0001"}],
- "import": {"parcelId": "AZ-P-0001", "custodian": "vault-baku",
-  "certificate": $(certificate BW-2026-004512 "$issued" "$expires" 1250000 250000000)}}
-EOF
-kpctl submit events/import-1.json --key keys/customs-baku.key
-cat >events/import-2.json <<EOF
-{"parcels": [{"parcelId": "AZ-P-0002"}],
- "import": {"parcelId": "AZ-P-0002", "custodian": "vault-baku",
-  "certificate": $(certificate BW-2026-004513 "$issued" "$expires" 800000 120000000)}}
-EOF
-kpctl submit events/import-2.json --key keys/customs-baku.key
-
-transfer() {  # transfer PARCEL FROM TO
-  cat >"events/transfer-$1-$3.json" <<EOF
-{"parcels": [{"parcelId": "$1"}],
- "custodyTransfer": {"parcelId": "$1", "fromCustodian": "$2", "toCustodian": "$3",
-  "sealIds": ["AZ-SEAL-$RANDOM"]}}
-EOF
-  kpctl submit "events/transfer-$1-$3.json" --key "keys/$2.key" --key "keys/$3.key"
-}
-transfer AZ-P-0001 vault-baku lab-baku
-cat >events/assessment-1.json <<EOF
-{"parcels": [{"parcelId": "AZ-P-0001"}],
- "labAssessment": {"parcelId": "AZ-P-0001", "measuredMassMct": "1249400",
-  "stoneCount": 412, "assessedValueUsdCents": "241000000",
-  "classification": [{"name": "gem", "sharePpm": 700000},
-                     {"name": "industrial", "sharePpm": 300000}],
-  "reportNumber": "AZGL-2026-0031"}}
-EOF
-kpctl submit events/assessment-1.json --key keys/lab-baku.key
-transfer AZ-P-0001 lab-baku vault-baku
-transfer AZ-P-0001 vault-baku caspian-gems
-
-cat >events/export-1.json <<EOF
-{"parcels": [{"parcelId": "AZ-P-0001"}],
- "export": {"parcelId": "AZ-P-0001", "certificate": {
-  "certificateNumber": "AZ-2026-000101", "exportingCountry": "AZ",
-  "issuingAuthority": "KP Authority of Azerbaijan",
-  "issuedAt": "$(day 0)", "expiresAt": "$(day 60)",
-  "exporter": {"name": "Caspian Gem Trading LLC", "country": "AZ", "licenseId": "AZ-LIC-0192"},
-  "importer": {"name": "Antwerp Rough NV", "country": "BE"},
-  "importingCountry": "BE", "massMct": "1249400", "valueUsdCents": "250000000",
-  "parcelCount": 1, "hsCode": "7102.31",
-  "origins": [{"country": "BW", "sharePpm": 800000}, {"country": "NA", "sharePpm": 200000}],
-  "sealIds": ["AZ-SEAL-90001"]}}}
-EOF
-kpctl submit events/export-1.json --key keys/kpa-baku.key --key keys/customs-baku.key
-
-step "   ... and two attempts the rules refuse, each with its reason"
-cat >events/import-expired.json <<EOF
-{"parcels": [{"parcelId": "AZ-P-0003"}],
- "import": {"parcelId": "AZ-P-0003", "custodian": "vault-baku",
-  "certificate": $(certificate BW-2025-000777 "$long_ago" "$expired" 500000 60000000)}}
-EOF
-kpctl submit events/import-expired.json --key keys/customs-baku.key || true
-cat >events/import-by-lab.json <<EOF
-{"parcels": [{"parcelId": "AZ-P-0004"}],
- "import": {"parcelId": "AZ-P-0004", "custodian": "vault-baku",
-  "certificate": $(certificate BW-2026-004600 "$issued" "$expires" 500000 60000000)}}
-EOF
-kpctl submit events/import-by-lab.json --key keys/lab-baku.key || true
-
-step "5. What an inspector sees"
-kpctl parcel history AZ-P-0001
-kpctl provenance AZ-P-0001 --out AZ-P-0001.bundle.json
-echo
-echo "    Offline, trusting only the genesis (no node needed):"
-kpctl verify --bundle AZ-P-0001.bundle.json --genesis genesis.json
-kpctl report kp-stats --period "$(date -u +%Y)-Q$(( ($(date -u +%-m) - 1) / 3 + 1 ))"
-kpctl report anomalies
-kpctl status
-
-step "6. Stopping the node (SIGTERM)"
-kill -TERM "$node_pid"
-wait "$node_pid" || true
-trap - EXIT
-tail -n 1 kpnode.log | sed 's/^/    /'
-echo
-echo "==> Done in $(( $(date +%s) - start )) s. Keys, genesis, events, the node's data and log, and the bundle are in $dir"
+bash deploy/quickstart_story.sh "$PWD/bazel-bin/node/server/kpnode" \
+  "$PWD/bazel-bin/client/kpctl/kpctl" "$dir"
+echo "==> Done in $(( $(date +%s) - start )) s, build included."
