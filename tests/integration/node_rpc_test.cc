@@ -365,34 +365,12 @@ TEST_F(NodeRpcTest, ReportsStatusHealthAndMetrics) {
   EXPECT_EQ(status.genesis_hash().size(), 64u);
   EXPECT_TRUE(status.has_latest_cosigned());
 
-  // Standard gRPC health checking: HealthCheckResponse{status: SERVING}.
-  grpc::GenericStub generic(node_->Channel());
-  grpc::ClientContext hctx;
-  // HealthCheckRequest{service: ""} is zero bytes.
-  grpc::Slice no_bytes("");
-  grpc::ByteBuffer empty(&no_bytes, 1), response;
-  std::mutex mu;
-  std::condition_variable cv;
-  bool done = false;
-  grpc::Status hstatus;
-  generic.UnaryCall(&hctx, "/grpc.health.v1.Health/Check", {}, &empty,
-                    &response, [&](grpc::Status s) {
-                      std::lock_guard<std::mutex> lock(mu);
-                      hstatus = s;
-                      done = true;
-                      cv.notify_one();
-                    });
-  {
-    std::unique_lock<std::mutex> lock(mu);
-    cv.wait(lock, [&] { return done; });
-  }
-  ASSERT_TRUE(hstatus.ok()) << hstatus.error_message();
-  std::vector<grpc::Slice> slices;
-  ASSERT_TRUE(response.Dump(&slices).ok());
-  ASSERT_EQ(slices.size(), 1u);
-  EXPECT_EQ(std::string(reinterpret_cast<const char*>(slices[0].begin()),
-                        slices[0].size()),
-            std::string("\x08\x01", 2));
+  // Standard gRPC health checking: HealthCheckRequest{service: ""} is
+  // zero bytes; HealthCheckResponse{status: SERVING} is 08 01.
+  const RawResult health =
+      RawUnaryCall(node_->Channel(), "/grpc.health.v1.Health/Check", "");
+  ASSERT_TRUE(health.status.ok()) << health.status.error_message();
+  EXPECT_EQ(health.response, std::string("\x08\x01", 2));
 
   const std::string http = node_->http_address();
   httplib::Client client(http.substr(0, http.rfind(':')),
@@ -469,26 +447,10 @@ TEST_F(NodeRpcTest, BadInputIsRefusedAndChangesNothing) {
   const v1::NodeStatus before = Status();
   const std::string balance_before = balance();
 
-  // Raw bytes to Submit, as a client with another schema would send.
-  grpc::GenericStub generic(node_->Channel());
   auto raw_submit = [&](const std::string& bytes) {
-    grpc::ClientContext ctx;
-    grpc::Slice slice(bytes);
-    grpc::ByteBuffer request(&slice, 1), response;
-    std::mutex mu;
-    std::condition_variable cv;
-    bool done = false;
-    grpc::Status status;
-    generic.UnaryCall(&ctx, "/kpledger.v1.LedgerService/Submit", {}, &request,
-                      &response, [&](grpc::Status s) {
-                        std::lock_guard<std::mutex> lock(mu);
-                        status = s;
-                        done = true;
-                        cv.notify_one();
-                      });
-    std::unique_lock<std::mutex> lock(mu);
-    cv.wait(lock, [&] { return done; });
-    return status;
+    return RawUnaryCall(node_->Channel(), "/kpledger.v1.LedgerService/Submit",
+                        bytes)
+        .status;
   };
   {
     const grpc::Status s = raw_submit("\xff\xff\xff\xff garbage \x01\x02");
