@@ -12,6 +12,8 @@ packages=(
   libbenchmark-dev libcli11-dev libspdlog-dev libfmt-dev libcpp-httplib-dev
   # Interop test: Go's golang.org/x/mod/sumdb/note verifies our checkpoints.
   golang-go golang-golang-x-mod-dev
+  # TLS tests and deploy/ certificates.
+  openssl
 )
 
 missing=()

@@ -1,9 +1,9 @@
 // kpctl audit: re-verifies a node's whole log from the outside. Streams
 // every entry, recomputes the Merkle tree and replays every entry through
 // the applier into a scratch store (every signature and custody rule again;
-// replay.h), then checks the root against the node's latest signed and
-// latest cosigned checkpoints, verified against the genesis node keys.
-// Exit 0 verified, 1 "audit FAILED at entry N: ...".
+// ledger/audit/replay.h), then checks the root against the node's latest
+// signed and latest cosigned checkpoints, verified against the genesis node
+// keys. Exit 0 verified, 1 "audit FAILED at entry N: ...".
 #include <unistd.h>
 
 #include <cstdio>
@@ -18,14 +18,16 @@
 #include "client/kpctl/commands.h"
 #include "client/kpctl/connect.h"
 #include "client/kpctl/kpctl.pb.h"
-#include "client/kpctl/replay.h"
 #include "client/kpctl/text.h"
+#include "ledger/audit/replay.h"
 #include "ledger/base/proto_json.h"
 #include "ledger/checkpoint/checkpoint.h"
 #include "ledger/merkle/hasher.h"
 
 namespace kpledger::kpctl {
 namespace {
+
+using audit::Replayer;
 
 constexpr char kCmd[] = "audit";
 

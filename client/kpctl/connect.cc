@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
 namespace kpledger::kpctl {
@@ -52,6 +53,41 @@ absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> Credentials(
   return grpc::SslCredentials(ssl);
 }
 
+// A hint for a connection that failed, from what gRPC says and the TLS
+// flags given: a plaintext client at a TLS node, a TLS client at a
+// plaintext node, a handshake the node refused (mutual TLS), a node
+// certificate --tls-ca does not vouch for, a client certificate gRPC could
+// not use. Empty when there is nothing to add
+// (e.g. nothing listens at the address).
+std::string ConnectHint(const ConnectOptions& o, absl::string_view error) {
+  const bool tls = !o.tls_ca.empty() || !o.tls_cert.empty();
+  if (absl::StrContains(error, "Connection refused")) return "";
+  if (!tls && absl::StrContains(error, "Socket closed")) {
+    return "the node closed the connection: if it serves TLS, pass --tls-ca, "
+           "and --tls-cert and --tls-key if it wants client certificates";
+  }
+  if (tls && absl::StrContains(error, "wrong version number")) {
+    return "the node does not speak TLS here: drop --tls-ca, --tls-cert "
+           "and --tls-key";
+  }
+  if (tls && o.tls_cert.empty() && absl::StrContains(error, "Socket closed")) {
+    return "the node closed the TLS connection: if it requires client "
+           "certificates (mutual TLS), pass --tls-cert and --tls-key";
+  }
+  if (tls && !o.tls_cert.empty() && absl::StrContains(error, "Socket closed")) {
+    return "the node refused the TLS handshake: is --tls-cert issued by the "
+           "CA the node trusts for clients?";
+  }
+  if (tls && absl::StrContains(error, "certificate verify failed")) {
+    return "the node's certificate is not one --tls-ca vouches for";
+  }
+  if (tls && absl::StrContains(error, "empty address list")) {
+    return "gRPC could not set up TLS: are --tls-cert and --tls-key a "
+           "certificate and its own private key?";
+  }
+  return "";
+}
+
 }  // namespace
 
 NodeClient::NodeClient(ConnectOptions options,
@@ -86,9 +122,12 @@ absl::StatusOr<std::unique_ptr<NodeClient>> NodeClient::Connect(
   if ((code == grpc::StatusCode::UNAVAILABLE ||
        code == grpc::StatusCode::DEADLINE_EXCEEDED) &&
       channel->GetState(false) != GRPC_CHANNEL_READY) {
+    const std::string hint =
+        ConnectHint(options, client->status_error_.error_message());
     return absl::UnavailableError(absl::StrCat(
         "cannot reach kpnode at ", options.server, ": ", CodeName(code), ": ",
-        client->status_error_.error_message()));
+        client->status_error_.error_message(),
+        hint.empty() ? "" : absl::StrCat(" (", hint, ")")));
   }
   return client;
 }

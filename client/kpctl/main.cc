@@ -6,9 +6,16 @@
 
 #include "CLI/CLI.hpp"
 #include "client/kpctl/commands.h"
+#include "grpc/support/log.h"
 
 int main(int argc, char** argv) {
   namespace kp = kpledger::kpctl;
+  // gRPC's own log lines (e.g. "Handshake failed with fatal error ...")
+  // repeat what kpctl says about the failed call; GRPC_VERBOSITY set in the
+  // environment shows them again.
+  if (std::getenv("GRPC_VERBOSITY") == nullptr) {
+    gpr_set_log_function([](gpr_log_func_args*) {});
+  }
   CLI::App app{
       "kpctl: the kpledger command line: keys and genesis, signed custody "
       "events, parcels, provenance bundles, reports, and audits of a "

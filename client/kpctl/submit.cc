@@ -23,6 +23,9 @@ namespace kpledger::kpctl {
 namespace {
 
 constexpr char kCmd[] = "submit";
+// The trailing metadata key under which kpnode sends a refused event's
+// kpledger.v1.Receipt (docs/node.md).
+constexpr char kReceiptTrailer[] = "kpledger-receipt-bin";
 
 struct SubmitFlags {
   std::string file;
@@ -188,12 +191,23 @@ int RunSubmit(const Globals& globals, const SubmitFlags& flags) {
         c == grpc::StatusCode::INTERNAL || c == grpc::StatusCode::UNKNOWN) {
       return ReportRpcError(kCmd, st);
     }
-    // A refusal carried as a gRPC status: the same receipt shape.
+    // A refusal carried as a gRPC status: the node's receipt from the
+    // trailer (for ALREADY_EXISTS it names the original entry), else one
+    // made from the status.
     receipt.Clear();
+    const auto& trailers = ctx->GetServerTrailingMetadata();
+    if (auto it = trailers.find(kReceiptTrailer); it != trailers.end()) {
+      if (!receipt.ParseFromArray(it->second.data(),
+                                  static_cast<int>(it->second.size()))) {
+        receipt.Clear();
+      }
+    }
     receipt.set_outcome(v1::Receipt::REFUSED);
-    receipt.set_event_id(envelope::EventId(env.payload()));
+    if (receipt.event_id().empty()) {
+      receipt.set_event_id(envelope::EventId(env.payload()));
+    }
     receipt.set_code(static_cast<int32_t>(c));
-    receipt.set_reason(st.error_message());
+    if (receipt.reason().empty()) receipt.set_reason(st.error_message());
   }
   return PrintReceipt(globals, receipt);
 }

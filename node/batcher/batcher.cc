@@ -34,20 +34,27 @@ absl::Status Batcher::Submit(std::string envelope, ReceiptCallback done) {
         " events waiting to be applied (its limit); retry shortly"));
   }
   ++pending_;
+  // An event that would take the open batch past its byte limit starts the
+  // next one.
+  if (!open_.envelopes.empty() &&
+      open_.bytes + envelope.size() > options_.max_bytes) {
+    full_.push_back(std::exchange(open_, Open{}));
+  }
   if (open_.envelopes.empty()) open_.first_at = absl::Now();
   open_.bytes += envelope.size();
   open_.envelopes.push_back(std::move(envelope));
   open_.callbacks.push_back(std::move(done));
+  if (open_.envelopes.size() >= options_.max_events ||
+      open_.bytes >= options_.max_bytes) {
+    full_.push_back(std::exchange(open_, Open{}));
+  }
   return absl::OkStatus();
 }
 
 bool Batcher::ShouldClose() const {
-  if (stopping_) return true;
+  if (stopping_ || !full_.empty()) return true;
   if (open_.envelopes.empty()) return false;
-  if (draining_ || open_.envelopes.size() >= options_.max_events ||
-      open_.bytes >= options_.max_bytes) {
-    return true;
-  }
+  if (draining_) return true;
   return in_flight_.size() < options_.max_in_flight &&
          absl::Now() - open_.first_at >= options_.max_delay;
 }
@@ -82,12 +89,18 @@ void Batcher::Run() {
             wait);
       }
       if (stopping_) return;
+      Open closing;
+      if (!full_.empty()) {
+        closing = std::move(full_.front());
+        full_.pop_front();
+      } else {
+        closing = std::exchange(open_, Open{});
+      }
       batch.proposer = proposer_;
       batch.nonce = next_nonce_++;
-      batch.envelopes = std::move(open_.envelopes);
-      callbacks = std::move(open_.callbacks);
-      const size_t bytes = open_.bytes;
-      open_ = Open{};
+      batch.envelopes = std::move(closing.envelopes);
+      callbacks = std::move(closing.callbacks);
+      const size_t bytes = closing.bytes;
       if (hooks_.batch_closed)
         hooks_.batch_closed(batch.envelopes.size(), bytes);
       in_flight_.emplace(batch.nonce, std::move(callbacks));
@@ -137,8 +150,8 @@ void Batcher::Drain(absl::Duration timeout) {
   mu_.AwaitWithTimeout(
       absl::Condition(
           +[](Batcher* b) ABSL_EXCLUSIVE_LOCKS_REQUIRED(b->mu_) {
-            return b->stopping_ ||
-                   (b->open_.envelopes.empty() && b->in_flight_.empty());
+            return b->stopping_ || (b->open_.envelopes.empty() &&
+                                    b->full_.empty() && b->in_flight_.empty());
           },
           this),
       timeout);

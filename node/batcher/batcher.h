@@ -19,6 +19,7 @@
 #define KPLEDGER_NODE_BATCHER_BATCHER_H_
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <string>
@@ -104,6 +105,9 @@ class Batcher {
   size_t pending_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t next_nonce_ ABSL_GUARDED_BY(mu_);
   Open open_ ABSL_GUARDED_BY(mu_);
+  // Batches that filled up (events or bytes) and wait to be proposed, so
+  // that no batch grows past its limits while the proposer is busy.
+  std::deque<Open> full_ ABSL_GUARDED_BY(mu_);
   // Batches proposed and not yet applied: nonce -> their submitters.
   std::map<uint64_t, std::vector<ReceiptCallback>> in_flight_
       ABSL_GUARDED_BY(mu_);

@@ -16,9 +16,8 @@
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
-#include "ledger/apply/applier.h"
-#include "ledger/entry/time.h"
-#include "ledger/store/store.h"
+#include "ledger/audit/replay.h"
+#include "ledger/merkle/hasher.h"
 #include "tests/integration/ledger_client.h"
 #include "tests/integration/node_process.h"
 #include "tests/testing/custody_builder.h"
@@ -278,50 +277,39 @@ TEST_F(NodeLifecycleTest, TlsWithClientCertificates) {
           .ok());
 }
 
-// Replays the node's log from genesis into a scratch store, batch by batch
-// of equal ledger time, and returns the root: every entry must be accepted
-// again at the same index.
+// Streams the node's log and replays it from genesis into a scratch store
+// under `dir` (ledger/audit/replay.h: every entry accepted again at its
+// index with its leaf byte for byte), and returns the recomputed root.
 absl::StatusOr<std::string> ReplayRoot(NodeProcess& node,
                                        const std::string& dir) {
+  std::filesystem::create_directories(dir);
+  absl::StatusOr<std::unique_ptr<audit::Replayer>> replayer =
+      audit::Replayer::Create(dir);
+  if (!replayer.ok()) return replayer.status();
   auto stub = node.Ledger();
   grpc::ClientContext ctx;
   auto reader = stub->StreamEntries(&ctx, {});
-  std::vector<v1::LedgerEntry> entries;
   v1::LedgerEntry e;
-  while (reader->Read(&e)) entries.push_back(e);
-  if (!reader->Finish().ok() || entries.empty()) {
-    return absl::InternalError("cannot stream the log");
+  absl::Status replayed;
+  while (replayed.ok() && reader->Read(&e)) replayed = (*replayer)->Add(e);
+  if (!replayed.ok()) ctx.TryCancel();
+  const grpc::Status stream = reader->Finish();
+  if (replayed.ok() && !stream.ok()) {
+    return absl::InternalError(
+        absl::StrCat("cannot stream the log: ", stream.error_message()));
   }
-  std::filesystem::remove_all(dir);
-  absl::StatusOr<std::unique_ptr<store::Store>> store = store::Store::Open(dir);
-  if (!store.ok()) return store.status();
-  absl::StatusOr<std::unique_ptr<apply::Applier>> applier =
-      apply::Applier::Open(store->get());
-  if (!applier.ok()) return applier.status();
-  absl::Status boot = (*applier)->Bootstrap(entries[0].envelope());
-  if (!boot.ok()) return boot;
-  uint64_t position = 0;
-  for (size_t i = 1; i < entries.size();) {
-    apply::OrderedBatch batch;
-    batch.position = ++position;
-    batch.proposed_time = entry::FromTimestamp(entries[i].ledger_time());
-    const std::string time = entries[i].ledger_time().SerializeAsString();
-    for (; i < entries.size() &&
-           entries[i].ledger_time().SerializeAsString() == time;
-         ++i) {
-      batch.envelopes.push_back(entries[i].envelope().SerializeAsString());
-    }
-    absl::StatusOr<apply::BatchResult> r = (*applier)->Apply(std::move(batch));
-    if (!r.ok()) return r.status();
-    for (const v1::Receipt& receipt : r->receipts) {
-      if (receipt.outcome() != v1::Receipt::ACCEPTED) {
-        return absl::DataLossError(
-            absl::StrCat("replay refused an entry: ", receipt.reason()));
-      }
-    }
+  if (replayed.ok()) replayed = (*replayer)->Finish();
+  if (!replayed.ok()) {
+    return absl::Status(
+        replayed.code(),
+        absl::StrCat("replay failed at entry ", (*replayer)->failed_entry(),
+                     ": ", replayed.message()));
   }
-  const store::TreeHead head = (*store)->head();
-  return std::string(head.root.begin(), head.root.end());
+  if ((*replayer)->size() == 0) {
+    return absl::InternalError("the node streamed no entries");
+  }
+  const merkle::Hash root = (*replayer)->root();
+  return std::string(root.begin(), root.end());
 }
 
 TEST_F(NodeLifecycleTest, KillNineUnderLoadLosesNothingAcknowledged) {

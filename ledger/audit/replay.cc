@@ -1,4 +1,4 @@
-#include "client/kpctl/replay.h"
+#include "ledger/audit/replay.h"
 
 #include <stdlib.h>
 
@@ -14,7 +14,7 @@
 #include "ledger/entry/time.h"
 #include "ledger/envelope/dsse.h"
 
-namespace kpledger::kpctl {
+namespace kpledger::audit {
 
 Replayer::Replayer(std::string dir) : dir_(std::move(dir)) {}
 
@@ -28,7 +28,7 @@ Replayer::~Replayer() {
 absl::StatusOr<std::unique_ptr<Replayer>> Replayer::Create(
     const std::string& parent_dir) {
   std::string templ =
-      (std::filesystem::path(parent_dir) / "kpctl-audit-XXXXXX").string();
+      (std::filesystem::path(parent_dir) / "kpledger-replay-XXXXXX").string();
   if (mkdtemp(templ.data()) == nullptr) {
     return absl::UnavailableError(
         absl::StrCat("cannot make a scratch folder in ", parent_dir, ": ",
@@ -195,4 +195,4 @@ absl::Status Replayer::Finish() {
   return absl::OkStatus();
 }
 
-}  // namespace kpledger::kpctl
+}  // namespace kpledger::audit

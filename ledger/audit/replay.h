@@ -1,17 +1,20 @@
 // Re-verifies a ledger from its entries, as a node streams them (kpctl
-// audit): every leaf is decoded and hashed into a Merkle tree recomputed
-// here, and every entry is replayed through the applier (ledger/apply) into
-// a scratch store, so every signature and custody rule is checked again
-// and every replayed leaf must equal the node's byte for byte.
+// audit, the integration tests): every leaf is decoded and hashed into a Merkle
+// tree recomputed here, and every entry is replayed through the applier
+// (ledger/apply) into a scratch store, so every signature and custody rule is
+// checked again and every replayed leaf must equal the node's byte for byte.
 //
 // Entry 0 is the genesis (Bootstrap); consecutive entries of one ledger
 // time are applied as one OrderedBatch proposed at that time (at most
 // kMaxBatch entries each), so the applier derives the same ledger times.
-// Every replayed entry must be ACCEPTED and land at its index.
+// Every replayed entry must be ACCEPTED and land at its index. A ledger
+// time moved later, but not past the next entry's, is one the proposer
+// could have chosen: it replays cleanly, and only the root, compared with a
+// signed checkpoint (kpctl audit does), tells.
 // Memory: the O(log n) frontier, the roots asked for, one batch.
 // Not thread-safe.
-#ifndef KPLEDGER_CLIENT_KPCTL_REPLAY_H_
-#define KPLEDGER_CLIENT_KPCTL_REPLAY_H_
+#ifndef KPLEDGER_LEDGER_AUDIT_REPLAY_H_
+#define KPLEDGER_LEDGER_AUDIT_REPLAY_H_
 
 #include <cstdint>
 #include <map>
@@ -28,14 +31,16 @@
 #include "ledger/rules/genesis.h"
 #include "ledger/store/store.h"
 
-namespace kpledger::kpctl {
+namespace kpledger::audit {
 
 class Replayer {
  public:
   static constexpr size_t kMaxBatch = 1000;
 
   // A replayer whose scratch store lives in a new folder under
-  // `parent_dir`, removed with the replayer. Unavailable on I/O errors.
+  // `parent_dir` (kpledger-replay-XXXXXX), removed with the replayer.
+  // Unavailable if the folder cannot be made; the store's error if it
+  // cannot be opened.
   static absl::StatusOr<std::unique_ptr<Replayer>> Create(
       const std::string& parent_dir);
   ~Replayer();
@@ -93,6 +98,6 @@ class Replayer {
   uint64_t failed_entry_ = 0;
 };
 
-}  // namespace kpledger::kpctl
+}  // namespace kpledger::audit
 
-#endif  // KPLEDGER_CLIENT_KPCTL_REPLAY_H_
+#endif  // KPLEDGER_LEDGER_AUDIT_REPLAY_H_
