@@ -49,7 +49,7 @@ std::string FormatFound(const v1::FindCertificateResponse& r) {
       "  mass          ", base::FormatCarats(c.mass_mct()), ", ",      //
       c.parcel_count(), " parcel(s), HS ", Clean(c.hs_code()), "\n",   //
       "  value         ", base::FormatUsd(c.value_usd_cents()), "\n",  //
-      "  origins       ", Origins(c.origins()), "\n",                  //
+      "  origins       ", FormatOrigins(c.origins()), "\n",            //
       "  seals         ", seals.empty() ? "-" : absl::StrJoin(seals, ", "),
       "\n",                                            //
       "  recorded      ", EntryLine(r.entry()), "\n",  //

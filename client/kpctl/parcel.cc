@@ -42,7 +42,7 @@ std::string HistoryTable(const v1::ListParcelEventsResponse& resp) {
     v1::CustodyEvent ev;
     DecodeEvent(e, &ev);
     table.Add({absl::StrCat(e.index()), Time(e.ledger_time()), EntryType(e, ev),
-               Short(e.event_id()), Signers(e), Describe(ev)});
+               Short(e.event_id()), Signers(e), DescribeEvent(ev)});
   }
   return table.Render();
 }
@@ -112,7 +112,7 @@ int List(const Globals& globals, const ListFlags& flags) {
     table.Add({Clean(p.parcel_id()), v1::ParcelStatus_Name(p.status()),
                Clean(p.custodian()), base::FormatCarats(p.mass_mct()),
                base::FormatUsd(p.value_usd_cents()), Clean(p.hs_code()),
-               Origins(p.origins())});
+               FormatOrigins(p.origins())});
   }
   std::printf("%d parcels\n%s", all.parcels_size(), table.Render().c_str());
   return kExitOk;

@@ -138,7 +138,7 @@ int PrintReceipt(const Globals& globals, const v1::Receipt& r) {
     std::printf("accepted: event %s at entry %llu, ledger time %s, flags %s\n",
                 r.event_id().c_str(),
                 static_cast<unsigned long long>(r.leaf_index()),
-                Time(r.ledger_time()).c_str(), Flags(r.flags()).c_str());
+                Time(r.ledger_time()).c_str(), FormatFlags(r.flags()).c_str());
   } else {
     std::printf("refused: %s: %s\n", CodeName(r.code()).c_str(),
                 Clean(r.reason()).c_str());

@@ -16,6 +16,7 @@
 #include "google/protobuf/timestamp.pb.h"
 #include "kpledger/v1/event.pb.h"
 #include "kpledger/v1/ledger.pb.h"
+#include "ledger/provenance/event_text.h"
 
 namespace kpledger::kpctl {
 
@@ -34,17 +35,19 @@ class Table {
   std::vector<std::vector<std::string>> rows_;
 };
 
-// Free text from an event, on one line.
-std::string Clean(const std::string& text);
+// Event text for people, shared with the provenance account.
 // RFC 3339 UTC; "-" when unset.
 std::string Time(const google::protobuf::Timestamp& t);
 // The first 12 hex digits and an ellipsis.
 std::string Short(const std::string& hex);
-// "BW 80%, NA 20%"; "none".
-std::string Origins(
-    const google::protobuf::RepeatedPtrField<v1::OriginShare>& origins);
-// "MASS_DISCREPANCY, VALUE_OUTLIER"; "none".
-std::string Flags(const google::protobuf::RepeatedField<int>& flags);
+// One line of free text, origins, flags and what an event did: the same
+// words as the provenance account's (ledger/provenance/event_text.h).
+inline std::string Clean(const std::string& text) {
+  return provenance::OneLine(text);
+}
+using provenance::DescribeEvent;
+using provenance::FormatFlags;
+using provenance::FormatOrigins;
 
 // The event an entry carries, decoded from its envelope; false if the
 // payload does not parse (then `event` is cleared).
@@ -52,8 +55,6 @@ bool DecodeEvent(const v1::LedgerEntry& entry, v1::CustodyEvent* event);
 // "import", "custody_transfer", ...; "genesis" for entry 0's envelope.
 std::string EntryType(const v1::LedgerEntry& entry,
                       const v1::CustodyEvent& event);
-// What an event did, in a few words.
-std::string Describe(const v1::CustodyEvent& event);
 // The parcels an event names, comma-separated.
 std::string ParcelIds(const v1::CustodyEvent& event);
 // The envelope's signers as short key ids, comma-separated.
