@@ -10,6 +10,7 @@
 #include "ledger/provenance/bundle.h"
 #include "node/query/queries.h"
 #include "node/service/grpc_status.h"
+#include "node/service/submit_stream.h"
 
 namespace kpledger::node {
 namespace {
@@ -60,14 +61,25 @@ LedgerServiceImpl::LedgerServiceImpl(LedgerNode* node,
           "and the durable write.",
           LatencyBuckets())) {}
 
-void LedgerServiceImpl::RefuseAtDoor(grpc::ServerUnaryReactor* reactor,
-                                     const absl::Status& status) {
+void LedgerServiceImpl::CountRefusal(absl::StatusCode code) {
   metrics_
       ->GetCounter("kpledger_events_refused_total",
                    "Events refused, by gRPC status code.",
-                   {{"code", absl::StatusCodeToString(status.code())}})
+                   {{"code", absl::StatusCodeToString(code)}})
       ->Increment();
+}
+
+void LedgerServiceImpl::RefuseAtDoor(grpc::ServerUnaryReactor* reactor,
+                                     const absl::Status& status) {
+  CountRefusal(status.code());
   reactor->Finish(ToGrpc(status));
+}
+
+grpc::ServerBidiReactor<v1::SubmitStreamRequest, v1::SubmitStreamResponse>*
+LedgerServiceImpl::SubmitStream(grpc::CallbackServerContext*) {
+  return new SubmitStreamReactor(
+      node_, options_.max_envelope_bytes,
+      [this](absl::StatusCode code) { CountRefusal(code); });
 }
 
 grpc::ServerUnaryReactor* LedgerServiceImpl::Submit(

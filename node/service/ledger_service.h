@@ -5,7 +5,9 @@
 // a SubmitRequest at all is answered INVALID_ARGUMENT by us, naming the
 // problem, rather than by gRPC's generic parse error. A refused event is
 // answered with the receipt's code and reason as the gRPC status, and the
-// receipt itself in the `kpledger-receipt-bin` trailer.
+// receipt itself in the `kpledger-receipt-bin` trailer. SubmitStream
+// (submit_stream.h) serves bulk submitters the same way, many events a
+// stream.
 // The other methods read the store (node/query/) on gRPC's sync threads.
 #ifndef KPLEDGER_NODE_SERVICE_LEDGER_SERVICE_H_
 #define KPLEDGER_NODE_SERVICE_LEDGER_SERVICE_H_
@@ -25,7 +27,8 @@ struct LedgerServiceOptions {
 
 class LedgerServiceImpl final
     : public v1::LedgerService::WithRawCallbackMethod_Submit<
-          v1::LedgerService::Service> {
+          v1::LedgerService::WithCallbackMethod_SubmitStream<
+              v1::LedgerService::Service>> {
  public:
   LedgerServiceImpl(LedgerNode* node, const LedgerServiceOptions& options,
                     MetricsRegistry* metrics);
@@ -33,6 +36,9 @@ class LedgerServiceImpl final
   grpc::ServerUnaryReactor* Submit(grpc::CallbackServerContext* context,
                                    const grpc::ByteBuffer* request,
                                    grpc::ByteBuffer* response) override;
+
+  grpc::ServerBidiReactor<v1::SubmitStreamRequest, v1::SubmitStreamResponse>*
+  SubmitStream(grpc::CallbackServerContext* context) override;
 
   grpc::Status GetEvent(grpc::ServerContext*, const v1::GetEventRequest*,
                         v1::LedgerEntry*) override;
@@ -65,6 +71,7 @@ class LedgerServiceImpl final
  private:
   void RefuseAtDoor(grpc::ServerUnaryReactor* reactor,
                     const absl::Status& status);
+  void CountRefusal(absl::StatusCode code);
 
   LedgerNode* const node_;
   const LedgerServiceOptions options_;

@@ -3,6 +3,8 @@
 // naming the problem while the ledger (log, root and reports) stays as it
 // was.
 #include <filesystem>
+#include <map>
+#include <set>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -106,6 +108,61 @@ TEST_F(NodeRpcTest, SubmitAnswersWithTheDurableReceipt) {
   EXPECT_EQ(entry.index(), 6u);
   EXPECT_EQ(entry.envelope().SerializeAsString(), imp.SerializeAsString());
   EXPECT_EQ(entry.event_id(), r.event_id());
+}
+
+// Bulk submission on one stream: every envelope answered once, by its
+// sequence number; refusals are receipts, and the stream ends OK.
+TEST_F(NodeRpcTest, SubmitStreamAnswersEveryEnvelope) {
+  const v1::Envelope first = Import("S-0");
+  const v1::Receipt before = Accept(first);
+  grpc::ClientContext ctx;
+  auto stream = ledger_->SubmitStream(&ctx);
+  v1::SubmitStreamRequest req;
+  for (int i = 1; i <= 100; ++i) {
+    *req.add_envelopes() = Import(absl::StrCat("S-", i));
+    if (i % 25 == 0) {
+      ASSERT_TRUE(stream->Write(req));
+      req.Clear();
+    }
+  }
+  // 100: a replay; 101: over the size limit; 102: a forged signature.
+  *req.add_envelopes() = first;
+  v1::Envelope big = Import("S-BIG");
+  big.set_payload(big.payload() + std::string(100 * 1024, 'x'));
+  *req.add_envelopes() = big;
+  v1::Envelope forged = Import("S-FORGED");
+  std::string sig = forged.signatures(0).sig();
+  sig[0] ^= 1;
+  forged.mutable_signatures(0)->set_sig(sig);
+  *req.add_envelopes() = forged;
+  ASSERT_TRUE(stream->Write(req));
+  stream->WritesDone();
+
+  std::map<uint64_t, v1::Receipt> answers;
+  v1::SubmitStreamResponse resp;
+  while (stream->Read(&resp)) {
+    for (const auto& a : resp.answers()) {
+      EXPECT_TRUE(answers.emplace(a.sequence(), a.receipt()).second)
+          << "answered twice: " << a.sequence();
+    }
+  }
+  ASSERT_TRUE(stream->Finish().ok());
+  ASSERT_EQ(answers.size(), 103u);
+  std::set<uint64_t> indexes;
+  for (uint64_t i = 0; i < 100; ++i) {
+    EXPECT_EQ(answers[i].outcome(), v1::Receipt::ACCEPTED)
+        << answers[i].reason();
+    indexes.insert(answers[i].leaf_index());
+  }
+  EXPECT_EQ(indexes.size(), 100u);
+  EXPECT_EQ(answers[100].code(),
+            static_cast<int>(grpc::StatusCode::ALREADY_EXISTS));
+  EXPECT_EQ(answers[100].leaf_index(), before.leaf_index());
+  EXPECT_EQ(answers[101].code(),
+            static_cast<int>(grpc::StatusCode::RESOURCE_EXHAUSTED));
+  EXPECT_EQ(answers[102].code(),
+            static_cast<int>(grpc::StatusCode::UNAUTHENTICATED));
+  EXPECT_EQ(Status().tree_size(), before.leaf_index() + 101);
 }
 
 TEST_F(NodeRpcTest, ParcelQueries) {
