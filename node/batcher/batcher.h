@@ -40,7 +40,7 @@ struct BatcherOptions {
   size_t max_bytes = size_t{1} << 20;
   absl::Duration max_delay = absl::Milliseconds(2);
   size_t max_pending = 20000;
-  size_t max_in_flight = 2;
+  size_t max_in_flight = 3;
 };
 
 using ReceiptCallback = std::function<void(absl::StatusOr<v1::Receipt>)>;

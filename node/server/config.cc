@@ -41,6 +41,10 @@ void AddFlags(CLI::App& app, KpnodeConfig* c) {
   app.add_option("--batch-delay-ms", c->batch_delay_ms,
                  "... or this long after its first event")
       ->capture_default_str();
+  app.add_option("--batch-max-in-flight", c->batch_max_in_flight,
+                 "batches ordered and not yet applied before the open batch "
+                 "waits (and grows) instead of closing on its delay")
+      ->capture_default_str();
   app.add_option("--max-pending", c->max_pending,
                  "events waiting to be applied before Submit answers "
                  "RESOURCE_EXHAUSTED")
@@ -93,6 +97,10 @@ absl::Status Validate(const KpnodeConfig& c) {
   if (c.batch_max_events == 0 || c.batch_max_bytes == 0) {
     return absl::InvalidArgumentError(
         "--batch-max-events and --batch-max-bytes must be at least 1");
+  }
+  if (c.batch_max_in_flight == 0) {
+    return absl::InvalidArgumentError(
+        "--batch-max-in-flight must be at least 1");
   }
   if (c.max_pending == 0) {
     return absl::InvalidArgumentError("--max-pending must be at least 1");

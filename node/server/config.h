@@ -28,6 +28,7 @@ struct KpnodeConfig {
   uint32_t batch_max_events = 2000;
   uint32_t batch_max_bytes = 1 << 20;
   uint32_t batch_delay_ms = 2;
+  uint32_t batch_max_in_flight = 3;
   uint32_t max_pending = 20000;
   uint32_t max_envelope_bytes = 64 * 1024;
   uint32_t verify_threads = 0;

@@ -79,7 +79,7 @@ grpc::ServerBidiReactor<v1::SubmitStreamRequest, v1::SubmitStreamResponse>*
 LedgerServiceImpl::SubmitStream(grpc::CallbackServerContext*) {
   return new SubmitStreamReactor(
       node_, options_.max_envelope_bytes,
-      [this](absl::StatusCode code) { CountRefusal(code); });
+      [this](absl::StatusCode code) { CountRefusal(code); }, submit_seconds_);
 }
 
 grpc::ServerUnaryReactor* LedgerServiceImpl::Submit(

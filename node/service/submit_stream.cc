@@ -4,6 +4,8 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 
 namespace kpledger::node {
 namespace {
@@ -20,15 +22,17 @@ v1::Receipt Refusal(const absl::Status& status) {
 
 SubmitStreamReactor::SubmitStreamReactor(
     LedgerNode* node, size_t max_envelope_bytes,
-    std::function<void(absl::StatusCode)> refused)
+    std::function<void(absl::StatusCode)> refused, Histogram* submit_seconds)
     : node_(node),
       max_envelope_bytes_(max_envelope_bytes),
-      refused_(std::move(refused)) {
+      refused_(std::move(refused)),
+      submit_seconds_(submit_seconds) {
   StartRead(&request_);
 }
 
 void SubmitStreamReactor::OnReadDone(bool ok) {
   if (ok) {
+    const absl::Time read_at = absl::Now();
     for (v1::Envelope& env : *request_.mutable_envelopes()) {
       uint64_t sequence;
       {
@@ -46,7 +50,9 @@ void SubmitStreamReactor::OnReadDone(bool ok) {
       } else {
         queued = node_->Submit(
             std::move(bytes),
-            [this, sequence](absl::StatusOr<v1::Receipt> receipt) {
+            [this, sequence, read_at](absl::StatusOr<v1::Receipt> receipt) {
+              submit_seconds_->Observe(
+                  absl::ToDoubleSeconds(absl::Now() - read_at));
               Answer(sequence, receipt.ok() ? *std::move(receipt)
                                             : Refusal(receipt.status()));
             });

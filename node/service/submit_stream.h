@@ -20,6 +20,7 @@
 #include "grpcpp/grpcpp.h"
 #include "kpledger/v1/service.pb.h"
 #include "node/core/ledger_node.h"
+#include "node/http/metrics.h"
 
 namespace kpledger::node {
 
@@ -29,10 +30,11 @@ class SubmitStreamReactor final
  public:
   static constexpr size_t kMaxUnanswered = 4096;
 
-  // `refuse_at_door` checks one serialized envelope before it is queued
-  // (size); `refused` counts a refusal by code.
+  // `refused` counts a refusal at the door (size, backpressure) by code;
+  // `submit_seconds` gets each envelope's time from read to receipt.
   SubmitStreamReactor(LedgerNode* node, size_t max_envelope_bytes,
-                      std::function<void(absl::StatusCode)> refused);
+                      std::function<void(absl::StatusCode)> refused,
+                      Histogram* submit_seconds);
 
   void OnReadDone(bool ok) override;
   void OnWriteDone(bool ok) override;
@@ -55,6 +57,7 @@ class SubmitStreamReactor final
   LedgerNode* const node_;
   const size_t max_envelope_bytes_;
   const std::function<void(absl::StatusCode)> refused_;
+  Histogram* const submit_seconds_;   // read to receipt, per envelope
   v1::SubmitStreamRequest request_;   // the read in progress
   v1::SubmitStreamResponse writing_;  // the write in progress
 

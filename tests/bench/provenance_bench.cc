@@ -1,12 +1,9 @@
 // provenance_bench: how long building and verifying one provenance bundle
 // takes in a large log (docs/benchmarks.md).
 //
-// The log holds --entries entries. One parcel, M-1, has 20 ancestor events
-// (two imports, twelve transfers, four assessments, a split, a merge) by
-// four registered actors, applied by the applier like any submission; the
-// rest is filler spread between them, appended straight to the store in
-// batches of sample imports (they need not pass the rules: a bundle reads
-// only the DAG and its actors). Then BuildBundle and VerifyBundle are timed
+// The log holds --entries entries: kpbench's provenance ledger
+// (kpbench_provenance_ledger.h), in which parcel M-1 has 20 ancestor
+// events among the filler. Then BuildBundle and VerifyBundle are timed
 // over --runs runs each: median and p90. The machine's Ed25519 verify rate
 // is measured in the same run, since verifying is mostly signature checks
 // (bench figures on shared machines drift; the ratio drifts less).
@@ -31,6 +28,7 @@
 #include "ledger/provenance/verify.h"
 #include "ledger/rules/genesis.h"
 #include "ledger/store/store.h"
+#include "tests/bench/kpbench_provenance_ledger.h"
 #include "tests/bench/verify_rate.h"
 #include "tests/testing/custody_builder.h"
 #include "tests/testing/sample_events.h"
@@ -39,135 +37,9 @@ namespace kpledger::bench {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using testing::AssessmentEvent;
-using testing::ImportEvent;
-using testing::IncomingCertificate;
-using testing::MergeEvent;
-using testing::SplitEvent;
-using testing::TransferEvent;
-
-constexpr size_t kFillerBatch = 1000;
 
 double Ms(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double, std::milli>(b - a).count();
-}
-
-// The ledger being built: the applier for the DAG, the store for filler.
-class LedgerBuilder {
- public:
-  // The filler is spread evenly over `steps` calls of Apply.
-  LedgerBuilder(store::Store* store, apply::Applier* applier, uint64_t entries,
-                int steps)
-      : store_(store), applier_(applier), entries_(entries), steps_(steps) {}
-
-  // Applies one envelope as its own batch, an hour after the last, then
-  // appends its share of the filler.
-  absl::Status Apply(const v1::Envelope& env) {
-    apply::OrderedBatch batch;
-    batch.position = ++position_;
-    batch.proposed_time = {
-        testing::kGenesisSeconds + static_cast<int64_t>(position_) * 3600, 0};
-    batch.envelopes.push_back(env.SerializeAsString());
-    absl::StatusOr<apply::BatchResult> result = applier_->Apply(batch);
-    if (!result.ok()) return result.status();
-    const v1::Receipt& r = result->receipts[0];
-    if (r.outcome() != v1::Receipt::ACCEPTED) {
-      return absl::InternalError(absl::StrCat("refused: ", r.reason()));
-    }
-    return Fill();
-  }
-
-  absl::Status Fill() {
-    ++step_;
-    const uint64_t target =
-        step_ >= steps_ ? entries_ : entries_ * step_ / steps_;
-    while (store_->size() < target) {
-      store::Batch batch = testing::SampleBatch(
-          filler_key_, store_->size(),
-          std::min<uint64_t>(kFillerBatch, target - store_->size()));
-      batch.ledger_time = applier_->ledger_time();
-      absl::StatusOr<store::TreeHead> head = store_->Append(batch);
-      if (!head.ok()) return head.status();
-    }
-    return absl::OkStatus();
-  }
-
- private:
-  store::Store* store_;
-  apply::Applier* applier_;
-  const uint64_t entries_;
-  const int steps_;
-  int step_ = 0;
-  uint64_t position_ = 0;
-  const crypto::PrivateKey filler_key_ = testing::DeterministicKey("filler");
-};
-
-// Registers the actors and tells M-1's story, 20 events.
-absl::Status TellStory(testing::CustodyBuilder& b, LedgerBuilder& ledger) {
-  for (const auto& [id, role, licence] :
-       std::vector<std::tuple<std::string, v1::Role, std::string>>{
-           {"customs-1", v1::CUSTOMS, ""},
-           {"lab-1", v1::LAB, ""},
-           {"vault-1", v1::VAULT, ""},
-           {"trader-1", v1::TRADER, "AZ-LIC-001"}}) {
-    if (absl::Status s = ledger.Apply(b.Register(id, role, licence)); !s.ok()) {
-      return s;
-    }
-  }
-  auto move = [&](const std::string& parcel, const std::string& from,
-                  const std::string& to) {
-    return ledger.Apply(b.Sign(TransferEvent(parcel, from, to), {from, to}));
-  };
-  auto assess = [&](const std::string& parcel, int64_t mass_mct) {
-    return ledger.Apply(
-        b.Sign(AssessmentEvent(parcel, mass_mct, 1800000, "LAB-" + parcel),
-               {"lab-1"}));
-  };
-  const std::vector<std::function<absl::Status()>> story = {
-      [&] {
-        return ledger.Apply(b.Sign(
-            ImportEvent(
-                "A-1", "customs-1",
-                IncomingCertificate("BW-2026-0001", "BW", 12500, 1850000)),
-            {"customs-1"}));
-      },
-      [&] { return move("A-1", "customs-1", "lab-1"); },
-      [&] { return assess("A-1", 12480); },
-      [&] { return move("A-1", "lab-1", "vault-1"); },
-      [&] { return move("A-1", "vault-1", "lab-1"); },
-      [&] {
-        return ledger.Apply(
-            b.Sign(SplitEvent("A-1", {{"A-1a", 6000}, {"A-1b", 6480}}, 900000),
-                   {"lab-1"}));
-      },
-      [&] {
-        return ledger.Apply(b.Sign(
-            ImportEvent(
-                "B-1", "customs-1",
-                IncomingCertificate("ZA-2026-0001", "ZA", 20000, 3000000)),
-            {"customs-1"}));
-      },
-      [&] { return move("B-1", "customs-1", "lab-1"); },
-      [&] { return assess("B-1", 20010); },
-      [&] { return move("B-1", "lab-1", "vault-1"); },
-      [&] { return move("B-1", "vault-1", "lab-1"); },
-      [&] {
-        return ledger.Apply(b.Sign(
-            MergeEvent({"A-1a", "B-1"}, "M-1", 26000, 3900000), {"lab-1"}));
-      },
-      [&] { return assess("M-1", 26000); },
-      [&] { return move("M-1", "lab-1", "vault-1"); },
-      [&] { return move("M-1", "vault-1", "lab-1"); },
-      [&] { return assess("M-1", 25990); },
-      [&] { return move("M-1", "lab-1", "vault-1"); },
-      [&] { return move("M-1", "vault-1", "trader-1"); },
-      [&] { return move("M-1", "trader-1", "vault-1"); },
-      [&] { return move("M-1", "vault-1", "trader-1"); },
-  };
-  for (const auto& step : story) {
-    if (absl::Status s = step(); !s.ok()) return s;
-  }
-  return absl::OkStatus();
 }
 
 struct Timing {
@@ -190,25 +62,18 @@ int Run(uint64_t entries, int runs, const std::string& dir) {
   std::printf("ed25519 verify:  %8.0f/s on 1 core\n", VerifyRate(1, 0.5));
 
   std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  store::StoreOptions options;
-  options.sync = false;  // a bench store; nothing to keep after a crash
-  auto opened = store::Store::Open(dir, options);
+  testing::CustodyBuilder b;
+  // The same ledger as kpbench's GetProvenance phase
+  // (kpbench_provenance_ledger.h): M-1's story and the filler.
+  absl::StatusOr<ProvenanceLedger> built =
+      BuildProvenanceLedger(b, dir, entries);
+  if (!built.ok()) return Fail(built.status());
+  std::printf("log built:       %llu entries in %.1f s\n",
+              static_cast<unsigned long long>(built->entries),
+              built->build_seconds);
+  auto opened = store::Store::Open(dir);
   if (!opened.ok()) return Fail(opened.status());
   std::unique_ptr<store::Store> st = std::move(*opened);
-  auto applier = apply::Applier::Open(st.get());
-  if (!applier.ok()) return Fail(applier.status());
-  testing::CustodyBuilder b;
-  if (absl::Status s = (*applier)->Bootstrap(b.genesis_envelope()); !s.ok()) {
-    return Fail(s);
-  }
-  const auto build_start = Clock::now();
-  // 4 registrations and 20 events.
-  LedgerBuilder ledger(st.get(), applier->get(), entries, /*steps=*/24);
-  if (absl::Status s = TellStory(b, ledger); !s.ok()) return Fail(s);
-  std::printf("log built:       %llu entries in %.1f s\n",
-              static_cast<unsigned long long>(st->size()),
-              Ms(build_start, Clock::now()) / 1000);
 
   checkpoint::CheckpointBody body;
   body.origin = b.genesis().origin();
@@ -227,7 +92,7 @@ int Run(uint64_t entries, int runs, const std::string& dir) {
   for (int i = 0; i < runs; ++i) {
     const auto t0 = Clock::now();
     absl::StatusOr<v1::ProvenanceBundle> built =
-        provenance::BuildBundle(*st, "M-1", cp);
+        provenance::BuildBundle(*st, kProvenanceParcel, cp);
     build_ms.push_back(Ms(t0, Clock::now()));
     if (!built.ok()) return Fail(built.status());
     bundle = *std::move(built);
