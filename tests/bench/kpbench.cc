@@ -72,9 +72,9 @@
 #include "kpledger/v1/service.grpc.pb.h"
 #include "ledger/provenance/verify.h"
 #include "ledger/rules/genesis.h"
-#include "tests/bench/kpbench_node.h"
 #include "tests/bench/kpbench_provenance_ledger.h"
 #include "tests/bench/verify_rate.h"
+#include "tests/integration/node_process.h"
 #include "tests/testing/custody_builder.h"
 
 namespace kpledger::bench {
@@ -773,7 +773,7 @@ std::vector<v1::Envelope> Envelopes(const std::vector<grpc::ByteBuffer>& in) {
 
 // Runs one load phase against the node, with its metrics and CPU.
 template <typename RunFn>
-absl::StatusOr<LoadFigures> Measure(const KpnodeProcess& node,
+absl::StatusOr<LoadFigures> Measure(const testing::NodeProcess& node,
                                     const std::string& phase,
                                     const std::string& csv, RunFn run) {
   absl::StatusOr<Scrape> before = ScrapeMetrics(node.http_address());
@@ -817,7 +817,7 @@ absl::StatusOr<std::pair<LoadFigures, LoadFigures>> IngestPhases(
     const Config& config) {
   const std::string dir = config.dir + "/ingest";
   testing::CustodyBuilder b(testing::DefaultPolicy(), 1);
-  if (absl::Status s = WriteNodeFiles(b, dir); !s.ok()) return s;
+  testing::WriteLedgerFiles(b, dir);
 
   Progress(absl::StrCat("signing ", config.warmup + config.events,
                         " import events"));
@@ -831,8 +831,8 @@ absl::StatusOr<std::pair<LoadFigures, LoadFigures>> IngestPhases(
   Progress(
       absl::StrFormat("signed in %.1f s", Seconds(Clock::now() - sign_start)));
 
-  absl::StatusOr<std::unique_ptr<KpnodeProcess>> node =
-      KpnodeProcess::Start(config.kpnode, dir, dir + "/data", config.node_args);
+  absl::StatusOr<std::unique_ptr<testing::NodeProcess>> node =
+      testing::NodeProcess::Start(dir, config.node_args);
   if (!node.ok()) return node.status();
   Progress(absl::StrCat("kpnode ", (*node)->pid(), " serving on ",
                         (*node)->grpc_address(), " (log: ", dir,
@@ -886,8 +886,8 @@ absl::StatusOr<std::pair<LoadFigures, LoadFigures>> IngestPhases(
 
   const int code = (*node)->Stop();
   if (code != 0) {
-    return absl::InternalError(absl::StrCat("kpnode exited with code ", code,
-                                            ": ", (*node)->LogTail()));
+    return absl::InternalError(
+        absl::StrCat("kpnode exited with code ", code, ": ", (*node)->Log()));
   }
   return std::make_pair(*full, *half);
 }
@@ -896,7 +896,7 @@ absl::StatusOr<ProvenanceFigures> ProvenancePhase(const Config& config) {
   ProvenanceFigures f;
   const std::string dir = config.dir + "/provenance";
   testing::CustodyBuilder b(testing::DefaultPolicy(), 1);
-  if (absl::Status s = WriteNodeFiles(b, dir); !s.ok()) return s;
+  testing::WriteLedgerFiles(b, dir);
   Progress(absl::StrCat("building a ledger of ", config.provenance_entries,
                         " entries for GetProvenance"));
   absl::StatusOr<ProvenanceLedger> built =
@@ -907,8 +907,8 @@ absl::StatusOr<ProvenanceFigures> ProvenancePhase(const Config& config) {
   Progress(absl::StrFormat("built %d entries in %.1f s", f.entries,
                            f.build_seconds));
 
-  absl::StatusOr<std::unique_ptr<KpnodeProcess>> node =
-      KpnodeProcess::Start(config.kpnode, dir, dir + "/data", config.node_args);
+  absl::StatusOr<std::unique_ptr<testing::NodeProcess>> node =
+      testing::NodeProcess::Start(dir, config.node_args);
   if (!node.ok()) return node.status();
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(64 << 20);
@@ -973,8 +973,8 @@ absl::StatusOr<ProvenanceFigures> ProvenancePhase(const Config& config) {
   f.ran = true;
   const int code = (*node)->Stop();
   if (code != 0) {
-    return absl::InternalError(absl::StrCat("kpnode exited with code ", code,
-                                            ": ", (*node)->LogTail()));
+    return absl::InternalError(
+        absl::StrCat("kpnode exited with code ", code, ": ", (*node)->Log()));
   }
   return f;
 }
@@ -985,6 +985,7 @@ int Fail(const absl::Status& status) {
 }
 
 int Run(const Config& config) {
+  testing::g_kpnode_path = config.kpnode;
   const int cores =
       static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   std::error_code ec;

@@ -17,7 +17,8 @@
 
 namespace kpledger::testing {
 
-// Where the kpnode binary is: set by main() from the test's arguments.
+// Where the kpnode binary is: set by the integration tests' main() from
+// their arguments, and by kpbench from its --kpnode flag.
 extern std::string g_kpnode_path;
 
 // The files of one ledger for a node: genesis.json and node.key (node 0
