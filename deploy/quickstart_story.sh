@@ -15,6 +15,8 @@
 #
 #   deploy/quickstart_story.sh KPNODE KPCTL FOLDER
 set -euo pipefail
+# The story's events as JSON (shared with kpctl's node test).
+source "$(dirname "$(realpath "$0")")/quickstart_events.sh"
 kpnode="$(realpath "$1")"
 kpctl_bin="$(realpath "$2")"
 dir="$3"
@@ -37,27 +39,8 @@ for name in governance-1 governance-2 customs-baku lab-baku vault-baku \
 done
 "$kpctl_bin" keygen --name node-1.kpledger.az --out keys/node-1.key >/dev/null
 echo "    keys/node-1.key  (the node's checkpoint key)"
-pub() { sed -n 's/.*"publicKey": *"\([^"]*\)".*/\1/p' "keys/$1.key.pub"; }
-
 step "2. The genesis: who governs, which node signs, the custody policy"
-cat >genesis.config.json <<EOF
-{
-  "origin": "kpledger.az/custody",
-  "countryCode": "AZ",
-  "governanceKeys": [{"file": "keys/governance-1.key.pub"},
-                     {"file": "keys/governance-2.key.pub"}],
-  "governanceThreshold": 2,
-  "nodeKeys": [{"file": "keys/node-1.key.pub"}],
-  "checkpointThreshold": 1,
-  "policy": {
-    "massTolerancePpm": 5000, "valueBandPpm": 250000, "lossTolerancePpm": 1000,
-    "sanctionedOrigins": [
-      {"country": "RU", "action": "SANCTION_REFUSE", "effectiveFrom": "2022-06-03T00:00:00Z"},
-      {"country": "VE", "action": "SANCTION_FLAG", "effectiveFrom": "2008-01-01T00:00:00Z"}],
-    "confirmationPeriodDays": 60, "quickReexportDays": 7
-  }
-}
-EOF
+qs_genesis_config >genesis.config.json
 kpctl genesis --config genesis.config.json --sign keys/governance-1.key \
   --sign keys/governance-2.key --out genesis.json
 
@@ -78,14 +61,10 @@ export KPCTL_SERVER=$(sed -n 's/^grpc=//p' ready)
 http=$(sed -n 's/^http=//p' ready)
 echo "    gRPC on $KPCTL_SERVER, /metrics and /healthz on http://$http"
 
-step "4. The custody story, through kpctl submit"
-day() { date -u -d "$1 days" +%Y-%m-%dT00:00:00Z; }
-issued=$(day -3); expires=$(day 57); long_ago=$(day -400); expired=$(day -340)
+step "4. The custody story, through kpctl submit (events/ holds each event)"
+issued=$(qs_day -3); expires=$(qs_day 57)
 register() {  # register ID ROLE NAME [LICENCE]
-  cat >"events/register-$1.json" <<EOF
-{"registerActor": {"actorId": "$1", "role": "$2", "name": "$3",
-  "publicKey": "$(pub "$1")", "licenseId": "${4:-}"}}
-EOF
+  qs_register "$@" >"events/register-$1.json"
   kpctl submit "events/register-$1.json" --key keys/governance-1.key \
     --key keys/governance-2.key
 }
@@ -95,80 +74,31 @@ register vault-baku VAULT "Central Bank Vault, Baku"
 register kpa-baku KP_AUTHORITY "KP Authority of Azerbaijan"
 register caspian-gems TRADER "Caspian Gem Trading LLC" AZ-LIC-0192
 
-certificate() {  # certificate NUMBER ISSUED EXPIRES MASS_MCT VALUE_CENTS
-  cat <<EOF
-{"certificateNumber": "$1", "exportingCountry": "BW",
- "issuingAuthority": "Botswana Diamond Hub, Ministry of Minerals",
- "issuedAt": "$2", "expiresAt": "$3",
- "exporter": {"name": "Gaborone Rough Diamonds (Pty) Ltd", "country": "BW"},
- "importer": {"name": "Caspian Gem Trading LLC", "country": "AZ", "licenseId": "AZ-LIC-0192"},
- "importingCountry": "AZ", "massMct": "$4", "valueUsdCents": "$5",
- "parcelCount": 1, "hsCode": "7102.31",
- "origins": [{"country": "BW", "sharePpm": 800000}, {"country": "NA", "sharePpm": 200000}],
- "sealIds": ["BW-SEAL-77812"]}
-EOF
-}
-cat >events/import-1.json <<EOF
-{"parcels": [{"parcelId": "AZ-P-0001"}],
- "import": {"parcelId": "AZ-P-0001", "custodian": "vault-baku",
-  "certificate": $(certificate BW-2026-004512 "$issued" "$expires" 1250000 250000000)}}
-EOF
+qs_import AZ-P-0001 BW-2026-004512 "$issued" "$expires" 1250000 250000000 \
+  >events/import-1.json
 kpctl submit events/import-1.json --key keys/customs-baku.key
-cat >events/import-2.json <<EOF
-{"parcels": [{"parcelId": "AZ-P-0002"}],
- "import": {"parcelId": "AZ-P-0002", "custodian": "vault-baku",
-  "certificate": $(certificate BW-2026-004513 "$issued" "$expires" 800000 120000000)}}
-EOF
+qs_import AZ-P-0002 BW-2026-004513 "$issued" "$expires" 800000 120000000 \
+  >events/import-2.json
 kpctl submit events/import-2.json --key keys/customs-baku.key
 
-transfer() {  # transfer PARCEL FROM TO
-  cat >"events/transfer-$1-$3.json" <<EOF
-{"parcels": [{"parcelId": "$1"}],
- "custodyTransfer": {"parcelId": "$1", "fromCustodian": "$2", "toCustodian": "$3",
-  "sealIds": ["AZ-SEAL-$RANDOM"]}}
-EOF
+transfer() {  # transfer PARCEL FROM TO SEAL
+  qs_transfer "$@" >"events/transfer-$1-$3.json"
   kpctl submit "events/transfer-$1-$3.json" --key "keys/$2.key" --key "keys/$3.key"
 }
-transfer AZ-P-0001 vault-baku lab-baku
-cat >events/assessment-1.json <<EOF
-{"parcels": [{"parcelId": "AZ-P-0001"}],
- "labAssessment": {"parcelId": "AZ-P-0001", "measuredMassMct": "1249400",
-  "stoneCount": 412, "assessedValueUsdCents": "241000000",
-  "classification": [{"name": "gem", "sharePpm": 700000},
-                     {"name": "industrial", "sharePpm": 300000}],
-  "reportNumber": "AZGL-2026-0031"}}
-EOF
+transfer AZ-P-0001 vault-baku lab-baku AZ-SEAL-0101
+qs_assessment >events/assessment-1.json
 kpctl submit events/assessment-1.json --key keys/lab-baku.key
-transfer AZ-P-0001 lab-baku vault-baku
-transfer AZ-P-0001 vault-baku caspian-gems
-
-cat >events/export-1.json <<EOF
-{"parcels": [{"parcelId": "AZ-P-0001"}],
- "export": {"parcelId": "AZ-P-0001", "certificate": {
-  "certificateNumber": "AZ-2026-000101", "exportingCountry": "AZ",
-  "issuingAuthority": "KP Authority of Azerbaijan",
-  "issuedAt": "$(day 0)", "expiresAt": "$(day 60)",
-  "exporter": {"name": "Caspian Gem Trading LLC", "country": "AZ", "licenseId": "AZ-LIC-0192"},
-  "importer": {"name": "Antwerp Rough NV", "country": "BE"},
-  "importingCountry": "BE", "massMct": "1249400", "valueUsdCents": "250000000",
-  "parcelCount": 1, "hsCode": "7102.31",
-  "origins": [{"country": "BW", "sharePpm": 800000}, {"country": "NA", "sharePpm": 200000}],
-  "sealIds": ["AZ-SEAL-90001"]}}}
-EOF
+transfer AZ-P-0001 lab-baku vault-baku AZ-SEAL-0102
+transfer AZ-P-0001 vault-baku caspian-gems AZ-SEAL-0103
+qs_export >events/export-1.json
 kpctl submit events/export-1.json --key keys/kpa-baku.key --key keys/customs-baku.key
 
 step "   ... and two attempts the rules refuse, each with its reason"
-cat >events/import-expired.json <<EOF
-{"parcels": [{"parcelId": "AZ-P-0003"}],
- "import": {"parcelId": "AZ-P-0003", "custodian": "vault-baku",
-  "certificate": $(certificate BW-2025-000777 "$long_ago" "$expired" 500000 60000000)}}
-EOF
+qs_import AZ-P-0003 BW-2025-000777 "$(qs_day -400)" "$(qs_day -340)" 500000 \
+  60000000 >events/import-expired.json
 kpctl submit events/import-expired.json --key keys/customs-baku.key || true
-cat >events/import-by-lab.json <<EOF
-{"parcels": [{"parcelId": "AZ-P-0004"}],
- "import": {"parcelId": "AZ-P-0004", "custodian": "vault-baku",
-  "certificate": $(certificate BW-2026-004600 "$issued" "$expires" 500000 60000000)}}
-EOF
+qs_import AZ-P-0004 BW-2026-004600 "$issued" "$expires" 500000 60000000 \
+  >events/import-by-lab.json
 kpctl submit events/import-by-lab.json --key keys/lab-baku.key || true
 
 step "5. What an inspector sees"

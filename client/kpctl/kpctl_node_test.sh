@@ -16,6 +16,8 @@
 set -euo pipefail
 kpctl=$(realpath "$1")
 kpnode=$(realpath "$2")
+# The quickstart's events as JSON: qs_genesis_config, qs_register, ...
+source "$(realpath "$3")"
 dir="${TEST_TMPDIR:-$(mktemp -d)}/kpctl-node"
 rm -rf "$dir" && mkdir -p "$dir/keys" "$dir/events"
 cd "$dir"
@@ -63,23 +65,7 @@ for name in governance-1 governance-2 customs-baku lab-baku vault-baku \
   "$kpctl" keygen --name "$name" --out "keys/$name.key" >/dev/null
 done
 pub() { sed -n 's/.*"publicKey": *"\([^"]*\)".*/\1/p' "keys/$1.key.pub"; }
-cat >genesis.config.json <<'EOF'
-{
-  "origin": "kpledger.az/custody",
-  "countryCode": "AZ",
-  "governanceKeys": [{"file": "keys/governance-1.key.pub"},
-                     {"file": "keys/governance-2.key.pub"}],
-  "governanceThreshold": 2,
-  "nodeKeys": [{"file": "keys/node-1.key.pub"}],
-  "checkpointThreshold": 1,
-  "policy": {
-    "massTolerancePpm": 5000, "valueBandPpm": 250000, "lossTolerancePpm": 1000,
-    "sanctionedOrigins": [
-      {"country": "RU", "action": "SANCTION_REFUSE", "effectiveFrom": "2022-06-03T00:00:00Z"}],
-    "confirmationPeriodDays": 60, "quickReexportDays": 7
-  }
-}
-EOF
+qs_genesis_config >genesis.config.json
 expect_exit 0 out "$kpctl" genesis --config genesis.config.json \
   --sign keys/governance-1.key --sign keys/governance-2.key --out genesis.json
 contains out "checkpoints   1 of 1 node keys: node-1"
@@ -96,16 +82,13 @@ contains out "origin        kpledger.az/custody"
 contains out "tree size     1"
 
 # 3. The custody story (quickstart step 4), dates relative to today (UTC).
-day() { date -u -d "$1 days" +%Y-%m-%dT00:00:00Z; }
-issued=$(day -3); expires=$(day 57); long_ago=$(day -400); expired=$(day -340)
+issued=$(qs_day -3); expires=$(qs_day 57); long_ago=$(qs_day -400)
+expired=$(qs_day -340)
 accepted_at() {  # accepted_at ENTRY OUTPUT-FILE
   matches "$2" "^accepted: event [0-9a-f]{64} at entry $1, ledger time [0-9TZ:.-]+, flags "
 }
 register() {  # register ENTRY ID ROLE NAME [LICENCE]
-  cat >"events/register-$2.json" <<EOF
-{"registerActor": {"actorId": "$2", "role": "$3", "name": "$4",
-  "publicKey": "$(pub "$2")", "licenseId": "${5:-}"}}
-EOF
+  qs_register "${@:2}" >"events/register-$2.json"
   expect_exit 0 out k submit "events/register-$2.json" \
     --key keys/governance-1.key --key keys/governance-2.key
   contains out "filled origin kpledger.az/custody (the node's)"
@@ -117,70 +100,27 @@ register 3 vault-baku VAULT "Central Bank Vault, Baku"
 register 4 kpa-baku KP_AUTHORITY "KP Authority of Azerbaijan"
 register 5 caspian-gems TRADER "Caspian Gem Trading LLC" AZ-LIC-0192
 
-certificate() {  # certificate NUMBER ISSUED EXPIRES MASS_MCT VALUE_CENTS
-  cat <<EOF
-{"certificateNumber": "$1", "exportingCountry": "BW",
- "issuingAuthority": "Botswana Diamond Hub, Ministry of Minerals",
- "issuedAt": "$2", "expiresAt": "$3",
- "exporter": {"name": "Gaborone Rough Diamonds (Pty) Ltd", "country": "BW"},
- "importer": {"name": "Caspian Gem Trading LLC", "country": "AZ", "licenseId": "AZ-LIC-0192"},
- "importingCountry": "AZ", "massMct": "$4", "valueUsdCents": "$5",
- "parcelCount": 1, "hsCode": "7102.31",
- "origins": [{"country": "BW", "sharePpm": 800000}, {"country": "NA", "sharePpm": 200000}],
- "sealIds": ["BW-SEAL-77812"]}
-EOF
-}
-import_event() {  # import_event PARCEL NUMBER ISSUED EXPIRES MASS_MCT VALUE_CENTS
-  cat <<EOF
-{"parcels": [{"parcelId": "$1"}],
- "import": {"parcelId": "$1", "custodian": "vault-baku",
-  "certificate": $(certificate "$2" "$3" "$4" "$5" "$6")}}
-EOF
-}
-import_event AZ-P-0001 BW-2026-004512 "$issued" "$expires" 1250000 250000000 >events/import-1.json
+qs_import AZ-P-0001 BW-2026-004512 "$issued" "$expires" 1250000 250000000 >events/import-1.json
 expect_exit 0 out k submit events/import-1.json --key keys/customs-baku.key
 accepted_at 6 out
 lacks out "filled head"  # a new parcel keeps its empty head
-import_event AZ-P-0002 BW-2026-004513 "$issued" "$expires" 800000 120000000 >events/import-2.json
+qs_import AZ-P-0002 BW-2026-004513 "$issued" "$expires" 800000 120000000 >events/import-2.json
 expect_exit 0 out k submit events/import-2.json --key keys/customs-baku.key
 accepted_at 7 out
 
 transfer() {  # transfer ENTRY PARCEL FROM TO
-  cat >"events/transfer-$2-$4.json" <<EOF
-{"parcels": [{"parcelId": "$2"}],
- "custodyTransfer": {"parcelId": "$2", "fromCustodian": "$3", "toCustodian": "$4",
-  "sealIds": ["AZ-SEAL-$1"]}}
-EOF
+  qs_transfer "$2" "$3" "$4" "AZ-SEAL-$1" >"events/transfer-$2-$4.json"
   expect_exit 0 out k submit "events/transfer-$2-$4.json" --key "keys/$3.key" --key "keys/$4.key"
   contains out "filled head of $2 "
   accepted_at "$1" out
 }
 transfer 8 AZ-P-0001 vault-baku lab-baku
-cat >events/assessment-1.json <<'EOF'
-{"parcels": [{"parcelId": "AZ-P-0001"}],
- "labAssessment": {"parcelId": "AZ-P-0001", "measuredMassMct": "1249400",
-  "stoneCount": 412, "assessedValueUsdCents": "241000000",
-  "classification": [{"name": "gem", "sharePpm": 700000},
-                     {"name": "industrial", "sharePpm": 300000}],
-  "reportNumber": "AZGL-2026-0031"}}
-EOF
+qs_assessment >events/assessment-1.json
 expect_exit 0 out k submit events/assessment-1.json --key keys/lab-baku.key
 accepted_at 9 out
 transfer 10 AZ-P-0001 lab-baku vault-baku
 transfer 11 AZ-P-0001 vault-baku caspian-gems
-cat >events/export-1.json <<EOF
-{"parcels": [{"parcelId": "AZ-P-0001"}],
- "export": {"parcelId": "AZ-P-0001", "certificate": {
-  "certificateNumber": "AZ-2026-000101", "exportingCountry": "AZ",
-  "issuingAuthority": "KP Authority of Azerbaijan",
-  "issuedAt": "$(day 0)", "expiresAt": "$(day 60)",
-  "exporter": {"name": "Caspian Gem Trading LLC", "country": "AZ", "licenseId": "AZ-LIC-0192"},
-  "importer": {"name": "Antwerp Rough NV", "country": "BE"},
-  "importingCountry": "BE", "massMct": "1249400", "valueUsdCents": "250000000",
-  "parcelCount": 1, "hsCode": "7102.31",
-  "origins": [{"country": "BW", "sharePpm": 800000}, {"country": "NA", "sharePpm": 200000}],
-  "sealIds": ["AZ-SEAL-90001"]}}}
-EOF
+qs_export >events/export-1.json
 expect_exit 0 out k submit events/export-1.json --key keys/kpa-baku.key --key keys/customs-baku.key
 accepted_at 12 out
 wait_cosigned() {  # wait_cosigned SIZE: until the node has cosigned SIZE
@@ -298,10 +238,10 @@ matches out '^ +12  [0-9T:.Z-]+  QUICK_REEXPORT  AZ-P-0001  AZ-2026-000101  expo
 
 # 7. submit refused by the rules (exit 1, the reason shown), each leaving
 # the log as it was.
-import_event AZ-P-0004 BW-2026-004600 "$issued" "$expires" 500000 60000000 >events/import-by-lab.json
+qs_import AZ-P-0004 BW-2026-004600 "$issued" "$expires" 500000 60000000 >events/import-by-lab.json
 expect_exit 1 out k submit events/import-by-lab.json --key keys/lab-baku.key
 contains out "refused: PERMISSION_DENIED: import.signatures: needs the signature of a CUSTOMS actor"
-import_event AZ-P-0003 BW-2025-000777 "$long_ago" "$expired" 500000 60000000 >events/import-expired.json
+qs_import AZ-P-0003 BW-2025-000777 "$long_ago" "$expired" 500000 60000000 >events/import-expired.json
 expect_exit 1 out k submit events/import-expired.json --key keys/customs-baku.key
 contains out "refused: FAILED_PRECONDITION: import.certificate.expires_at: certificate BW-2025-000777 expired at $expired"
 cat >events/transfer-one-signature.json <<'EOF2'
