@@ -31,13 +31,7 @@ class NodeLifecycleTest : public ::testing::Test {
  protected:
   NodeLifecycleTest() : b_(DefaultPolicy(), /*checkpoint_threshold=*/1) {}
 
-  void SetUp() override {
-    dir_ = absl::StrCat(
-        ::testing::TempDir(), "/",
-        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    WriteLedgerFiles(b_, dir_);
-  }
+  void SetUp() override { dir_ = FreshLedgerDir(b_); }
 
   std::unique_ptr<NodeProcess> StartNode(
       const std::vector<std::string>& extra = {}) {

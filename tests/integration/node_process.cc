@@ -15,6 +15,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
 #include "ledger/base/proto_json.h"
 #include "ledger/crypto/key_file.h"
 
@@ -73,6 +74,15 @@ void WriteLedgerFiles(const CustodyBuilder& builder, const std::string& dir) {
     (void)crypto::WritePrivateKeyFile(
         key, builder.genesis().node_keys(0).name(), builder.node_key(0));
   }
+}
+
+std::string FreshLedgerDir(const CustodyBuilder& builder) {
+  const std::string dir = absl::StrCat(
+      ::testing::TempDir(), "/",
+      ::testing::UnitTest::GetInstance()->current_test_info()->name());
+  std::filesystem::remove_all(dir);
+  WriteLedgerFiles(builder, dir);
+  return dir;
 }
 
 absl::StatusOr<std::unique_ptr<NodeProcess>> NodeProcess::Start(

@@ -25,6 +25,10 @@ extern std::string g_kpnode_path;
 // of the builder's genesis) in `dir`.
 void WriteLedgerFiles(const CustodyBuilder& builder, const std::string& dir);
 
+// A new, empty folder for the running gtest test (under TEST_TMPDIR) with
+// the ledger files of `builder` in it.
+std::string FreshLedgerDir(const CustodyBuilder& builder);
+
 class NodeProcess {
  public:
   // Starts kpnode with --data-dir dir/data --genesis dir/genesis.json

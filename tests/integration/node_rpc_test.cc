@@ -45,11 +45,7 @@ class NodeRpcTest : public ::testing::Test {
   NodeRpcTest() : b_(DefaultPolicy(), /*checkpoint_threshold=*/1) {}
 
   void SetUp() override {
-    dir_ = absl::StrCat(
-        ::testing::TempDir(), "/",
-        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    WriteLedgerFiles(b_, dir_);
+    dir_ = FreshLedgerDir(b_);
     absl::StatusOr<std::unique_ptr<NodeProcess>> node =
         NodeProcess::Start(dir_);
     ASSERT_TRUE(node.ok()) << node.status();
