@@ -127,9 +127,10 @@ absl::StatusOr<std::unique_ptr<NodeProcess>> NodeProcess::Start(
 
 std::pair<int, std::string> NodeProcess::RunToExit(
     const std::vector<std::string>& args) {
+  // TEST_TMPDIR: each test run's own (a sandbox's pid is not unique).
+  static int runs = 0;
   const std::string log =
-      absl::StrCat(std::filesystem::temp_directory_path().string(),
-                   "/kpnode-run-", getpid(), ".log");
+      absl::StrCat(::testing::TempDir(), "/kpnode-run-", ++runs, ".log");
   std::filesystem::remove(log);
   const pid_t pid = Spawn(args, log);
   const int code = WaitExit(pid);
