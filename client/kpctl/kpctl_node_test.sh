@@ -91,7 +91,7 @@ register() {  # register ENTRY ID ROLE NAME [LICENCE]
   qs_register "${@:2}" >"events/register-$2.json"
   expect_exit 0 out k submit "events/register-$2.json" \
     --key keys/governance-1.key --key keys/governance-2.key
-  contains out "filled origin kpledger.az/custody (the node's)"
+  contains out "filled in: origin kpledger.az/custody (the node's); createdAt "
   accepted_at "$1" out
 }
 register 1 customs-baku CUSTOMS "State Customs Committee, Baku"
@@ -103,7 +103,7 @@ register 5 caspian-gems TRADER "Caspian Gem Trading LLC" AZ-LIC-0192
 qs_import AZ-P-0001 BW-2026-004512 "$issued" "$expires" 1250000 250000000 >events/import-1.json
 expect_exit 0 out k submit events/import-1.json --key keys/customs-baku.key
 accepted_at 6 out
-lacks out "filled head"  # a new parcel keeps its empty head
+lacks out "head of"  # a new parcel keeps its empty head
 qs_import AZ-P-0002 BW-2026-004513 "$issued" "$expires" 800000 120000000 >events/import-2.json
 expect_exit 0 out k submit events/import-2.json --key keys/customs-baku.key
 accepted_at 7 out
@@ -111,7 +111,7 @@ accepted_at 7 out
 transfer() {  # transfer ENTRY PARCEL FROM TO
   qs_transfer "$2" "$3" "$4" "AZ-SEAL-$1" >"events/transfer-$2-$4.json"
   expect_exit 0 out k submit "events/transfer-$2-$4.json" --key "keys/$3.key" --key "keys/$4.key"
-  contains out "filled head of $2 "
+  contains out "; head of $2 "
   accepted_at "$1" out
 }
 transfer 8 AZ-P-0001 vault-baku lab-baku
@@ -249,7 +249,7 @@ cat >events/transfer-one-signature.json <<'EOF2'
  "custodyTransfer": {"parcelId": "AZ-P-0002", "fromCustodian": "vault-baku", "toCustodian": "lab-baku"}}
 EOF2
 expect_exit 1 out k submit events/transfer-one-signature.json --key keys/vault-baku.key
-contains out "filled head of AZ-P-0002 "
+contains out "; head of AZ-P-0002 "
 matches out '^refused: [A-Z_]+: custody_transfer\..*lab-baku'
 now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 zeros=0000000000000000000000000000000000000000000000000000000000000000
@@ -259,7 +259,7 @@ cat >events/stale.json <<EOF2
  "custodyTransfer": {"parcelId": "AZ-P-0002", "fromCustodian": "vault-baku", "toCustodian": "lab-baku"}}
 EOF2
 expect_exit 1 out k submit --no-fill events/stale.json --key keys/vault-baku.key --key keys/lab-baku.key
-lacks out "filled"
+lacks out "filled in"
 contains out "refused: FAILED_PRECONDITION: custody_transfer.parcels: stale head for parcel AZ-P-0002: the event names 000000000000"
 expect_exit 1 out k --json submit --no-fill events/stale.json --key keys/vault-baku.key --key keys/lab-baku.key
 contains out '"outcome": "REFUSED"'

@@ -173,10 +173,8 @@ int RunSubmit(const Globals& globals, const SubmitFlags& flags) {
     env = envelope::SignEnvelope(envelope::kEventPayloadType,
                                  in->event.SerializeAsString(), signers);
   }
-  if (!globals.json) {
-    for (const std::string& note : notes) {
-      std::printf("filled %s\n", note.c_str());
-    }
+  if (!globals.json && !notes.empty()) {
+    std::printf("filled in: %s\n", absl::StrJoin(notes, "; ").c_str());
   }
   v1::SubmitRequest req;
   *req.mutable_envelope() = env;
