@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/json_util.h"
+#include "ledger/base/file.h"
 
 namespace kpledger::base {
 
@@ -20,17 +21,10 @@ std::string ToJson(const google::protobuf::Message& message) {
 
 absl::Status ReadJsonFile(const std::string& path,
                           google::protobuf::Message* message) {
-  if (!std::filesystem::exists(path)) {
-    return absl::NotFoundError(absl::StrCat("no file ", path));
-  }
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  if (!in.good() && !in.eof()) {
-    return absl::UnavailableError(absl::StrCat("cannot read ", path));
-  }
+  absl::StatusOr<std::string> text = ReadFile(path);
+  if (!text.ok()) return text.status();
   const auto parsed =
-      google::protobuf::util::JsonStringToMessage(text.str(), message);
+      google::protobuf::util::JsonStringToMessage(*text, message);
   if (!parsed.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(path, " is not JSON of a ",
                                                    message->GetTypeName(), ": ",

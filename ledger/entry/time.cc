@@ -16,6 +16,13 @@ google::protobuf::Timestamp ToTimestamp(LedgerTime t) {
   return out;
 }
 
+LedgerTime FromAbslTime(absl::Time t) {
+  const int64_t nanos = absl::ToUnixNanos(t);
+  const int64_t seconds = nanos / 1000000000 - (nanos % 1000000000 < 0);
+  return LedgerTime{seconds,
+                    static_cast<uint32_t>(nanos - seconds * 1000000000)};
+}
+
 std::string FormatTime(LedgerTime t) {
   return absl::FormatTime(
       "%Y-%m-%d%ET%H:%M:%E*SZ",

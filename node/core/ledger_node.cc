@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "ledger/base/status_macros.h"
+#include "ledger/entry/time.h"
 #include "ledger/report/project.h"
 #include "ledger/rules/genesis.h"
 #include "spdlog/spdlog.h"
@@ -15,11 +16,8 @@ namespace {
 // thread busy while the next batch's signatures are checked, no more.
 constexpr size_t kMaxPreparedBatches = 2;
 
-entry::LedgerTime WallClock() {
-  const int64_t nanos = absl::ToUnixNanos(absl::Now());
-  return entry::LedgerTime{nanos / 1000000000,
-                           static_cast<uint32_t>(nanos % 1000000000)};
-}
+// The proposer's clock: each batch's proposed time.
+entry::LedgerTime WallClock() { return entry::FromAbslTime(absl::Now()); }
 
 std::vector<double> PowersOf2(double from, int n) {
   std::vector<double> bounds;
@@ -140,9 +138,9 @@ void LedgerNode::Stop() {
 
 absl::Status LedgerNode::Submit(std::string envelope, ReceiptCallback done) {
   metrics_.submitted->Increment();
-  absl::Status queued = batcher_->Submit(std::move(envelope), std::move(done));
-  metrics_.pending->Set(static_cast<double>(batcher_->pending()));
-  return queued;
+  // The pending gauge is set once per applied batch, not here: Submit is
+  // the hot path and pending() takes the batcher's lock again.
+  return batcher_->Submit(std::move(envelope), std::move(done));
 }
 
 absl::Status LedgerNode::Deliver(SequencedBatch sequenced) {

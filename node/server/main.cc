@@ -19,6 +19,7 @@
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "kpledger/v1/envelope.pb.h"
+#include "ledger/base/file.h"
 #include "ledger/base/proto_json.h"
 #include "ledger/crypto/key_file.h"
 #include "node/core/ledger_node.h"
@@ -45,14 +46,14 @@ int CannotStart(const std::string& what, const absl::Status& status) {
   return kExitCannotStart;
 }
 
-absl::StatusOr<std::string> ReadFile(const std::string& path,
-                                     const char* what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return absl::NotFoundError(
-        absl::StrCat("cannot read ", what, " file ", path));
+// A PEM file of the TLS configuration; errors name the flag.
+absl::StatusOr<std::string> ReadPem(const char* flag, const std::string& path) {
+  absl::StatusOr<std::string> pem = base::ReadFile(path);
+  if (!pem.ok()) {
+    return absl::Status(pem.status().code(),
+                        absl::StrCat(flag, ": ", pem.status().message()));
   }
-  return std::string(std::istreambuf_iterator<char>(in), {});
+  return pem;
 }
 
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(
@@ -61,16 +62,16 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(
   grpc::SslServerCredentialsOptions ssl;
   grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
   absl::StatusOr<std::string> cert =
-      ReadFile(config.tls_cert_file, "TLS certificate");
+      ReadPem("--tls-cert", config.tls_cert_file);
   if (!cert.ok()) return cert.status();
-  absl::StatusOr<std::string> key = ReadFile(config.tls_key_file, "TLS key");
+  absl::StatusOr<std::string> key = ReadPem("--tls-key", config.tls_key_file);
   if (!key.ok()) return key.status();
   pair.cert_chain = *cert;
   pair.private_key = *key;
   ssl.pem_key_cert_pairs.push_back(pair);
   if (!config.tls_client_ca_file.empty()) {
     absl::StatusOr<std::string> ca =
-        ReadFile(config.tls_client_ca_file, "TLS client CA");
+        ReadPem("--tls-client-ca", config.tls_client_ca_file);
     if (!ca.ok()) return ca.status();
     ssl.pem_root_certs = *ca;
     ssl.client_certificate_request =

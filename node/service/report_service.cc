@@ -13,9 +13,7 @@ namespace {
 template <typename Request>
 entry::LedgerTime AsOf(const Request& r) {
   if (r.has_as_of()) return entry::FromTimestamp(r.as_of());
-  const int64_t nanos = absl::ToUnixNanos(absl::Now());
-  return entry::LedgerTime{nanos / 1000000000,
-                           static_cast<uint32_t>(nanos % 1000000000)};
+  return entry::FromAbslTime(absl::Now());
 }
 
 absl::Status CheckTimestamp(const google::protobuf::Timestamp& t,
