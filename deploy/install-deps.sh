@@ -14,6 +14,9 @@ packages=(
   golang-go golang-golang-x-mod-dev
   # TLS tests and deploy/ certificates.
   openssl
+  # Clusters: etcd orders the nodes' batches (DESIGN §5); etcdctl for
+  # operators and the cluster scripts.
+  etcd-server etcd-client
 )
 
 missing=()

@@ -28,6 +28,9 @@ inline constexpr absl::string_view kEventPayloadType =
     "application/vnd.kpledger.event.v1+proto";
 inline constexpr absl::string_view kGenesisPayloadType =
     "application/vnd.kpledger.genesis.v1+proto";
+// A batch a node puts into etcd (batch.proto), signed by its NODE key.
+inline constexpr absl::string_view kBatchPayloadType =
+    "application/vnd.kpledger.batch.v1+proto";
 
 // Envelopes larger than this are refused before parsing (ResourceExhausted).
 inline constexpr size_t kMaxEnvelopeBytes = 256 * 1024;

@@ -3,13 +3,37 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
+#include "ledger/base/encoding.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/checkpoint/checkpoint.h"
+#include "ledger/rules/genesis.h"
 #include "spdlog/spdlog.h"
 
 namespace kpledger::node {
+namespace {
+
+v1::Checkpoint ToProto(std::string note,
+                       const checkpoint::VerifiedCheckpoint& verified) {
+  v1::Checkpoint cp;
+  cp.set_note(std::move(note));
+  cp.set_origin(verified.body.origin);
+  cp.set_tree_size(verified.body.tree_size);
+  cp.set_root_hash(
+      std::string(verified.body.root.begin(), verified.body.root.end()));
+  for (const std::string& s : verified.signers) cp.add_signers(s);
+  return cp;
+}
+
+std::string Hex(const merkle::Hash& h) {
+  return base::HexEncode(
+      absl::string_view(reinterpret_cast<const char*>(h.data()), h.size()));
+}
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<Checkpointer>> Checkpointer::Create(
     const store::Store* store, const v1::Genesis& genesis,
@@ -38,9 +62,17 @@ Checkpointer::Checkpointer(const store::Store* store,
       threshold_(genesis.checkpoint_threshold()),
       key_(std::move(key)),
       name_(std::move(name)),
-      signer_(checkpoint::NoteSigner::Create(name_, key_).value()) {}
+      signer_(checkpoint::NoteSigner::Create(name_, key_).value()),
+      trusted_(rules::NodeVerifiers(genesis)) {}
 
 Checkpointer::~Checkpointer() { Stop(); }
+
+void Checkpointer::SetPeers(std::vector<std::unique_ptr<Cosigner>> peers,
+                            CheckpointerHooks hooks) {
+  peers_ = std::move(peers);
+  peer_errors_.assign(peers_.size(), "");
+  hooks_ = std::move(hooks);
+}
 
 absl::StatusOr<v1::Checkpoint> Checkpointer::SignHead() {
   const store::TreeHead head = store_->head();
@@ -61,25 +93,170 @@ absl::StatusOr<v1::Checkpoint> Checkpointer::SignHead() {
   cp.set_root_hash(std::string(head.root.begin(), head.root.end()));
   cp.add_signers(name_);
   latest_ = cp;
+  if (threshold_ <= 1) cosigned_ = cp;
   return cp;
 }
 
 absl::StatusOr<v1::Checkpoint> Checkpointer::Latest() {
   absl::MutexLock lock(&mu_);
+  KP_RETURN_IF_ERROR(diverged_);
   if (latest_.has_value()) return *latest_;
   return SignHead();
 }
 
-absl::StatusOr<v1::Checkpoint> Checkpointer::Cosigned(uint64_t min_size) {
-  if (threshold_ > 1) {
+absl::StatusOr<v1::Checkpoint> Checkpointer::Cosigned(uint64_t min_size,
+                                                      absl::Duration wait) {
+  absl::MutexLock lock(&mu_);
+  KP_RETURN_IF_ERROR(diverged_);
+  auto covers = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return cosigned_.has_value() && cosigned_->tree_size() >= min_size;
+  };
+  if (threshold_ <= 1) {
+    if (covers()) return *cosigned_;
+    return SignHead();
+  }
+  if (peers_.empty()) {
     return absl::FailedPreconditionError(absl::StrCat(
         "no cosigned checkpoint: the genesis needs ", threshold_,
-        " node signatures on a checkpoint and this node runs alone (the "
-        "local sequencer); run the ledger's nodes as a cluster"));
+        " node signatures on a checkpoint and this node has no peers to ask "
+        "(run the ledger's nodes as a cluster, with --peers)"));
   }
+  if (!covers()) {
+    wake_ = true;
+    struct Ready {
+      Checkpointer* c;
+      uint64_t min_size;
+    } ready{this, min_size};
+    mu_.AwaitWithTimeout(
+        absl::Condition(
+            +[](Ready* r) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+              return r->c->stopping_ || !r->c->diverged_.ok() ||
+                     (r->c->cosigned_.has_value() &&
+                      r->c->cosigned_->tree_size() >= r->min_size);
+            },
+            &ready),
+        wait);
+  }
+  KP_RETURN_IF_ERROR(diverged_);
+  if (covers()) return *cosigned_;
+  return absl::UnavailableError(
+      absl::StrCat("no checkpoint covering ", min_size,
+                   " entries is cosigned by ", threshold_,
+                   " nodes yet: the peers did not cosign in time (are they up "
+                   "and caught up? see their kpctl status)"));
+}
+
+void Checkpointer::GatherCosignatures(const v1::Checkpoint& cp) {
+  std::string note = cp.note();
+  for (size_t i = 0; i < peers_.size(); ++i) {
+    absl::StatusOr<std::string> line = peers_[i]->Cosign(note);
+    if (line.ok()) {
+      std::string candidate = absl::StrCat(note, *line, "\n");
+      absl::StatusOr<checkpoint::VerifiedCheckpoint> before =
+          checkpoint::VerifyCheckpoint(note, origin_, trusted_, 1);
+      absl::StatusOr<checkpoint::VerifiedCheckpoint> after =
+          checkpoint::VerifyCheckpoint(candidate, origin_, trusted_, 1);
+      if (after.ok() && before.ok() &&
+          after->signers.size() > before->signers.size()) {
+        note = std::move(candidate);
+        peer_errors_[i].clear();
+        continue;
+      }
+      line = absl::UnauthenticatedError(absl::StrCat(
+          "returned a signature line that does not verify: ", *line));
+    }
+    // Logged once per kind of error: a peer that is down or behind would
+    // fill the log.
+    const std::string error = absl::StatusCodeToString(line.status().code());
+    if (error != peer_errors_[i]) {
+      spdlog::warn("peer {} did not cosign checkpoint {}: {}",
+                   peers_[i]->address(), cp.tree_size(), error);
+      peer_errors_[i] = error;
+    }
+  }
+  if (checkpoint::VerifyCheckpoint(note, origin_, trusted_, threshold_).ok()) {
+    Adopt(note);
+  }
+}
+
+void Checkpointer::Adopt(const std::string& note) {
+  absl::StatusOr<checkpoint::VerifiedCheckpoint> verified =
+      checkpoint::VerifyCheckpoint(note, origin_, trusted_, threshold_);
+  if (!verified.ok()) return;
+  const uint64_t size = verified->body.tree_size;
+  {
+    absl::MutexLock lock(&mu_);
+    if (cosigned_.has_value() && cosigned_->tree_size() >= size) return;
+    cosigned_ = ToProto(note, *verified);
+  }
+  if (hooks_.cosigned) hooks_.cosigned(size);
+}
+
+absl::StatusOr<std::string> Checkpointer::CosignFor(const std::string& note) {
+  KP_RETURN_IF_ERROR(diverged());
+  absl::StatusOr<checkpoint::VerifiedCheckpoint> asked =
+      checkpoint::VerifyCheckpoint(note, origin_, trusted_, 1);
+  if (!asked.ok()) {
+    if (absl::IsUnauthenticated(asked.status())) {
+      return absl::UnauthenticatedError(absl::StrCat(
+          "a checkpoint to cosign must carry a genesis node's valid "
+          "signature: ",
+          asked.status().message()));
+    }
+    return asked.status();
+  }
+  const checkpoint::CheckpointBody& body = asked->body;
+  const uint64_t have = store_->size();
+  if (body.tree_size > have) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("this node has ", have, " entries, fewer than the ",
+                     body.tree_size, " of the checkpoint; ask again later"));
+  }
+  KP_ASSIGN_OR_RETURN(merkle::Hash root, store_->RootAt(body.tree_size));
+  if (root != body.root) {
+    const std::string what = absl::StrCat(
+        "at tree size ", body.tree_size, " this node's root is ", Hex(root),
+        ", but the checkpoint signed by ", absl::StrJoin(asked->signers, ", "),
+        " says ", Hex(body.root));
+    if (asked->signers.size() >= threshold_) {
+      Diverge(absl::StrCat(what, ", and they are the genesis threshold of ",
+                           threshold_,
+                           ": this node's history differs from "
+                           "its cluster's"));
+      return diverged();
+    }
+    spdlog::error("refused to cosign: {}", what);
+    return absl::FailedPreconditionError(
+        absl::StrCat("not cosigning a root this node did not compute: ", what));
+  }
+  KP_ASSIGN_OR_RETURN(checkpoint::SignedNote parsed,
+                      checkpoint::ParseNote(note));
+  KP_ASSIGN_OR_RETURN(checkpoint::NoteSignature sig, signer_.Sign(parsed.text));
+  std::string line(
+      absl::StripSuffix(checkpoint::FormatSignatureLine(sig), "\n"));
+  // With this node's signature the checkpoint may reach the threshold:
+  // then it is this node's latest cosigned checkpoint too.
+  if (std::find(asked->signers.begin(), asked->signers.end(), name_) ==
+      asked->signers.end()) {
+    Adopt(absl::StrCat(note, line, "\n"));
+  }
+  return line;
+}
+
+void Checkpointer::Diverge(const std::string& why) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (!diverged_.ok()) return;
+    diverged_ = absl::FailedPreconditionError(
+        absl::StrCat("this node diverged and serves no checkpoint: ", why));
+  }
+  spdlog::critical("DIVERGED: {}", why);
+  if (hooks_.diverged) hooks_.diverged(why);
+}
+
+absl::Status Checkpointer::diverged() const {
   absl::MutexLock lock(&mu_);
-  if (latest_.has_value() && latest_->tree_size() >= min_size) return *latest_;
-  return SignHead();
+  return diverged_;
 }
 
 void Checkpointer::Start(absl::Duration interval) {
@@ -87,11 +264,33 @@ void Checkpointer::Start(absl::Duration interval) {
 }
 
 void Checkpointer::Run(absl::Duration interval) {
-  absl::MutexLock lock(&mu_);
-  while (!mu_.AwaitWithTimeout(absl::Condition(&stopping_), interval)) {
-    if (absl::StatusOr<v1::Checkpoint> cp = SignHead(); !cp.ok()) {
-      spdlog::error("cannot sign a checkpoint: {}", cp.status().ToString());
+  while (true) {
+    std::optional<v1::Checkpoint> ask;
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.AwaitWithTimeout(
+          absl::Condition(
+              +[](Checkpointer* c) ABSL_EXCLUSIVE_LOCKS_REQUIRED(c->mu_) {
+                return c->stopping_ || c->wake_;
+              },
+              this),
+          interval);
+      if (stopping_) return;
+      wake_ = false;
+      if (!diverged_.ok()) continue;
+      absl::StatusOr<v1::Checkpoint> cp = SignHead();
+      if (!cp.ok()) {
+        spdlog::error("cannot sign a checkpoint: {}", cp.status().ToString());
+        continue;
+      }
+      if (threshold_ > 1 && !peers_.empty() &&
+          (!cosigned_.has_value() ||
+           cosigned_->tree_size() < cp->tree_size())) {
+        ask = *std::move(cp);
+      }
     }
+    // Outside the lock: peers take a network round trip each.
+    if (ask.has_value()) GatherCosignatures(*ask);
   }
 }
 

@@ -1,22 +1,30 @@
-// A node's checkpoints (DESIGN §3): C2SP signed notes over the tree heads
-// this node computed itself, signed with its NODE key.
+// A node's checkpoints (DESIGN §3, §5): C2SP signed notes over the tree
+// heads this node computed itself, signed with its NODE key, and cosigned
+// by the other nodes of its cluster.
 //
 // The checkpointer signs the store's head every `interval` while the log
 // grows, and on demand when a reader needs a checkpoint covering a newer
 // entry (a provenance bundle of an event just appended). A checkpoint is
 // "cosigned" once at least the genesis' checkpoint_threshold node keys
-// signed it; on a ledger whose threshold is 1 the node's own signature is
-// enough, otherwise the other nodes' cosignatures are needed (the etcd
-// cluster's business).
+// signed it. On a ledger whose threshold is 1 the node's own signature is
+// enough. Otherwise, after signing, the checkpointer asks its peers
+// (Cosigner) one after the other to cosign, passing each the signatures
+// gathered so far; a peer signs only a root it computed itself at that size
+// (CosignFor). A node asked to cosign a checkpoint that already carries the
+// threshold of signatures, whose root it did not compute, has diverged from
+// its cluster: it says so (the `diverged` hook) and serves no checkpoint
+// from then on.
 //
 // Thread-safe.
 #ifndef KPLEDGER_NODE_CHECKPOINT_CHECKPOINTER_H_
 #define KPLEDGER_NODE_CHECKPOINT_CHECKPOINTER_H_
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
@@ -30,6 +38,23 @@
 
 namespace kpledger::node {
 
+// Another node, asked to cosign this node's checkpoints.
+class Cosigner {
+ public:
+  virtual ~Cosigner() = default;
+  virtual const std::string& address() const = 0;
+  // The peer's signature line ("— <name> <base64>", no newline) over the
+  // body of `note`, or why it does not sign.
+  virtual absl::StatusOr<std::string> Cosign(const std::string& note) = 0;
+};
+
+struct CheckpointerHooks {
+  // A cosigned checkpoint of `tree_size` entries became the latest.
+  std::function<void(uint64_t tree_size)> cosigned;
+  // This node's root differs from a cosigned checkpoint; `why` says how.
+  std::function<void(const std::string& why)> diverged;
+};
+
 class Checkpointer {
  public:
   // FailedPrecondition if `key` is not one of the genesis' node keys (the
@@ -41,25 +66,50 @@ class Checkpointer {
 
   // This node's name: its key's name in the genesis (the note key name).
   const std::string& name() const { return name_; }
+  uint32_t threshold() const { return threshold_; }
 
-  // Signs every `interval` when the log has grown, until Stop.
+  // Before Start: the other nodes to ask for cosignatures, and the hooks.
+  void SetPeers(std::vector<std::unique_ptr<Cosigner>> peers,
+                CheckpointerHooks hooks);
+
+  // Signs (and gathers cosignatures) every `interval` when the log has
+  // grown, until Stop.
   void Start(absl::Duration interval);
   void Stop();
 
   // This node's latest signed checkpoint (signing the current head if it
   // signed none yet).
   absl::StatusOr<v1::Checkpoint> Latest();
-  // The latest cosigned checkpoint whose tree size is at least `min_size`,
-  // signing the current head if this node's signature is enough.
-  // FailedPrecondition when none covers `min_size` and the genesis needs
-  // the cosignatures of other nodes.
-  absl::StatusOr<v1::Checkpoint> Cosigned(uint64_t min_size);
+  // The latest cosigned checkpoint, once one covers `min_size` entries;
+  // waits up to `wait` for the peers' cosignatures. FailedPrecondition when
+  // the genesis needs other nodes' signatures and there are no peers, or
+  // the node diverged; Unavailable when the peers did not cosign in time.
+  absl::StatusOr<v1::Checkpoint> Cosigned(
+      uint64_t min_size, absl::Duration wait = absl::Seconds(5));
+
+  // A peer asks this node to cosign `note`, which must carry at least one
+  // genesis node's valid signature. Returns this node's signature line.
+  //   InvalidArgument     not a checkpoint
+  //   FailedPrecondition  another origin; more entries than this node has
+  //                       (yet); a root this node did not compute; this
+  //                       node diverged
+  //   Unauthenticated     no valid genesis node signature
+  absl::StatusOr<std::string> CosignFor(const std::string& note);
+
+  // Why this node diverged from its cluster; OK if it did not.
+  absl::Status diverged() const;
 
  private:
   Checkpointer(const store::Store* store, const v1::Genesis& genesis,
                crypto::PrivateKey key, std::string name);
   // Signs the store's current head unless the latest covers it already.
   absl::StatusOr<v1::Checkpoint> SignHead() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Asks every peer to cosign `cp`; adopts the result if cosigned.
+  void GatherCosignatures(const v1::Checkpoint& cp);
+  // Makes `note` (verified, at the threshold) the latest cosigned
+  // checkpoint if it is newer.
+  void Adopt(const std::string& note);
+  void Diverge(const std::string& why);
   void Run(absl::Duration interval);
 
   const store::Store* store_;
@@ -68,11 +118,19 @@ class Checkpointer {
   const crypto::PrivateKey key_;  // the signer refers to it
   const std::string name_;
   const checkpoint::NoteSigner signer_;
+  const std::vector<checkpoint::NoteVerifier> trusted_;  // genesis node keys
+  std::vector<std::unique_ptr<Cosigner>> peers_;
+  CheckpointerHooks hooks_;
   std::thread thread_;
 
-  absl::Mutex mu_;
+  mutable absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  bool wake_ ABSL_GUARDED_BY(mu_) = false;  // a reader waits for a cosigned
+  absl::Status diverged_ ABSL_GUARDED_BY(mu_);
   std::optional<v1::Checkpoint> latest_ ABSL_GUARDED_BY(mu_);
+  std::optional<v1::Checkpoint> cosigned_ ABSL_GUARDED_BY(mu_);
+  // Per peer, the last error logged, so a peer that is down is logged once.
+  std::vector<std::string> peer_errors_;
 };
 
 }  // namespace kpledger::node

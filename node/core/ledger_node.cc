@@ -15,6 +15,9 @@ namespace {
 // Batches waiting between Prepare and Apply: enough to keep the apply
 // thread busy while the next batch's signatures are checked, no more.
 constexpr size_t kMaxPreparedBatches = 2;
+// Batch ends remembered for CosignedUpTo: checkpoints are cosigned within
+// seconds, far fewer batches than this.
+constexpr size_t kBatchEndsKept = 100000;
 
 // The proposer's clock: each batch's proposed time.
 entry::LedgerTime WallClock() { return entry::FromAbslTime(absl::Now()); }
@@ -61,6 +64,10 @@ LedgerNode::LedgerNode(NodeOptions options,
   metrics_.pending =
       r.GetGauge("kpledger_pending_events",
                  "Events submitted to this node and not yet answered.");
+  metrics_.diverged = r.GetGauge(
+      "kpledger_diverged",
+      "1 once this node's root differs from a checkpoint cosigned by the "
+      "genesis threshold of nodes: it applies and serves nothing more.");
 }
 
 LedgerNode::~LedgerNode() { Stop(); }
@@ -104,8 +111,33 @@ absl::Status LedgerNode::Init() {
   absl::MutexLock lock(&mu_);
   size_ = store_->size();
   applied_position_ = applier_->applied_position();
+  batch_ends_.emplace_back(size_, applied_position_);
   metrics_.tree_size->Set(static_cast<double>(size_));
   return absl::OkStatus();
+}
+
+void LedgerNode::SetPeers(std::vector<std::unique_ptr<Cosigner>> peers) {
+  CheckpointerHooks hooks;
+  hooks.cosigned = [this](uint64_t tree_size) { CosignedUpTo(tree_size); };
+  hooks.diverged = [this](const std::string&) {
+    metrics_.diverged->Set(1);
+    absl::MutexLock lock(&mu_);
+    diverged_ = true;
+    failed_flag_ = true;
+  };
+  checkpointer_->SetPeers(std::move(peers), std::move(hooks));
+}
+
+void LedgerNode::CosignedUpTo(uint64_t tree_size) {
+  uint64_t position = 0;
+  {
+    absl::MutexLock lock(&mu_);
+    for (const auto& [size, pos] : batch_ends_) {
+      if (size > tree_size) break;
+      position = pos;
+    }
+  }
+  if (position > 0) sequencer_->Cosigned(position);
 }
 
 absl::Status LedgerNode::Start() {
@@ -138,6 +170,7 @@ void LedgerNode::Stop() {
 
 absl::Status LedgerNode::Submit(std::string envelope, ReceiptCallback done) {
   metrics_.submitted->Increment();
+  if (failed_flag_.load(std::memory_order_relaxed)) return health();
   // The pending gauge is set once per applied batch, not here: Submit is
   // the hot path and pending() takes the batcher's lock again.
   return batcher_->Submit(std::move(envelope), std::move(done));
@@ -172,6 +205,7 @@ void LedgerNode::ApplyLoop() {
           },
           this));
       if (apply_queue_.empty()) return;  // stopping, nothing left
+      if (diverged_) return;             // apply nothing more: see health()
       next = std::move(apply_queue_.front());
       apply_queue_.pop_front();
     }
@@ -203,6 +237,11 @@ void LedgerNode::ApplyLoop() {
       applied_position_ = applier_->applied_position();
     }
     metrics_.tree_size->Set(static_cast<double>(result->head.size));
+    {
+      absl::MutexLock lock(&mu_);
+      batch_ends_.emplace_back(size_, applied_position_);
+      if (batch_ends_.size() > kBatchEndsKept) batch_ends_.pop_front();
+    }
     if (mine && !result->already_applied) {
       batcher_->Complete(next.nonce, std::move(result->receipts));
     }
@@ -228,6 +267,7 @@ void LedgerNode::CountReceipts(const std::vector<v1::Receipt>& receipts) {
 void LedgerNode::Fail(const absl::Status& status) {
   absl::MutexLock lock(&mu_);
   failed_ = status;
+  failed_flag_ = true;
 }
 
 absl::Status LedgerNode::health() const {
@@ -237,7 +277,13 @@ absl::Status LedgerNode::health() const {
         absl::StrCat("the node stopped applying: ", failed_.message()));
   }
   if (stopping_) return absl::UnavailableError("the node is stopping");
-  return absl::OkStatus();
+  if (diverged_) return checkpointer_->diverged();
+  return sequencer_->health();
+}
+
+absl::Status LedgerNode::write_failure() const {
+  absl::MutexLock lock(&mu_);
+  return failed_;
 }
 
 uint64_t LedgerNode::applied_position() const {

@@ -15,6 +15,7 @@
 #ifndef KPLEDGER_NODE_CORE_LEDGER_NODE_H_
 #define KPLEDGER_NODE_CORE_LEDGER_NODE_H_
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -62,6 +63,10 @@ class LedgerNode {
       MetricsRegistry* metrics);
   ~LedgerNode();  // Stop()
 
+  // Before Start: the other nodes of the cluster, asked to cosign this
+  // node's checkpoints.
+  void SetPeers(std::vector<std::unique_ptr<Cosigner>> peers);
+
   // Starts the sequencer, the apply thread and the checkpointer.
   absl::Status Start();
   // Stops taking submissions, answers the waiting ones Unavailable, and
@@ -88,9 +93,13 @@ class LedgerNode {
   absl::Status WithReports(
       absl::FunctionRef<void(const report::ReportBuilder&)> fn);
 
-  // OK while the node applies batches; the reason once it stopped because
-  // a batch could not be applied (a store write failed).
+  // OK while the node applies batches; the reason once it stopped: a batch
+  // could not be applied (a store write failed), its root differs from a
+  // cosigned checkpoint (diverged), or the sequencer cannot deliver.
   absl::Status health() const;
+  // The store write that failed and stopped the node; OK if none. Unlike
+  // the other reasons of health(), the process cannot go on serving.
+  absl::Status write_failure() const;
 
  private:
   struct Metrics {
@@ -102,6 +111,7 @@ class LedgerNode {
     Histogram* apply_seconds;
     Gauge* tree_size;
     Gauge* pending;
+    Gauge* diverged;
     MetricsRegistry* registry;
   };
   struct Prepared {
@@ -118,6 +128,9 @@ class LedgerNode {
   void ApplyLoop();
   void CountReceipts(const std::vector<v1::Receipt>& receipts);
   void Fail(const absl::Status& status);
+  // A cosigned checkpoint covers `tree_size` entries: tells the sequencer
+  // the position of the last batch it covers.
+  void CosignedUpTo(uint64_t tree_size);
 
   NodeOptions options_;
   std::unique_ptr<Sequencer> sequencer_;
@@ -127,13 +140,18 @@ class LedgerNode {
   std::unique_ptr<Batcher> batcher_;
   Metrics metrics_;
   std::thread apply_thread_;
+  std::atomic<bool> failed_flag_{false};  // failed_ is set; read by Submit
 
   mutable absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  absl::Status failed_ ABSL_GUARDED_BY(mu_);
+  absl::Status failed_ ABSL_GUARDED_BY(mu_);  // a store write failed
+  bool diverged_ ABSL_GUARDED_BY(mu_) = false;
   std::deque<Prepared> apply_queue_ ABSL_GUARDED_BY(mu_);
   uint64_t size_ ABSL_GUARDED_BY(mu_) = 0;  // what WaitForEntries watches
   uint64_t applied_position_ ABSL_GUARDED_BY(mu_) = 0;
+  // (tree size, sequencer position) after each recent batch, oldest first:
+  // which position a cosigned checkpoint covers.
+  std::deque<std::pair<uint64_t, uint64_t>> batch_ends_ ABSL_GUARDED_BY(mu_);
 
   absl::Mutex reports_mu_;
   std::unique_ptr<report::ReportBuilder> reports_ ABSL_GUARDED_BY(reports_mu_);

@@ -60,6 +60,15 @@ class Sequencer {
   // Stops delivery after the batch being delivered, if any; batches
   // proposed but not delivered are dropped (never acknowledged).
   virtual void Stop() = 0;
+
+  // Every batch up to `position` is applied on this node and covered by a
+  // cosigned checkpoint: once every node says so, the ordering service may
+  // forget those batches (etcd: compaction).
+  virtual void Cosigned(uint64_t position) {}
+
+  // OK while the sequencer can deliver; why not otherwise (etcd compacted
+  // batches this node has not applied: it must bootstrap from a peer).
+  virtual absl::Status health() const { return absl::OkStatus(); }
 };
 
 }  // namespace kpledger::node

@@ -32,6 +32,36 @@ void AddFlags(CLI::App& app, KpnodeConfig* c) {
                  "the TLS certificate's key (PEM)");
   app.add_option("--tls-client-ca", c->tls_client_ca_file,
                  "require client certificates issued by this CA (PEM)");
+  app.add_option("--sequencer", c->sequencer,
+                 "local: this node alone orders its batches; etcd: the "
+                 "cluster's etcd orders every node's batches")
+      ->check(CLI::IsMember({"local", "etcd"}))
+      ->capture_default_str();
+  app.add_option("--etcd-endpoints", c->etcd_endpoints,
+                 "etcd members, HOST:PORT,HOST:PORT,... (--sequencer etcd)")
+      ->delimiter(',');
+  app.add_option("--etcd-prefix", c->etcd_prefix,
+                 "key prefix of this ledger in etcd (default "
+                 "/kpledger/<genesis hash>/)");
+  app.add_option("--etcd-ca", c->etcd_ca_file,
+                 "talk to etcd over TLS, trusting this CA (PEM)");
+  app.add_option("--etcd-cert", c->etcd_cert_file,
+                 "client certificate for etcd (PEM)");
+  app.add_option("--etcd-key", c->etcd_key_file,
+                 "the etcd client certificate's key (PEM)");
+  app.add_option("--etcd-timeout-ms", c->etcd_timeout_ms,
+                 "a batch etcd has not taken by then is answered UNAVAILABLE")
+      ->capture_default_str();
+  app.add_option("--etcd-quota-bytes", c->etcd_quota_bytes,
+                 "etcd's --quota-backend-bytes: compact before it fills")
+      ->capture_default_str();
+  app.add_option("--peers", c->peers,
+                 "the cluster's other nodes, HOST:PORT,...: asked to cosign "
+                 "checkpoints")
+      ->delimiter(',');
+  app.add_option("--peer-ca", c->peer_ca_file,
+                 "talk to peers over TLS, trusting this CA (PEM); this node's "
+                 "--tls-cert and --tls-key are its client certificate");
   app.add_option("--batch-max-events", c->batch_max_events,
                  "a batch closes at this many events")
       ->capture_default_str();
@@ -93,6 +123,42 @@ absl::Status Validate(const KpnodeConfig& c) {
   if (!c.tls_client_ca_file.empty() && c.tls_cert_file.empty()) {
     return absl::InvalidArgumentError(
         "--tls-client-ca needs TLS: give --tls-cert and --tls-key too");
+  }
+  if (c.sequencer == "etcd" && c.etcd_endpoints.empty()) {
+    return absl::InvalidArgumentError(
+        "--sequencer etcd needs --etcd-endpoints (HOST:PORT of each member)");
+  }
+  if (c.sequencer != "etcd" &&
+      (!c.etcd_endpoints.empty() || !c.etcd_ca_file.empty())) {
+    return absl::InvalidArgumentError(
+        "--etcd-* flags are for --sequencer etcd");
+  }
+  for (const std::string& e : c.etcd_endpoints) {
+    if (absl::Status st = check_address("--etcd-endpoints", e); !st.ok()) {
+      return st;
+    }
+  }
+  for (const std::string& p : c.peers) {
+    if (absl::Status st = check_address("--peers", p); !st.ok()) return st;
+  }
+  if (c.etcd_cert_file.empty() != c.etcd_key_file.empty()) {
+    return absl::InvalidArgumentError(
+        "--etcd-cert and --etcd-key go together: give both or neither");
+  }
+  if (!c.etcd_cert_file.empty() && c.etcd_ca_file.empty()) {
+    return absl::InvalidArgumentError(
+        "--etcd-cert needs --etcd-ca: client certificates are sent over TLS");
+  }
+  if (!c.etcd_prefix.empty() && c.etcd_prefix.back() != '/') {
+    return absl::InvalidArgumentError("--etcd-prefix must end in \"/\"");
+  }
+  if (c.etcd_timeout_ms == 0) {
+    return absl::InvalidArgumentError("--etcd-timeout-ms must be at least 1");
+  }
+  if (!c.peer_ca_file.empty() && c.tls_cert_file.empty()) {
+    return absl::InvalidArgumentError(
+        "--peer-ca needs --tls-cert and --tls-key: nodes prove who they are "
+        "to each other with their TLS certificates");
   }
   if (c.batch_max_events == 0 || c.batch_max_bytes == 0) {
     return absl::InvalidArgumentError(

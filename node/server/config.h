@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "CLI/CLI.hpp"
 #include "absl/status/status.h"
@@ -24,6 +25,18 @@ struct KpnodeConfig {
   std::string tls_cert_file;       // server certificate chain (PEM)
   std::string tls_key_file;        // its private key (PEM)
   std::string tls_client_ca_file;  // set: clients need a certificate of it
+
+  // Clusters (DESIGN §5): the ordering service and the other nodes.
+  std::string sequencer = "local";          // "local" or "etcd"
+  std::vector<std::string> etcd_endpoints;  // HOST:PORT of each member
+  std::string etcd_prefix;                  // empty: /kpledger/<genesis>/
+  std::string etcd_ca_file;                 // set: TLS to etcd
+  std::string etcd_cert_file;               // client certificate for etcd
+  std::string etcd_key_file;
+  uint32_t etcd_timeout_ms = 2000;
+  uint64_t etcd_quota_bytes = uint64_t{2} << 30;
+  std::vector<std::string> peers;  // HOST:PORT of the other nodes
+  std::string peer_ca_file;        // set: TLS to peers (with --tls-cert/key)
 
   uint32_t batch_max_events = 2000;
   uint32_t batch_max_bytes = 1 << 20;

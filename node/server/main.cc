@@ -22,13 +22,19 @@
 #include "ledger/base/file.h"
 #include "ledger/base/proto_json.h"
 #include "ledger/crypto/key_file.h"
+#include "ledger/rules/genesis.h"
 #include "node/core/ledger_node.h"
 #include "node/http/http_server.h"
 #include "node/http/metrics.h"
+#include "node/sequencer/batch_codec.h"
+#include "node/sequencer/etcd_client.h"
+#include "node/sequencer/etcd_sequencer.h"
 #include "node/sequencer/local_sequencer.h"
 #include "node/server/config.h"
+#include "node/server/tls.h"
 #include "node/service/ledger_service.h"
 #include "node/service/node_service.h"
+#include "node/service/peer_cosigner.h"
 #include "node/service/report_service.h"
 #include "spdlog/sinks/stdout_sinks.h"
 #include "spdlog/spdlog.h"
@@ -44,40 +50,6 @@ int CannotStart(const std::string& what, const absl::Status& status) {
   std::fprintf(stderr, "kpnode: %s: %s\n", what.c_str(),
                std::string(status.message()).c_str());
   return kExitCannotStart;
-}
-
-// A PEM file of the TLS configuration; errors name the flag.
-absl::StatusOr<std::string> ReadPem(const char* flag, const std::string& path) {
-  absl::StatusOr<std::string> pem = base::ReadFile(path);
-  if (!pem.ok()) {
-    return absl::Status(pem.status().code(),
-                        absl::StrCat(flag, ": ", pem.status().message()));
-  }
-  return pem;
-}
-
-absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(
-    const KpnodeConfig& config) {
-  if (config.tls_cert_file.empty()) return grpc::InsecureServerCredentials();
-  grpc::SslServerCredentialsOptions ssl;
-  grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
-  absl::StatusOr<std::string> cert =
-      ReadPem("--tls-cert", config.tls_cert_file);
-  if (!cert.ok()) return cert.status();
-  absl::StatusOr<std::string> key = ReadPem("--tls-key", config.tls_key_file);
-  if (!key.ok()) return key.status();
-  pair.cert_chain = *cert;
-  pair.private_key = *key;
-  ssl.pem_key_cert_pairs.push_back(pair);
-  if (!config.tls_client_ca_file.empty()) {
-    absl::StatusOr<std::string> ca =
-        ReadPem("--tls-client-ca", config.tls_client_ca_file);
-    if (!ca.ok()) return ca.status();
-    ssl.pem_root_certs = *ca;
-    ssl.client_certificate_request =
-        GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
-  }
-  return grpc::SslServerCredentials(ssl);
 }
 
 absl::Status WriteReadyFile(const std::string& path, const std::string& grpc,
@@ -99,6 +71,68 @@ std::string Host(const std::string& address) {
 }
 int Port(const std::string& address) {
   return std::stoi(address.substr(address.rfind(':') + 1));
+}
+
+// The genesis hash (lowercase hex), as the applier computes it.
+absl::StatusOr<std::string> GenesisHash(const v1::Envelope& genesis) {
+  absl::StatusOr<rules::VerifiedGenesis> verified =
+      rules::VerifyGenesisEnvelope(genesis);
+  if (!verified.ok()) return verified.status();
+  return verified->hash;
+}
+
+absl::StatusOr<std::unique_ptr<Sequencer>> MakeSequencer(
+    const KpnodeConfig& config, const v1::Envelope& genesis_envelope,
+    const crypto::PrivateKey& key, MetricsRegistry* metrics) {
+  if (config.sequencer == "local") return std::make_unique<LocalSequencer>();
+  absl::StatusOr<rules::VerifiedGenesis> genesis =
+      rules::VerifyGenesisEnvelope(genesis_envelope);
+  if (!genesis.ok()) return genesis.status();
+  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
+      ClientCredentials("--etcd-ca", config.etcd_ca_file, "--etcd-cert",
+                        config.etcd_cert_file, "--etcd-key",
+                        config.etcd_key_file);
+  if (!credentials.ok()) return credentials.status();
+  absl::StatusOr<std::unique_ptr<EtcdClient>> client =
+      EtcdClient::Create(config.etcd_endpoints, *credentials);
+  if (!client.ok()) return client.status();
+  absl::StatusOr<BatchCodec> codec =
+      BatchCodec::Create(genesis->genesis, genesis->hash);
+  if (!codec.ok()) return codec.status();
+  EtcdSequencerOptions options;
+  options.prefix = config.etcd_prefix.empty()
+                       ? EtcdSequencer::DefaultPrefix(genesis->hash)
+                       : config.etcd_prefix;
+  for (const v1::NamedKey& nk : genesis->genesis.node_keys()) {
+    options.all_nodes.push_back(nk.name());
+    if (nk.public_key() == key.public_key().bytes()) {
+      options.node_name = nk.name();
+    }
+  }
+  // An unknown node key is refused by LedgerNode::Open, with the names.
+  options.propose_timeout = absl::Milliseconds(config.etcd_timeout_ms);
+  options.quota_bytes = static_cast<int64_t>(config.etcd_quota_bytes);
+  return std::make_unique<EtcdSequencer>(
+      *std::move(client), *std::move(codec),
+      crypto::PrivateKey::FromSeed(key.seed()).value(), std::move(options),
+      metrics);
+}
+
+absl::StatusOr<std::vector<std::unique_ptr<Cosigner>>> MakePeers(
+    const KpnodeConfig& config, const v1::Envelope& genesis) {
+  std::vector<std::unique_ptr<Cosigner>> peers;
+  if (config.peers.empty()) return peers;
+  absl::StatusOr<std::string> hash = GenesisHash(genesis);
+  if (!hash.ok()) return hash.status();
+  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
+      ClientCredentials("--peer-ca", config.peer_ca_file, "--tls-cert",
+                        config.tls_cert_file, "--tls-key", config.tls_key_file);
+  if (!credentials.ok()) return credentials.status();
+  for (const std::string& address : config.peers) {
+    peers.push_back(
+        std::make_unique<PeerCosigner>(address, *credentials, *hash));
+  }
+  return peers;
 }
 
 int Run(const KpnodeConfig& config) {
@@ -126,7 +160,8 @@ int Run(const KpnodeConfig& config) {
   absl::StatusOr<crypto::NamedPrivateKey> key =
       crypto::ReadPrivateKeyFile(config.node_key_file);
   if (!key.ok()) return CannotStart("cannot read the node key", key.status());
-  options.node_key = std::move(key->key);
+  // The checkpointer and the etcd sequencer each hold the node key.
+  options.node_key = crypto::PrivateKey::FromSeed(key->key.seed()).value();
   options.batcher.max_events = config.batch_max_events;
   options.batcher.max_bytes = config.batch_max_bytes;
   options.batcher.max_delay = absl::Milliseconds(config.batch_delay_ms);
@@ -143,14 +178,23 @@ int Run(const KpnodeConfig& config) {
   }
 
   MetricsRegistry metrics;
-  absl::StatusOr<std::unique_ptr<LedgerNode>> opened = LedgerNode::Open(
-      std::move(options), std::make_unique<LocalSequencer>(), &metrics);
+  absl::StatusOr<std::unique_ptr<Sequencer>> sequencer =
+      MakeSequencer(config, options.genesis, key->key, &metrics);
+  if (!sequencer.ok()) {
+    return CannotStart("cannot set up the sequencer", sequencer.status());
+  }
+  absl::StatusOr<std::vector<std::unique_ptr<Cosigner>>> peers =
+      MakePeers(config, options.genesis);
+  if (!peers.ok()) return CannotStart("bad --peers", peers.status());
+  absl::StatusOr<std::unique_ptr<LedgerNode>> opened =
+      LedgerNode::Open(std::move(options), *std::move(sequencer), &metrics);
   if (!opened.ok()) {
     return CannotStart(
         absl::StrCat("cannot open the ledger in ", config.data_dir),
         opened.status());
   }
   std::unique_ptr<LedgerNode> node = *std::move(opened);
+  node->SetPeers(*std::move(peers));
 
   LedgerServiceOptions ledger_options;
   ledger_options.max_envelope_bytes = config.max_envelope_bytes;
@@ -219,8 +263,10 @@ int Run(const KpnodeConfig& config) {
       spdlog::info("signal {}: shutting down", sig);
       break;
     }
-    if (absl::Status health = node->health(); !health.ok()) {
-      spdlog::critical("{}", std::string(health.message()));
+    // A diverged node, or one etcd left behind, keeps serving its status
+    // (health() says why); a failed store write ends the process.
+    if (absl::Status failed = node->write_failure(); !failed.ok()) {
+      spdlog::critical("{}", std::string(failed.message()));
       exit_code = kExitFailed;
       break;
     }

@@ -3,6 +3,9 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "ledger/checkpoint/checkpoint.h"
+#include "ledger/checkpoint/note.h"
 #include "node/service/grpc_status.h"
 
 namespace kpledger::node {
@@ -24,7 +27,32 @@ grpc::Status NodeServiceImpl::GetStatus(grpc::ServerContext*,
       cp.ok()) {
     *response->mutable_latest_cosigned() = *std::move(cp);
   }
-  response->set_diverged(false);
+  response->set_diverged(!node_->checkpointer().diverged().ok());
+  return grpc::Status::OK;
+}
+
+grpc::Status NodeServiceImpl::Cosign(grpc::ServerContext*,
+                                     const v1::CosignRequest* request,
+                                     v1::CosignResponse* response) {
+  if (request->genesis_hash() != node_->genesis_hash()) {
+    return ToGrpc(absl::FailedPreconditionError(absl::StrCat(
+        "this node keeps ledger ", node_->genesis_hash(), ", not ",
+        request->genesis_hash(), ": not a node of the same cluster")));
+  }
+  // The asking node may be a batch or two ahead: wait a moment for them.
+  absl::StatusOr<checkpoint::SignedNote> note =
+      checkpoint::ParseNote(request->checkpoint_note());
+  if (!note.ok()) return ToGrpc(note.status());
+  absl::StatusOr<checkpoint::CheckpointBody> body =
+      checkpoint::CheckpointBody::Parse(note->text);
+  if (!body.ok()) return ToGrpc(body.status());
+  if (body->tree_size > 0) {
+    node_->WaitForEntries(body->tree_size - 1, absl::Now() + absl::Seconds(1));
+  }
+  absl::StatusOr<std::string> line =
+      node_->checkpointer().CosignFor(request->checkpoint_note());
+  if (!line.ok()) return ToGrpc(line.status());
+  response->set_signature_line(*std::move(line));
   return grpc::Status::OK;
 }
 

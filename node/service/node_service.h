@@ -1,6 +1,6 @@
-// kpledger.v1.NodeService for one node: its status. Cosign and Sync belong
-// to clusters (several nodes over an etcd sequencer) and answer
-// UNIMPLEMENTED on a node running alone.
+// kpledger.v1.NodeService: a node's status, and cosigning for the other
+// nodes of its cluster (checkpointer.h). Sync (peer bootstrap) answers
+// UNIMPLEMENTED in this version.
 #ifndef KPLEDGER_NODE_SERVICE_NODE_SERVICE_H_
 #define KPLEDGER_NODE_SERVICE_NODE_SERVICE_H_
 
@@ -15,6 +15,8 @@ class NodeServiceImpl final : public v1::NodeService::Service {
 
   grpc::Status GetStatus(grpc::ServerContext*, const v1::GetStatusRequest*,
                          v1::NodeStatus*) override;
+  grpc::Status Cosign(grpc::ServerContext*, const v1::CosignRequest*,
+                      v1::CosignResponse*) override;
 
  private:
   LedgerNode* const node_;

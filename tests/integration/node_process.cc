@@ -1,11 +1,15 @@
 #include "tests/integration/node_process.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -25,18 +29,11 @@ namespace kpledger::testing {
 
 std::string g_kpnode_path;
 
-namespace {
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-pid_t Spawn(const std::vector<std::string>& args, const std::string& log) {
+pid_t SpawnProgram(const std::string& program,
+                   const std::vector<std::string>& args,
+                   const std::string& log) {
   std::vector<char*> argv;
-  argv.push_back(const_cast<char*>(g_kpnode_path.c_str()));
+  argv.push_back(const_cast<char*>(program.c_str()));
   for (const std::string& a : args)
     argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
@@ -47,12 +44,41 @@ pid_t Spawn(const std::vector<std::string>& args, const std::string& log) {
   posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null",
                                    O_WRONLY, 0);
   pid_t pid = -1;
-  if (posix_spawn(&pid, g_kpnode_path.c_str(), &actions, nullptr, argv.data(),
+  if (posix_spawn(&pid, program.c_str(), &actions, nullptr, argv.data(),
                   environ) != 0) {
     pid = -1;
   }
   posix_spawn_file_actions_destroy(&actions);
   return pid;
+}
+
+int FreePort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  socklen_t len = sizeof(addr);
+  int port = 0;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+    port = ntohs(addr.sin_port);
+  }
+  close(fd);
+  return port;
+}
+
+namespace {
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+pid_t Spawn(const std::vector<std::string>& args, const std::string& log) {
+  return SpawnProgram(g_kpnode_path, args, log);
 }
 
 int WaitExit(pid_t pid) {
@@ -91,10 +117,16 @@ absl::StatusOr<std::unique_ptr<NodeProcess>> NodeProcess::Start(
   const std::string ready = dir + "/ready";
   std::filesystem::remove(ready);
   node->log_path_ = dir + "/kpnode.log";
-  std::vector<std::string> args = {
-      "--data-dir",    dir + "/data",     "--genesis",    dir + "/genesis.json",
-      "--node-key",    dir + "/node.key", "--listen",     "127.0.0.1:0",
-      "--http-listen", "127.0.0.1:0",     "--ready-file", ready};
+  const std::vector<std::pair<std::string, std::string>> defaults = {
+      {"--data-dir", dir + "/data"},     {"--genesis", dir + "/genesis.json"},
+      {"--node-key", dir + "/node.key"}, {"--listen", "127.0.0.1:0"},
+      {"--http-listen", "127.0.0.1:0"},  {"--ready-file", ready}};
+  std::vector<std::string> args;
+  for (const auto& [flag, value] : defaults) {
+    if (std::find(extra.begin(), extra.end(), flag) != extra.end()) continue;
+    args.push_back(flag);
+    args.push_back(value);
+  }
   args.insert(args.end(), extra.begin(), extra.end());
   node->pid_ = Spawn(args, node->log_path_);
   if (node->pid_ <= 0) return absl::InternalError("cannot spawn kpnode");

@@ -21,6 +21,15 @@ namespace kpledger::testing {
 // their arguments, and by kpbench from its --kpnode flag.
 extern std::string g_kpnode_path;
 
+// Starts `program` with `args`, stderr appended to `log`, stdout to
+// /dev/null; -1 if it cannot be started.
+pid_t SpawnProgram(const std::string& program,
+                   const std::vector<std::string>& args,
+                   const std::string& log);
+
+// A loopback TCP port that was free a moment ago (0 if none).
+int FreePort();
+
 // The files of one ledger for a node: genesis.json and node.key (node 0
 // of the builder's genesis) in `dir`.
 void WriteLedgerFiles(const CustodyBuilder& builder, const std::string& dir);
@@ -32,8 +41,9 @@ std::string FreshLedgerDir(const CustodyBuilder& builder);
 class NodeProcess {
  public:
   // Starts kpnode with --data-dir dir/data --genesis dir/genesis.json
-  // --node-key dir/node.key, ports 0, and `extra` flags; waits until it is
-  // ready. An error holds what it printed if it exited instead.
+  // --node-key dir/node.key, ports 0, and `extra` flags (which replace
+  // those defaults they name); waits until it is ready. An error holds what it
+  // printed if it exited instead.
   static absl::StatusOr<std::unique_ptr<NodeProcess>> Start(
       const std::string& dir, const std::vector<std::string>& extra = {});
   // Runs kpnode with these exact arguments to its exit: (exit code,

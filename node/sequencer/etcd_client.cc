@@ -1,0 +1,157 @@
+#include "node/sequencer/etcd_client.h"
+
+#include <chrono>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+
+namespace kpledger::node {
+namespace {
+
+std::chrono::system_clock::time_point ToChrono(absl::Time t) {
+  return absl::ToChronoTime(t);
+}
+
+absl::Status FromGrpc(const grpc::Status& s, const std::string& endpoint) {
+  if (s.ok()) return absl::OkStatus();
+  const std::string message =
+      absl::StrCat("etcd ", endpoint, ": ", s.error_message());
+  switch (s.error_code()) {
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+    case grpc::StatusCode::UNAVAILABLE:
+    case grpc::StatusCode::CANCELLED:
+      return absl::UnavailableError(message);
+    default:
+      return absl::Status(static_cast<absl::StatusCode>(s.error_code()),
+                          message);
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<EtcdClient>> EtcdClient::Create(
+    const std::vector<std::string>& endpoints,
+    std::shared_ptr<grpc::ChannelCredentials> credentials) {
+  if (endpoints.empty()) {
+    return absl::InvalidArgumentError("no etcd endpoints");
+  }
+  std::vector<Member> members;
+  for (const std::string& endpoint : endpoints) {
+    const size_t colon = endpoint.rfind(':');
+    if (colon == std::string::npos || colon == 0 ||
+        colon + 1 == endpoint.size()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("etcd endpoint \"", endpoint, "\" is not host:port"));
+    }
+    grpc::ChannelArguments args;
+    // Reconnect quickly after a member comes back (gRPC's default backoff
+    // grows to two minutes).
+    args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
+    args.SetInt(GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH, 16 << 20);
+    Member m;
+    m.endpoint = endpoint;
+    m.channel = grpc::CreateCustomChannel(endpoint, credentials, args);
+    m.kv = etcdserverpb::KV::NewStub(m.channel);
+    m.watch = etcdserverpb::Watch::NewStub(m.channel);
+    m.maintenance = etcdserverpb::Maintenance::NewStub(m.channel);
+    members.push_back(std::move(m));
+  }
+  return std::unique_ptr<EtcdClient>(new EtcdClient(std::move(members)));
+}
+
+template <typename Call>
+grpc::Status EtcdClient::OnAnyMember(absl::Time deadline, Call call) {
+  grpc::Status status;
+  // Each member at most once per call: a member that is down answers
+  // UNAVAILABLE at once; one without quorum holds the call to its deadline.
+  for (size_t tries = 0; tries < members_.size(); ++tries) {
+    const size_t at = current_.load() % members_.size();
+    grpc::ClientContext context;
+    context.set_deadline(ToChrono(deadline));
+    status = call(members_[at], &context);
+    if (status.error_code() != grpc::StatusCode::UNAVAILABLE ||
+        absl::Now() >= deadline) {
+      return status;
+    }
+    size_t expected = at;
+    current_.compare_exchange_strong(expected, at + 1);
+  }
+  return status;
+}
+
+absl::StatusOr<int64_t> EtcdClient::Put(const std::string& key,
+                                        const std::string& value,
+                                        absl::Duration timeout) {
+  etcdserverpb::PutRequest request;
+  request.set_key(key);
+  request.set_value(value);
+  etcdserverpb::PutResponse response;
+  std::string endpoint;
+  grpc::Status s = OnAnyMember(absl::Now() + timeout,
+                               [&](Member& m, grpc::ClientContext* context) {
+                                 endpoint = m.endpoint;
+                                 return m.kv->Put(context, request, &response);
+                               });
+  if (!s.ok()) return FromGrpc(s, endpoint);
+  return response.header().revision();
+}
+
+absl::StatusOr<etcdserverpb::RangeResponse> EtcdClient::Range(
+    const etcdserverpb::RangeRequest& request, absl::Duration timeout) {
+  etcdserverpb::RangeResponse response;
+  std::string endpoint;
+  grpc::Status s = OnAnyMember(
+      absl::Now() + timeout, [&](Member& m, grpc::ClientContext* context) {
+        endpoint = m.endpoint;
+        return m.kv->Range(context, request, &response);
+      });
+  if (!s.ok()) return FromGrpc(s, endpoint);
+  return response;
+}
+
+absl::Status EtcdClient::Compact(int64_t revision, absl::Duration timeout) {
+  etcdserverpb::CompactionRequest request;
+  request.set_revision(revision);
+  etcdserverpb::CompactionResponse response;
+  std::string endpoint;
+  grpc::Status s = OnAnyMember(
+      absl::Now() + timeout, [&](Member& m, grpc::ClientContext* context) {
+        endpoint = m.endpoint;
+        return m.kv->Compact(context, request, &response);
+      });
+  if (s.error_code() == grpc::StatusCode::OUT_OF_RANGE) {
+    return absl::OkStatus();  // "required revision has been compacted"
+  }
+  return FromGrpc(s, endpoint);
+}
+
+absl::StatusOr<etcdserverpb::StatusResponse> EtcdClient::Status(
+    absl::Duration timeout) {
+  etcdserverpb::StatusResponse response;
+  std::string endpoint;
+  grpc::Status s = OnAnyMember(
+      absl::Now() + timeout, [&](Member& m, grpc::ClientContext* context) {
+        endpoint = m.endpoint;
+        return m.maintenance->Status(context, etcdserverpb::StatusRequest(),
+                                     &response);
+      });
+  if (!s.ok()) return FromGrpc(s, endpoint);
+  return response;
+}
+
+std::unique_ptr<grpc::ClientReaderWriter<etcdserverpb::WatchRequest,
+                                         etcdserverpb::WatchResponse>>
+EtcdClient::Watch(grpc::ClientContext* context) {
+  // etcd's rpctypes.MetadataHasLeader: without it, a watch on a member cut
+  // off from the others waits forever.
+  context->AddMetadata("hasleader", "true");
+  return members_[current_.load() % members_.size()].watch->Watch(context);
+}
+
+const std::string& EtcdClient::current_endpoint() const {
+  return members_[current_.load() % members_.size()].endpoint;
+}
+
+void EtcdClient::Failover() { current_.fetch_add(1); }
+
+}  // namespace kpledger::node

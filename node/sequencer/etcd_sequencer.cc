@@ -1,0 +1,304 @@
+#include "node/sequencer/etcd_sequencer.h"
+
+#include <algorithm>
+#include <map>
+#include <utility>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "spdlog/spdlog.h"
+
+namespace kpledger::node {
+namespace {
+
+constexpr absl::Duration kCallTimeout = absl::Seconds(3);
+constexpr absl::Duration kWatchRetryDelay = absl::Milliseconds(200);
+
+// The end of the key range of every key starting with `prefix` (etcd's
+// "range_end = prefix + 1" convention).
+std::string RangeEnd(std::string prefix) {
+  prefix.back() = static_cast<char>(prefix.back() + 1);
+  return prefix;
+}
+
+}  // namespace
+
+std::string EtcdSequencer::DefaultPrefix(const std::string& genesis_hash) {
+  return absl::StrCat("/kpledger/", genesis_hash, "/");
+}
+
+EtcdSequencer::EtcdSequencer(std::unique_ptr<EtcdClient> client,
+                             BatchCodec codec, crypto::PrivateKey key,
+                             EtcdSequencerOptions options,
+                             MetricsRegistry* metrics)
+    : client_(std::move(client)),
+      codec_(std::move(codec)),
+      key_(std::move(key)),
+      options_(std::move(options)),
+      metrics_(metrics) {
+  proposed_ = metrics->GetCounter("kpledger_etcd_batches_proposed_total",
+                                  "Batches this node put into etcd.");
+  propose_failed_ = metrics->GetCounter(
+      "kpledger_etcd_propose_failures_total",
+      "Batches etcd did not take (no quorum, members down): their events "
+      "were answered UNAVAILABLE.");
+  watch_restarts_ = metrics->GetCounter(
+      "kpledger_etcd_watch_restarts_total",
+      "Times the watch on etcd broke and was resumed on the next member.");
+  db_bytes_ = metrics->GetGauge("kpledger_etcd_db_bytes",
+                                "Size of etcd's database, as a member says.");
+  compacted_revision_ =
+      metrics->GetGauge("kpledger_etcd_compacted_revision",
+                        "The revision this node last compacted etcd at.");
+}
+
+EtcdSequencer::~EtcdSequencer() { Stop(); }
+
+absl::Status EtcdSequencer::Start(uint64_t applied_position, Deliver deliver) {
+  absl::MutexLock lock(&mu_);
+  if (started_) return absl::FailedPreconditionError("sequencer started twice");
+  started_ = true;
+  deliver_ = std::move(deliver);
+  watch_thread_ =
+      std::thread([this, applied_position] { WatchLoop(applied_position); });
+  maintenance_thread_ = std::thread([this] { MaintenanceLoop(); });
+  return absl::OkStatus();
+}
+
+absl::Status EtcdSequencer::Propose(ProposedBatch batch) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (!started_ || stopping_) {
+      return absl::UnavailableError("the node is stopping");
+    }
+    if (!health_.ok()) return absl::UnavailableError(health_.message());
+  }
+  absl::StatusOr<int64_t> revision =
+      client_->Put(absl::StrCat(options_.prefix, "batch/", options_.node_name),
+                   codec_.Encode(batch, key_), options_.propose_timeout);
+  if (!revision.ok()) {
+    propose_failed_->Increment();
+    spdlog::warn("etcd did not take batch {} ({} events): {}", batch.nonce,
+                 batch.envelopes.size(), revision.status().ToString());
+    // The put may still have happened: a resubmission is then answered
+    // with the event's original receipt (ALREADY_EXISTS).
+    return absl::UnavailableError(
+        absl::StrCat("the ordering service (etcd) did not take the batch: ",
+                     revision.status().message()));
+  }
+  proposed_->Increment();
+  return absl::OkStatus();
+}
+
+void EtcdSequencer::Stop() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+    if (watch_context_ != nullptr) watch_context_->TryCancel();
+  }
+  if (watch_thread_.joinable()) watch_thread_.join();
+  if (maintenance_thread_.joinable()) maintenance_thread_.join();
+}
+
+void EtcdSequencer::Cosigned(uint64_t position) {
+  absl::MutexLock lock(&mu_);
+  cosigned_ = std::max(cosigned_, position);
+}
+
+absl::Status EtcdSequencer::health() const {
+  absl::MutexLock lock(&mu_);
+  return health_;
+}
+
+bool EtcdSequencer::Sleep(absl::Duration d) {
+  absl::MutexLock lock(&mu_);
+  mu_.AwaitWithTimeout(absl::Condition(&stopping_), d);
+  return !stopping_;
+}
+
+void EtcdSequencer::WatchLoop(uint64_t applied_position) {
+  uint64_t last = applied_position;
+  while (WatchOnce(&last)) {
+    watch_restarts_->Increment();
+    client_->Failover();
+    if (!Sleep(kWatchRetryDelay)) return;
+  }
+}
+
+bool EtcdSequencer::WatchOnce(uint64_t* last) {
+  grpc::ClientContext context;
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_) return false;
+    watch_context_ = &context;
+  }
+  const std::string endpoint = client_->current_endpoint();
+  auto stream = client_->Watch(&context);
+  etcdserverpb::WatchRequest request;
+  etcdserverpb::WatchCreateRequest* create = request.mutable_create_request();
+  create->set_key(absl::StrCat(options_.prefix, "batch/"));
+  create->set_range_end(RangeEnd(create->key()));
+  create->set_start_revision(static_cast<int64_t>(*last + 1));
+  create->add_filters(etcdserverpb::WatchCreateRequest::NODELETE);
+
+  bool keep_going = true;
+  etcdserverpb::WatchResponse response;
+  if (stream->Write(request)) {
+    while (keep_going && stream->Read(&response)) {
+      if (response.canceled()) {
+        if (response.compact_revision() > 0) {
+          const std::string why = absl::StrCat(
+              "etcd compacted its history at revision ",
+              response.compact_revision(), " but this node applied only up to ",
+              *last, ": bootstrap it from a peer (docs/operations.md)");
+          spdlog::critical("{}", why);
+          absl::MutexLock lock(&mu_);
+          health_ = absl::FailedPreconditionError(why);
+          keep_going = false;
+          break;
+        }
+        spdlog::warn("etcd {} cancelled the watch: {}", endpoint,
+                     response.cancel_reason());
+        break;
+      }
+      for (const etcdserverpb::Event& event : response.events()) {
+        if (event.type() != etcdserverpb::Event::PUT) continue;
+        const uint64_t revision =
+            static_cast<uint64_t>(event.kv().mod_revision());
+        if (revision <= *last) continue;
+        last_watch_error_.clear();
+        absl::StatusOr<ProposedBatch> batch = codec_.Decode(event.kv().value());
+        if (!batch.ok()) {
+          // Every node decodes the same bytes the same way, so every node
+          // skips this put alike.
+          spdlog::error("refused the batch at etcd revision {} (key {}): {}",
+                        revision, event.kv().key(), batch.status().ToString());
+          metrics_
+              ->GetCounter(
+                  "kpledger_etcd_batches_refused_total",
+                  "Puts under the ledger's prefix that are not a genesis "
+                  "node's signed batch for this ledger; nothing of them is "
+                  "applied.",
+                  {{"reason", absl::StatusCodeToString(batch.status().code())}})
+              ->Increment();
+          *last = revision;
+          continue;
+        }
+        if (absl::Status st =
+                deliver_(SequencedBatch{revision, *std::move(batch)});
+            !st.ok()) {
+          spdlog::info("etcd sequencer stops delivering at revision {}: {}",
+                       revision, st.ToString());
+          keep_going = false;
+          break;
+        }
+        *last = revision;
+      }
+    }
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    watch_context_ = nullptr;
+    if (stopping_) keep_going = false;
+  }
+  if (keep_going) {
+    context.TryCancel();
+    const grpc::Status status = stream->Finish();
+    // Once per kind of failure: members that stay down would fill the log.
+    const std::string error = status.error_message();
+    if (error != last_watch_error_) {
+      spdlog::warn(
+          "etcd watch on {} ended ({}); resuming from revision {} on "
+          "the next member",
+          endpoint, error, *last + 1);
+      last_watch_error_ = error;
+    }
+  } else {
+    context.TryCancel();
+    stream->Finish();
+  }
+  return keep_going;
+}
+
+void EtcdSequencer::MaintenanceLoop() {
+  while (Sleep(options_.maintenance_interval)) Maintain();
+}
+
+void EtcdSequencer::Maintain() {
+  uint64_t cosigned;
+  int64_t compacted;
+  bool report;
+  {
+    absl::MutexLock lock(&mu_);
+    cosigned = cosigned_;
+    compacted = compacted_;
+    report = cosigned_ > reported_;
+  }
+  const std::string progress = absl::StrCat(options_.prefix, "progress/");
+  if (report) {
+    // Progress keys are outside batch/, so the watch does not see them.
+    absl::StatusOr<int64_t> put =
+        client_->Put(absl::StrCat(progress, options_.node_name),
+                     absl::StrCat(cosigned), kCallTimeout);
+    if (!put.ok()) return;  // etcd unreachable: try again next time
+    absl::MutexLock lock(&mu_);
+    reported_ = cosigned;
+  }
+
+  etcdserverpb::RangeRequest range;
+  range.set_key(progress);
+  range.set_range_end(RangeEnd(progress));
+  absl::StatusOr<etcdserverpb::RangeResponse> ranged =
+      client_->Range(range, kCallTimeout);
+  absl::StatusOr<etcdserverpb::StatusResponse> status =
+      client_->Status(kCallTimeout);
+  if (!ranged.ok() || !status.ok()) return;
+  db_bytes_->Set(static_cast<double>(status->dbsize()));
+
+  std::map<std::string, uint64_t> nodes;  // name -> progress
+  for (const etcdserverpb::KeyValue& kv : ranged->kvs()) {
+    uint64_t position = 0;
+    if (absl::SimpleAtoi(kv.value(), &position)) {
+      nodes[kv.key().substr(progress.size())] = position;
+    }
+  }
+  int64_t target = 0;
+  std::vector<std::string> behind;
+  bool all = true;
+  uint64_t lowest = UINT64_MAX;
+  for (const std::string& name : options_.all_nodes) {
+    auto it = nodes.find(name);
+    if (it == nodes.end()) {
+      all = false;
+      behind.push_back(name);
+      continue;
+    }
+    lowest = std::min(lowest, it->second);
+  }
+  if (all) target = static_cast<int64_t>(lowest);
+  if (status->dbsize() > options_.quota_bytes / 4 * 3 &&
+      static_cast<int64_t>(cosigned) > target) {
+    for (const auto& [name, position] : nodes) {
+      if (position < cosigned) behind.push_back(name);
+    }
+    spdlog::warn(
+        "etcd's database is {} bytes, over 3/4 of its {} byte quota: "
+        "compacting at this node's progress, revision {}; nodes {} fell "
+        "behind and must bootstrap from a peer",
+        status->dbsize(), options_.quota_bytes, cosigned,
+        absl::StrJoin(behind, ", "));
+    target = static_cast<int64_t>(cosigned);
+  }
+  if (target <= compacted) return;
+  if (absl::Status st = client_->Compact(target, kCallTimeout); !st.ok()) {
+    spdlog::warn("etcd compaction at revision {}: {}", target, st.ToString());
+    return;
+  }
+  spdlog::info("compacted etcd at revision {}", target);
+  compacted_revision_->Set(static_cast<double>(target));
+  absl::MutexLock lock(&mu_);
+  compacted_ = target;
+}
+
+}  // namespace kpledger::node

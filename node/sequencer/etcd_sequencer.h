@@ -1,0 +1,110 @@
+// The etcd sequencer (DESIGN §5): etcd, one member per agency, orders the
+// batches of every node of a cluster.
+//
+// Keys under the ledger's prefix (default "/kpledger/<genesis hash>/"):
+//   batch/<node name>     each put is one batch of that node (batch_codec.h);
+//                         the key is overwritten, every put is kept in
+//                         etcd's history until compaction
+//   progress/<node name>  the sequencer position (etcd revision) up to which
+//                         that node applied and cosigned; decimal
+// Every node watches batch/ from the revision after the one its store says
+// it applied last, and delivers the puts in revision order. The revision
+// is the batch's position, stored in the same write as the batch, so a
+// restart resumes exactly. A put that is not a genesis node's signed batch
+// for this ledger is refused (logged, counted) and skipped by every node.
+//
+// Once every genesis node's progress is past a revision, etcd is compacted
+// there: the overwritten batch values vanish and etcd's database stops
+// growing. A node that then needs those batches bootstraps from a peer.
+// If a node stops reporting progress and etcd's database passes 3/4 of
+// its quota anyway, the sequencer compacts at its own progress and logs
+// which nodes are left behind: etcd must not fill, or every node stops.
+//
+// When a member fails, calls and the watch move on to the next member; the
+// watch resumes from the revision after the last one delivered.
+#ifndef KPLEDGER_NODE_SEQUENCER_ETCD_SEQUENCER_H_
+#define KPLEDGER_NODE_SEQUENCER_ETCD_SEQUENCER_H_
+
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "ledger/crypto/ed25519.h"
+#include "node/http/metrics.h"
+#include "node/sequencer/batch_codec.h"
+#include "node/sequencer/etcd_client.h"
+#include "node/sequencer/sequencer.h"
+
+namespace kpledger::node {
+
+struct EtcdSequencerOptions {
+  std::string prefix;                  // ends in "/"
+  std::string node_name;               // this node's key name
+  std::vector<std::string> all_nodes;  // every genesis node's key name
+  // How long a proposal may wait for etcd before its events are answered
+  // UNAVAILABLE (no quorum).
+  absl::Duration propose_timeout = absl::Seconds(2);
+  // How often progress is reported and compaction considered.
+  absl::Duration maintenance_interval = absl::Seconds(5);
+  int64_t quota_bytes = int64_t{2} << 30;  // etcd's --quota-backend-bytes
+};
+
+class EtcdSequencer : public Sequencer {
+ public:
+  EtcdSequencer(std::unique_ptr<EtcdClient> client, BatchCodec codec,
+                crypto::PrivateKey key, EtcdSequencerOptions options,
+                MetricsRegistry* metrics);
+  ~EtcdSequencer() override;
+
+  std::string name() const override { return "etcd"; }
+  absl::Status Start(uint64_t applied_position, Deliver deliver) override;
+  absl::Status Propose(ProposedBatch batch) override;
+  void Stop() override;
+  void Cosigned(uint64_t position) override;
+  absl::Status health() const override;
+
+  // The default prefix of a ledger.
+  static std::string DefaultPrefix(const std::string& genesis_hash);
+
+ private:
+  void WatchLoop(uint64_t applied_position);
+  // One watch stream, until it ends. Returns false when delivery must stop
+  // (Stop, a Deliver error, or etcd compacted what this node still needs).
+  bool WatchOnce(uint64_t* last);
+  void MaintenanceLoop();
+  void Maintain();
+  bool Sleep(absl::Duration d);  // false once stopping
+
+  std::unique_ptr<EtcdClient> client_;
+  const BatchCodec codec_;
+  const crypto::PrivateKey key_;
+  const EtcdSequencerOptions options_;
+  Deliver deliver_;
+  std::thread watch_thread_;
+  std::string last_watch_error_;  // the watch thread's
+  std::thread maintenance_thread_;
+
+  Counter* proposed_;
+  Counter* propose_failed_;
+  Counter* watch_restarts_;
+  Gauge* db_bytes_;
+  Gauge* compacted_revision_;
+  MetricsRegistry* metrics_;
+
+  mutable absl::Mutex mu_;
+  bool started_ ABSL_GUARDED_BY(mu_) = false;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Status health_ ABSL_GUARDED_BY(mu_);
+  grpc::ClientContext* watch_context_ ABSL_GUARDED_BY(mu_) = nullptr;
+  uint64_t cosigned_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t reported_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t compacted_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+}  // namespace kpledger::node
+
+#endif  // KPLEDGER_NODE_SEQUENCER_ETCD_SEQUENCER_H_

@@ -1,0 +1,401 @@
+// A cluster with real processes: a 3-member etcd cluster and 3 kpnodes on
+// the etcd sequencer, each asking the others to cosign its checkpoints.
+// Submissions are spread over every node while a node is killed with
+// kill -9 and restarted, an etcd member is killed, and a majority of etcd
+// is killed and brought back; a batch of forged and malformed bytes is put
+// straight into etcd. Afterwards every acknowledged event is on every node,
+// no event is in the log twice, and all nodes have the same root at the
+// same size, cosigned.
+#include <signal.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "gmock/gmock.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "httplib.h"
+#include "ledger/base/proto_json.h"
+#include "ledger/checkpoint/checkpoint.h"
+#include "ledger/crypto/key_file.h"
+#include "ledger/envelope/dsse.h"
+#include "ledger/rules/genesis.h"
+#include "node/sequencer/batch_codec.h"
+#include "node/sequencer/etcd_client.h"
+#include "tests/integration/etcd_process.h"
+#include "tests/integration/ledger_client.h"
+#include "tests/integration/node_process.h"
+#include "tests/testing/custody_builder.h"
+
+namespace kpledger::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr int kNodes = 3;
+
+std::string ReadLog(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+class ClusterTest : public ::testing::Test {
+ protected:
+  ClusterTest() : b_(DefaultPolicy(), /*checkpoint_threshold=*/2) {}
+
+  void SetUp() override {
+    dir_ = absl::StrCat(::testing::TempDir(), "/cluster");
+    std::filesystem::remove_all(dir_);
+    etcd_ = std::make_unique<EtcdCluster>(dir_ + "/etcd");
+    const absl::Status up = etcd_->Start();
+    ASSERT_TRUE(up.ok()) << up << "\n" << ReadLog(etcd_->Log(0));
+    for (int i = 0; i < kNodes; ++i) {
+      ports_.push_back(FreePort());
+      const std::string d = NodeDir(i);
+      std::filesystem::create_directories(d);
+      ASSERT_TRUE(
+          base::WriteJsonFile(d + "/genesis.json", b_.genesis_envelope()).ok());
+      ASSERT_TRUE(crypto::WritePrivateKeyFile(d + "/node.key",
+                                              b_.genesis().node_keys(i).name(),
+                                              b_.node_key(i))
+                      .ok());
+    }
+    nodes_.resize(kNodes);
+    for (int i = 0; i < kNodes; ++i) StartNode(i);
+  }
+
+  std::string NodeDir(int i) const { return absl::StrCat(dir_, "/node-", i); }
+
+  void StartNode(int i) {
+    std::vector<std::string> peers;
+    for (int p = 0; p < kNodes; ++p) {
+      if (p != i) peers.push_back(absl::StrCat("127.0.0.1:", ports_[p]));
+    }
+    absl::StatusOr<std::unique_ptr<NodeProcess>> node = NodeProcess::Start(
+        NodeDir(i),
+        {"--listen", absl::StrCat("127.0.0.1:", ports_[i]), "--sequencer",
+         "etcd", "--etcd-endpoints", etcd_->Endpoints(), "--etcd-timeout-ms",
+         "1500", "--peers", absl::StrJoin(peers, ","),
+         "--checkpoint-interval-ms", "200"});
+    ASSERT_TRUE(node.ok()) << node.status();
+    nodes_[i] = *std::move(node);
+  }
+
+  v1::Envelope Import(int i) {
+    const std::string id = absl::StrCat("P-", i);
+    return b_.Sign(
+        ImportEvent(id, "vault-1",
+                    IncomingCertificate("BW-" + id, "BW", 10000, 1000000)),
+        {"customs-1"});
+  }
+
+  static v1::NodeStatus Status(NodeProcess& node) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() +
+                     std::chrono::seconds(5));
+    v1::NodeStatus status;
+    EXPECT_TRUE(node.Node()->GetStatus(&ctx, {}, &status).ok());
+    return status;
+  }
+
+  // Waits until every node has `size` entries and a cosigned checkpoint
+  // of them.
+  void WaitForSize(uint64_t size) {
+    for (int tries = 0; tries < 300; ++tries) {
+      bool all = true;
+      for (auto& n : nodes_) {
+        const v1::NodeStatus s = Status(*n);
+        all = all && s.tree_size() == size &&
+              s.latest_cosigned().tree_size() == size;
+      }
+      if (all) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    for (auto& n : nodes_) {
+      ADD_FAILURE() << Status(*n).DebugString() << n->Log();
+    }
+  }
+
+  std::string Metrics(NodeProcess& node) {
+    const std::string& http = node.http_address();
+    httplib::Client client(http.substr(0, http.rfind(':')),
+                           std::stoi(http.substr(http.rfind(':') + 1)));
+    auto res = client.Get("/metrics");
+    return res ? res->body : "";
+  }
+
+  CustodyBuilder b_;
+  std::string dir_;
+  std::unique_ptr<EtcdCluster> etcd_;
+  std::vector<int> ports_;
+  std::vector<std::unique_ptr<NodeProcess>> nodes_;
+};
+
+TEST_F(ClusterTest, FaultsLoseNothingAndAllNodesAgree) {
+  // Registrations through two different nodes: every node applies both.
+  ASSERT_TRUE(
+      Submit(*nodes_[0]->Ledger(), b_.Register("customs-1", v1::CUSTOMS))
+          .status.ok());
+  ASSERT_TRUE(Submit(*nodes_[1]->Ledger(), b_.Register("vault-1", v1::VAULT))
+                  .status.ok());
+  WaitForSize(3);
+
+  constexpr int kClients = 6;
+  constexpr int kPerClient = 150;
+  std::vector<std::vector<v1::Envelope>> work(kClients);
+  for (int c = 0; c < kClients; ++c) {
+    for (int i = 0; i < kPerClient; ++i) {
+      work[c].push_back(Import(c * kPerClient + i));
+    }
+  }
+  std::mutex mu;
+  std::map<std::string, uint64_t> acknowledged;  // event id -> index
+  std::atomic<int> done{0};
+  std::atomic<bool> node1_down{false};
+  auto client = [&](int c) {
+    const int target = c % kNodes;
+    std::unique_ptr<v1::LedgerService::Stub> stub;
+    for (const v1::Envelope& env : work[c]) {
+      if (target == 1 && node1_down) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        stub = nodes_[target]->Ledger();
+      }
+      const SubmitResult r = Submit(*stub, env);
+      if (r.status.ok()) {
+        std::lock_guard<std::mutex> lock(mu);
+        acknowledged[r.receipt.event_id()] = r.receipt.leaf_index();
+      }
+    }
+    ++done;
+  };
+  auto acked = [&] {
+    std::lock_guard<std::mutex> lock(mu);
+    return acknowledged.size();
+  };
+  auto wait_acked = [&](size_t n) {
+    for (int i = 0; i < 3000 && acked() < n && done < kClients; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  };
+  std::vector<std::thread> clients;
+  for (int c = 0; c < kClients; ++c) clients.emplace_back(client, c);
+
+  // (a) kill -9 a node under load, then restart it on its data dir.
+  wait_acked(150);
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    node1_down = true;
+    nodes_[1]->Kill();
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    StartNode(1);
+    node1_down = false;
+  }
+  // (b) one etcd member killed: the others go on.
+  wait_acked(400);
+  etcd_->KillMember(0);
+  wait_acked(600);
+  ASSERT_TRUE(etcd_->StartMember(0).ok());
+  for (std::thread& t : clients) t.join();
+  const size_t acked_under_faults = acked();
+  EXPECT_GT(acked_under_faults, size_t{kClients * kPerClient / 2});
+
+  // (c) a majority of etcd killed: submissions fail fast with UNAVAILABLE,
+  // reads go on; then the members come back and submissions succeed.
+  etcd_->KillMember(1);
+  etcd_->KillMember(2);
+  {
+    const auto start = std::chrono::steady_clock::now();
+    const SubmitResult r = Submit(*nodes_[2]->Ledger(), Import(100000));
+    const auto took = std::chrono::steady_clock::now() - start;
+    EXPECT_EQ(r.status.error_code(), grpc::StatusCode::UNAVAILABLE)
+        << r.status.error_message();
+    EXPECT_THAT(r.status.error_message(), HasSubstr("etcd"));
+    EXPECT_LT(took, std::chrono::seconds(5));
+    const v1::NodeStatus s = Status(*nodes_[2]);
+    EXPECT_GT(s.tree_size(), 3u);  // reads keep working
+  }
+  ASSERT_TRUE(etcd_->StartMember(1).ok());
+  ASSERT_TRUE(etcd_->StartMember(2).ok());
+  {
+    SubmitResult r;
+    for (int tries = 0; tries < 50; ++tries) {
+      r = Submit(*nodes_[2]->Ledger(), Import(100001));
+      if (r.status.ok()) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    ASSERT_TRUE(r.status.ok()) << r.status.error_message();
+  }
+
+  // (f) bytes put straight into etcd, bypassing every node: garbage, a
+  // batch signed by an actor's key (not a node's), and a batch for another
+  // ledger. Each is refused alike on every node; nothing is applied.
+  {
+    auto etcd = node::EtcdClient::Create(etcd_->EndpointList(),
+                                         grpc::InsecureChannelCredentials());
+    ASSERT_TRUE(etcd.ok());
+    const std::string hash =
+        rules::VerifyGenesisEnvelope(b_.genesis_envelope())->hash;
+    const std::string prefix = absl::StrCat("/kpledger/", hash, "/batch/");
+    node::ProposedBatch forged;
+    forged.proposer = b_.genesis().node_keys(0).name();
+    forged.nonce = 1;
+    forged.proposed_time = {1900000000, 0};
+    forged.envelopes = {Import(200000).SerializeAsString(), "garbage"};
+    auto codec = node::BatchCodec::Create(b_.genesis(), hash);
+    ASSERT_TRUE(codec.ok());
+    auto other = node::BatchCodec::Create(b_.genesis(), std::string(64, 'a'));
+    ASSERT_TRUE(other.ok());
+    for (const std::string& value :
+         {std::string("\x0a\x05hello not a batch"),
+          codec->Encode(forged, CustodyBuilder::ActorKey("customs-1")),
+          other->Encode(forged, b_.node_key(0))}) {
+      ASSERT_TRUE(
+          (*etcd)->Put(prefix + "intruder", value, absl::Seconds(5)).ok());
+    }
+  }
+  const v1::NodeStatus before = Status(*nodes_[0]);
+  ASSERT_TRUE(Submit(*nodes_[0]->Ledger(), Import(100002)).status.ok());
+  WaitForSize(before.tree_size() + 1);
+  for (auto& n : nodes_) {
+    const std::string m = Metrics(*n);
+    EXPECT_THAT(m, HasSubstr("kpledger_etcd_batches_refused_total{reason="
+                             "\"INVALID_ARGUMENT\"} 1"));
+    EXPECT_THAT(m, HasSubstr("kpledger_etcd_batches_refused_total{reason="
+                             "\"UNAUTHENTICATED\"} 1"));
+    EXPECT_THAT(m, HasSubstr("kpledger_etcd_batches_refused_total{reason="
+                             "\"FAILED_PRECONDITION\"} 1"));
+    grpc::ClientContext ctx;
+    v1::GetEventRequest req;
+    req.set_event_id(envelope::EventId(Import(200000).payload()));
+    v1::LedgerEntry entry;
+    EXPECT_EQ(n->Ledger()->GetEvent(&ctx, req, &entry).error_code(),
+              grpc::StatusCode::NOT_FOUND);
+  }
+
+  // Every event once more, through every node: each is in the log already
+  // (ALREADY_EXISTS) or was never acknowledged (accepted now).
+  std::atomic<int> unexpected{0};
+  done = 0;
+  clients.clear();
+  for (int c = 0; c < kClients; ++c) {
+    clients.emplace_back([&, c] {
+      auto stub = nodes_[(c + 1) % kNodes]->Ledger();
+      for (const v1::Envelope& env : work[c]) {
+        const SubmitResult r = Submit(*stub, env);
+        if (!r.status.ok() &&
+            r.status.error_code() != grpc::StatusCode::ALREADY_EXISTS) {
+          ++unexpected;
+        }
+      }
+    });
+  }
+  for (std::thread& t : clients) t.join();
+  EXPECT_EQ(unexpected, 0);
+
+  // genesis + 2 registrations + every import once + 100001 and 100002
+  // (100000 was refused UNAVAILABLE: it may or may not have been ordered).
+  const uint64_t without_maybe = 3 + kClients * kPerClient + 2;
+  v1::NodeStatus s0 = Status(*nodes_[0]);
+  const uint64_t final_size = s0.tree_size();
+  EXPECT_TRUE(final_size == without_maybe || final_size == without_maybe + 1)
+      << final_size;
+  WaitForSize(final_size);
+  s0 = Status(*nodes_[0]);
+  for (auto& n : nodes_) {
+    const v1::NodeStatus s = Status(*n);
+    EXPECT_EQ(s.tree_size(), s0.tree_size());
+    EXPECT_EQ(s.root_hash(), s0.root_hash());
+    EXPECT_FALSE(s.diverged());
+    EXPECT_GE(s.latest_cosigned().signers_size(), 2);
+    auto stub = n->Ledger();
+    for (const auto& [event_id, index] : acknowledged) {
+      grpc::ClientContext ctx;
+      v1::GetEventRequest req;
+      req.set_event_id(event_id);
+      v1::LedgerEntry entry;
+      ASSERT_TRUE(stub->GetEvent(&ctx, req, &entry).ok()) << event_id;
+      EXPECT_EQ(entry.index(), index);
+    }
+  }
+}
+
+TEST_F(ClusterTest, ANodeRefusesToCosignARootItDidNotCompute) {
+  ASSERT_TRUE(
+      Submit(*nodes_[0]->Ledger(), b_.Register("customs-1", v1::CUSTOMS))
+          .status.ok());
+  WaitForSize(2);
+  // A checkpoint of a made-up root at size 2, signed by node 0's key: node
+  // 1 computed another root there and says so.
+  checkpoint::CheckpointBody body;
+  body.origin = b_.genesis().origin();
+  body.tree_size = 2;
+  body.root.fill(7);
+  auto note = checkpoint::SignCheckpoint(body, b_.NodeSigners(1));
+  ASSERT_TRUE(note.ok());
+  v1::CosignRequest req;
+  req.set_checkpoint_note(*note);
+  req.set_genesis_hash(
+      rules::VerifyGenesisEnvelope(b_.genesis_envelope())->hash);
+  {
+    grpc::ClientContext ctx;
+    v1::CosignResponse resp;
+    const grpc::Status st = nodes_[1]->Node()->Cosign(&ctx, req, &resp);
+    EXPECT_EQ(st.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+    EXPECT_THAT(st.error_message(), HasSubstr("did not compute"));
+    EXPECT_FALSE(Status(*nodes_[1]).diverged());
+  }
+  // Another ledger's node is refused.
+  {
+    v1::CosignRequest other = req;
+    other.set_genesis_hash(std::string(64, 'b'));
+    grpc::ClientContext ctx;
+    v1::CosignResponse resp;
+    EXPECT_EQ(nodes_[1]->Node()->Cosign(&ctx, other, &resp).error_code(),
+              grpc::StatusCode::FAILED_PRECONDITION);
+  }
+  // The same made-up root signed by two node keys is a cosigned checkpoint
+  // node 2 disagrees with: it has diverged, stops, and says so.
+  note = checkpoint::SignCheckpoint(body, b_.NodeSigners(2));
+  ASSERT_TRUE(note.ok());
+  req.set_checkpoint_note(*note);
+  {
+    grpc::ClientContext ctx;
+    v1::CosignResponse resp;
+    const grpc::Status st = nodes_[2]->Node()->Cosign(&ctx, req, &resp);
+    EXPECT_EQ(st.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+    EXPECT_THAT(st.error_message(), HasSubstr("diverged"));
+  }
+  const v1::NodeStatus s = Status(*nodes_[2]);
+  EXPECT_TRUE(s.diverged());
+  EXPECT_THAT(Metrics(*nodes_[2]), HasSubstr("kpledger_diverged 1"));
+  EXPECT_THAT(nodes_[2]->Log(), HasSubstr("DIVERGED"));
+  // It serves no checkpoint and takes no submissions.
+  {
+    grpc::ClientContext ctx;
+    v1::GetCheckpointRequest creq;
+    v1::Checkpoint cp;
+    EXPECT_EQ(nodes_[2]->Ledger()->GetCheckpoint(&ctx, creq, &cp).error_code(),
+              grpc::StatusCode::FAILED_PRECONDITION);
+  }
+  EXPECT_FALSE(Submit(*nodes_[2]->Ledger(), b_.Register("vault-1", v1::VAULT))
+                   .status.ok());
+}
+
+}  // namespace
+}  // namespace kpledger::testing
