@@ -126,6 +126,7 @@ std::optional<crypto::PublicKey> Applier::LookupKey(
 PreparedBatch Applier::Prepare(OrderedBatch batch) const {
   PreparedBatch out;
   out.position = batch.position;
+  out.from_peer = batch.from_peer;
   out.proposed_time = batch.proposed_time;
   const size_t n = batch.envelopes.size();
   out.events.resize(n, absl::UnknownError("not prepared"));
@@ -180,12 +181,13 @@ absl::StatusOr<BatchResult> Applier::Apply(PreparedBatch batch) {
     return absl::FailedPreconditionError(
         "the ledger has no genesis yet; bootstrap it first");
   }
-  if (batch.position == 0) {
+  if (batch.position == 0 && !batch.from_peer) {
     return absl::FailedPreconditionError(
         "sequencer position 0 is not a position (they start at 1)");
   }
   BatchResult result;
-  if (batch.position <= applied_position_) {
+  if (batch.position < applied_position_ ||
+      (batch.position == applied_position_ && !batch.from_peer)) {
     result.already_applied = true;
     result.head = store_->head();
     result.ledger_time = ledger_time_;

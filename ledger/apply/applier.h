@@ -52,11 +52,16 @@ struct OrderedBatch {
   uint64_t position = 0;
   entry::LedgerTime proposed_time;     // the proposer's clock
   std::vector<std::string> envelopes;  // serialized Envelopes, verbatim
+  // Entries copied from a peer's log (bootstrap, mirrors), which came in
+  // several batches there: the batch may carry the position applied last
+  // (or 0 on a new ledger), which it then keeps instead of being skipped.
+  bool from_peer = false;
 };
 
 // A batch with its envelopes decoded and signatures checked.
 struct PreparedBatch {
   uint64_t position = 0;
+  bool from_peer = false;
   entry::LedgerTime proposed_time;
   // One per envelope: the decoded event or why it cannot be decoded.
   std::vector<absl::StatusOr<rules::SignedEvent>> events;

@@ -43,8 +43,9 @@ absl::StatusOr<std::unique_ptr<Checkpointer>> Checkpointer::Create(
     if (nk.public_key() == key.public_key().bytes()) {
       // ValidateGenesis checked the name; the signer is made in the
       // constructor, from the key it keeps (it holds a reference).
-      return std::unique_ptr<Checkpointer>(
-          new Checkpointer(store, genesis, std::move(key), nk.name()));
+      return std::unique_ptr<Checkpointer>(new Checkpointer(
+          store, genesis, std::optional<crypto::PrivateKey>(std::move(key)),
+          nk.name()));
     }
     names.push_back(nk.name());
   }
@@ -54,15 +55,25 @@ absl::StatusOr<std::unique_ptr<Checkpointer>> Checkpointer::Create(
       "): a node signs checkpoints with a key the genesis names"));
 }
 
+std::unique_ptr<Checkpointer> Checkpointer::CreateMirror(
+    const store::Store* store, const v1::Genesis& genesis) {
+  return std::unique_ptr<Checkpointer>(
+      new Checkpointer(store, genesis, std::nullopt, "mirror"));
+}
+
 Checkpointer::Checkpointer(const store::Store* store,
-                           const v1::Genesis& genesis, crypto::PrivateKey key,
+                           const v1::Genesis& genesis,
+                           std::optional<crypto::PrivateKey> key,
                            std::string name)
     : store_(store),
       origin_(genesis.origin()),
       threshold_(genesis.checkpoint_threshold()),
       key_(std::move(key)),
       name_(std::move(name)),
-      signer_(checkpoint::NoteSigner::Create(name_, key_).value()),
+      signer_(key_.has_value()
+                  ? std::optional<checkpoint::NoteSigner>(
+                        checkpoint::NoteSigner::Create(name_, *key_).value())
+                  : std::nullopt),
       trusted_(rules::NodeVerifiers(genesis)) {}
 
 Checkpointer::~Checkpointer() { Stop(); }
@@ -75,6 +86,12 @@ void Checkpointer::SetPeers(std::vector<std::unique_ptr<Cosigner>> peers,
 }
 
 absl::StatusOr<v1::Checkpoint> Checkpointer::SignHead() {
+  if (!signer_.has_value()) {
+    if (cosigned_.has_value()) return *cosigned_;
+    return absl::UnavailableError(
+        "this mirror holds no cosigned checkpoint yet: it has not caught up "
+        "with the node it follows");
+  }
   const store::TreeHead head = store_->head();
   if (latest_.has_value() && latest_->tree_size() >= head.size) {
     return *latest_;
@@ -83,9 +100,8 @@ absl::StatusOr<v1::Checkpoint> Checkpointer::SignHead() {
   body.origin = origin_;
   body.tree_size = head.size;
   body.root = head.root;
-  KP_ASSIGN_OR_RETURN(
-      std::string note,
-      checkpoint::SignCheckpoint(body, {checkpoint::NoteSigner(signer_)}));
+  KP_ASSIGN_OR_RETURN(std::string note,
+                      checkpoint::SignCheckpoint(body, {*signer_}));
   v1::Checkpoint cp;
   cp.set_note(std::move(note));
   cp.set_origin(origin_);
@@ -100,6 +116,7 @@ absl::StatusOr<v1::Checkpoint> Checkpointer::SignHead() {
 absl::StatusOr<v1::Checkpoint> Checkpointer::Latest() {
   absl::MutexLock lock(&mu_);
   KP_RETURN_IF_ERROR(diverged_);
+  if (!signer_.has_value()) return SignHead();  // the latest cosigned
   if (latest_.has_value()) return *latest_;
   return SignHead();
 }
@@ -111,11 +128,11 @@ absl::StatusOr<v1::Checkpoint> Checkpointer::Cosigned(uint64_t min_size,
   auto covers = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     return cosigned_.has_value() && cosigned_->tree_size() >= min_size;
   };
-  if (threshold_ <= 1) {
+  if (threshold_ <= 1 && signer_.has_value()) {
     if (covers()) return *cosigned_;
     return SignHead();
   }
-  if (peers_.empty()) {
+  if (peers_.empty() && signer_.has_value()) {
     return absl::FailedPreconditionError(absl::StrCat(
         "no cosigned checkpoint: the genesis needs ", threshold_,
         " node signatures on a checkpoint and this node has no peers to ask "
@@ -194,6 +211,10 @@ void Checkpointer::Adopt(const std::string& note) {
 
 absl::StatusOr<std::string> Checkpointer::CosignFor(const std::string& note) {
   KP_RETURN_IF_ERROR(diverged());
+  if (!signer_.has_value()) {
+    return absl::FailedPreconditionError(
+        "this is a read-only mirror: it has no node key and cosigns nothing");
+  }
   absl::StatusOr<checkpoint::VerifiedCheckpoint> asked =
       checkpoint::VerifyCheckpoint(note, origin_, trusted_, 1);
   if (!asked.ok()) {
@@ -231,7 +252,8 @@ absl::StatusOr<std::string> Checkpointer::CosignFor(const std::string& note) {
   }
   KP_ASSIGN_OR_RETURN(checkpoint::SignedNote parsed,
                       checkpoint::ParseNote(note));
-  KP_ASSIGN_OR_RETURN(checkpoint::NoteSignature sig, signer_.Sign(parsed.text));
+  KP_ASSIGN_OR_RETURN(checkpoint::NoteSignature sig,
+                      signer_->Sign(parsed.text));
   std::string line(
       absl::StripSuffix(checkpoint::FormatSignatureLine(sig), "\n"));
   // With this node's signature the checkpoint may reach the threshold:
@@ -277,7 +299,7 @@ void Checkpointer::Run(absl::Duration interval) {
           interval);
       if (stopping_) return;
       wake_ = false;
-      if (!diverged_.ok()) continue;
+      if (!diverged_.ok() || !signer_.has_value()) continue;
       absl::StatusOr<v1::Checkpoint> cp = SignHead();
       if (!cp.ok()) {
         spdlog::error("cannot sign a checkpoint: {}", cp.status().ToString());

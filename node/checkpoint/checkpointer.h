@@ -62,9 +62,14 @@ class Checkpointer {
   static absl::StatusOr<std::unique_ptr<Checkpointer>> Create(
       const store::Store* store, const v1::Genesis& genesis,
       crypto::PrivateKey key);
+  // A read-only mirror's, without a node key: it signs nothing, and serves
+  // the cosigned checkpoints it is given (Adopt).
+  static std::unique_ptr<Checkpointer> CreateMirror(const store::Store* store,
+                                                    const v1::Genesis& genesis);
   ~Checkpointer();  // Stop()
 
-  // This node's name: its key's name in the genesis (the note key name).
+  // This node's name: its key's name in the genesis (the note key name);
+  // "mirror" for a mirror.
   const std::string& name() const { return name_; }
   uint32_t threshold() const { return threshold_; }
 
@@ -96,28 +101,31 @@ class Checkpointer {
   //   Unauthenticated     no valid genesis node signature
   absl::StatusOr<std::string> CosignFor(const std::string& note);
 
+  // Makes `note` the latest cosigned checkpoint if it verifies at the
+  // genesis threshold and is newer. The caller checked that its root is
+  // this node's at that size.
+  void Adopt(const std::string& note);
+
   // Why this node diverged from its cluster; OK if it did not.
   absl::Status diverged() const;
 
  private:
   Checkpointer(const store::Store* store, const v1::Genesis& genesis,
-               crypto::PrivateKey key, std::string name);
+               std::optional<crypto::PrivateKey> key, std::string name);
   // Signs the store's current head unless the latest covers it already.
   absl::StatusOr<v1::Checkpoint> SignHead() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Asks every peer to cosign `cp`; adopts the result if cosigned.
   void GatherCosignatures(const v1::Checkpoint& cp);
-  // Makes `note` (verified, at the threshold) the latest cosigned
-  // checkpoint if it is newer.
-  void Adopt(const std::string& note);
   void Diverge(const std::string& why);
   void Run(absl::Duration interval);
 
   const store::Store* store_;
   const std::string origin_;
   const uint32_t threshold_;
-  const crypto::PrivateKey key_;  // the signer refers to it
+  const std::optional<crypto::PrivateKey> key_;  // none on a mirror
   const std::string name_;
-  const checkpoint::NoteSigner signer_;
+  // Refers to key_; none on a mirror.
+  const std::optional<checkpoint::NoteSigner> signer_;
   const std::vector<checkpoint::NoteVerifier> trusted_;  // genesis node keys
   std::vector<std::unique_ptr<Cosigner>> peers_;
   CheckpointerHooks hooks_;

@@ -94,13 +94,16 @@ absl::Status LedgerNode::Init() {
     spdlog::info("new ledger {} (genesis {}) in {}", genesis.genesis.origin(),
                  genesis.hash, options_.data_dir);
   }
-  if (!options_.node_key.has_value()) {
-    return absl::InvalidArgumentError("no node key given");
+  if (options_.node_key.has_value()) {
+    KP_ASSIGN_OR_RETURN(
+        checkpointer_,
+        Checkpointer::Create(store_.get(), applier_->genesis(),
+                             *std::exchange(options_.node_key, std::nullopt)));
+  } else {
+    // A read-only mirror: it signs nothing.
+    checkpointer_ =
+        Checkpointer::CreateMirror(store_.get(), applier_->genesis());
   }
-  KP_ASSIGN_OR_RETURN(
-      checkpointer_,
-      Checkpointer::Create(store_.get(), applier_->genesis(),
-                           *std::exchange(options_.node_key, std::nullopt)));
   BatcherHooks hooks;
   hooks.batch_closed = [this](size_t events, size_t bytes) {
     metrics_.batch_events->Observe(static_cast<double>(events));
@@ -111,7 +114,7 @@ absl::Status LedgerNode::Init() {
   absl::MutexLock lock(&mu_);
   size_ = store_->size();
   applied_position_ = applier_->applied_position();
-  batch_ends_.emplace_back(size_, applied_position_);
+  batch_ends_.push_back({size_, applied_position_, applier_->ledger_time()});
   metrics_.tree_size->Set(static_cast<double>(size_));
   return absl::OkStatus();
 }
@@ -128,19 +131,34 @@ void LedgerNode::SetPeers(std::vector<std::unique_ptr<Cosigner>> peers) {
   checkpointer_->SetPeers(std::move(peers), std::move(hooks));
 }
 
+std::optional<LedgerNode::BatchEnd> LedgerNode::BatchEndAt(
+    uint64_t tree_size) const {
+  absl::MutexLock lock(&mu_);
+  std::optional<BatchEnd> found;
+  for (const BatchEnd& end : batch_ends_) {
+    if (end.size > tree_size) break;
+    if (end.size == tree_size) found = end;
+  }
+  return found;
+}
+
 void LedgerNode::CosignedUpTo(uint64_t tree_size) {
   uint64_t position = 0;
   {
     absl::MutexLock lock(&mu_);
-    for (const auto& [size, pos] : batch_ends_) {
-      if (size > tree_size) break;
-      position = pos;
+    for (const BatchEnd& end : batch_ends_) {
+      if (end.size > tree_size) break;
+      position = end.position;
     }
   }
   if (position > 0) sequencer_->Cosigned(position);
 }
 
 absl::Status LedgerNode::Start() {
+  sequencer_->SetNode(NodeView{store_.get(), checkpointer_.get(),
+                               &applier_->genesis(), applier_->genesis_hash(),
+                               checkpointer_->name(),
+                               [this] { return applied_position(); }});
   apply_thread_ = std::thread([this] { ApplyLoop(); });
   checkpointer_->Start(options_.checkpoint_interval);
   KP_RETURN_IF_ERROR(sequencer_->Start(
@@ -180,9 +198,9 @@ absl::Status LedgerNode::Deliver(SequencedBatch sequenced) {
   Prepared prepared;
   prepared.proposer = std::move(sequenced.batch.proposer);
   prepared.nonce = sequenced.batch.nonce;
-  prepared.batch = applier_->Prepare(
-      apply::OrderedBatch{sequenced.position, sequenced.batch.proposed_time,
-                          std::move(sequenced.batch.envelopes)});
+  prepared.batch = applier_->Prepare(apply::OrderedBatch{
+      sequenced.position, sequenced.batch.proposed_time,
+      std::move(sequenced.batch.envelopes), sequenced.from_peer});
   absl::MutexLock lock(&mu_);
   mu_.Await(absl::Condition(
       +[](LedgerNode* n) ABSL_EXCLUSIVE_LOCKS_REQUIRED(n->mu_) {
@@ -239,7 +257,7 @@ void LedgerNode::ApplyLoop() {
     metrics_.tree_size->Set(static_cast<double>(result->head.size));
     {
       absl::MutexLock lock(&mu_);
-      batch_ends_.emplace_back(size_, applied_position_);
+      batch_ends_.push_back({size_, applied_position_, result->ledger_time});
       if (batch_ends_.size() > kBatchEndsKept) batch_ends_.pop_front();
     }
     if (mine && !result->already_applied) {

@@ -43,7 +43,8 @@ namespace kpledger::node {
 struct NodeOptions {
   std::string data_dir;
   v1::Envelope genesis;  // the ledger's genesis envelope
-  // Must be one of the genesis' node keys.
+  // Must be one of the genesis' node keys. None: a read-only mirror, which
+  // signs nothing (its sequencer is a MirrorSequencer).
   std::optional<crypto::PrivateKey> node_key;
   BatcherOptions batcher;
   int verify_threads = 0;  // 0: one per core
@@ -84,6 +85,16 @@ class LedgerNode {
   const std::string sequencer_name() const { return sequencer_->name(); }
   uint64_t applied_position() const;
   Checkpointer& checkpointer() { return *checkpointer_; }
+
+  // Where the log stood after the last batch that left it at `tree_size`
+  // entries, if that batch is recent (the last 100,000 batches): what a
+  // peer bootstrapping from this node resumes from.
+  struct BatchEnd {
+    uint64_t size = 0;
+    uint64_t position = 0;
+    entry::LedgerTime ledger_time;
+  };
+  std::optional<BatchEnd> BatchEndAt(uint64_t tree_size) const;
 
   // Blocks until the log holds more than `size` entries, the deadline
   // passes or the node stops; returns the log's size.
@@ -149,9 +160,9 @@ class LedgerNode {
   std::deque<Prepared> apply_queue_ ABSL_GUARDED_BY(mu_);
   uint64_t size_ ABSL_GUARDED_BY(mu_) = 0;  // what WaitForEntries watches
   uint64_t applied_position_ ABSL_GUARDED_BY(mu_) = 0;
-  // (tree size, sequencer position) after each recent batch, oldest first:
-  // which position a cosigned checkpoint covers.
-  std::deque<std::pair<uint64_t, uint64_t>> batch_ends_ ABSL_GUARDED_BY(mu_);
+  // After each recent batch, oldest first: which position a cosigned
+  // checkpoint covers, and where a bootstrapping peer resumes.
+  std::deque<BatchEnd> batch_ends_ ABSL_GUARDED_BY(mu_);
 
   absl::Mutex reports_mu_;
   std::unique_ptr<report::ReportBuilder> reports_ ABSL_GUARDED_BY(reports_mu_);

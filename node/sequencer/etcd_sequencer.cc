@@ -31,11 +31,13 @@ std::string EtcdSequencer::DefaultPrefix(const std::string& genesis_hash) {
 EtcdSequencer::EtcdSequencer(std::unique_ptr<EtcdClient> client,
                              BatchCodec codec, crypto::PrivateKey key,
                              EtcdSequencerOptions options,
+                             std::vector<std::unique_ptr<PeerFollower>> peers,
                              MetricsRegistry* metrics)
     : client_(std::move(client)),
       codec_(std::move(codec)),
       key_(std::move(key)),
       options_(std::move(options)),
+      peers_(std::move(peers)),
       metrics_(metrics) {
   proposed_ = metrics->GetCounter("kpledger_etcd_batches_proposed_total",
                                   "Batches this node put into etcd.");
@@ -117,12 +119,67 @@ bool EtcdSequencer::Sleep(absl::Duration d) {
   return !stopping_;
 }
 
+bool EtcdSequencer::Bootstrap(uint64_t* last) {
+  auto stopping = [this] {
+    absl::MutexLock lock(&mu_);
+    return stopping_;
+  };
+  // Batches delivered before are applied first: the copy continues the
+  // node's log as it is on disk.
+  while (node_.applied_position() < *last) {
+    if (stopping()) return false;
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  for (const std::unique_ptr<PeerFollower>& peer : peers_) {
+    absl::StatusOr<PeerFollower::Caught> caught = peer->Round(
+        node_, deliver_, *last, /*index_positions=*/false, stopping);
+    if (!caught.ok()) {
+      spdlog::warn("bootstrap from {}: {}", peer->address(),
+                   caught.status().ToString());
+      if (!absl::IsUnavailable(caught.status()) &&
+          !absl::IsCancelled(caught.status())) {
+        metrics_
+            ->GetCounter("kpledger_sync_refused_total",
+                         "Streams from a peer refused before anything of them "
+                         "was applied.")
+            ->Increment();
+      }
+      continue;
+    }
+    if (caught->entries == 0) continue;  // nothing newer there
+    spdlog::info(
+        "bootstrapped {} entries from {}; watching etcd from "
+        "revision {}",
+        caught->entries, peer->address(), caught->position + 1);
+    *last = caught->position;
+    return true;
+  }
+  return false;
+}
+
 void EtcdSequencer::WatchLoop(uint64_t applied_position) {
   uint64_t last = applied_position;
-  while (WatchOnce(&last)) {
-    watch_restarts_->Increment();
-    client_->Failover();
-    if (!Sleep(kWatchRetryDelay)) return;
+  // A new node copies what its peers hold instead of replaying all of
+  // etcd's history (which may be compacted).
+  if (last == 0 && !peers_.empty()) Bootstrap(&last);
+  while (true) {
+    if (WatchOnce(&last)) {
+      watch_restarts_->Increment();
+      client_->Failover();
+      if (!Sleep(kWatchRetryDelay)) return;
+      continue;
+    }
+    // Compacted past this node: bootstrap from a peer, then watch again.
+    {
+      absl::MutexLock lock(&mu_);
+      if (stopping_ || health_.ok()) return;  // stopped, or Deliver failed
+    }
+    if (Bootstrap(&last)) {
+      absl::MutexLock lock(&mu_);
+      health_ = absl::OkStatus();
+      continue;
+    }
+    if (!Sleep(absl::Seconds(2))) return;
   }
 }
 

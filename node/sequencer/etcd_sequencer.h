@@ -22,6 +22,11 @@
 //
 // When a member fails, calls and the watch move on to the next member; the
 // watch resumes from the revision after the last one delivered.
+//
+// A node whose log is new, or that etcd's compaction left behind,
+// bootstraps from a peer (node/sync/): it copies the peer's log up to its
+// latest cosigned checkpoint, verified before anything is applied and
+// re-applied through the rules, then watches from the peer's revision there.
 #ifndef KPLEDGER_NODE_SEQUENCER_ETCD_SEQUENCER_H_
 #define KPLEDGER_NODE_SEQUENCER_ETCD_SEQUENCER_H_
 
@@ -38,6 +43,7 @@
 #include "node/sequencer/batch_codec.h"
 #include "node/sequencer/etcd_client.h"
 #include "node/sequencer/sequencer.h"
+#include "node/sync/peer_follower.h"
 
 namespace kpledger::node {
 
@@ -55,12 +61,16 @@ struct EtcdSequencerOptions {
 
 class EtcdSequencer : public Sequencer {
  public:
+  // `peers`: nodes to bootstrap from when this node's log is new or etcd
+  // compacted batches it has not applied; may be empty.
   EtcdSequencer(std::unique_ptr<EtcdClient> client, BatchCodec codec,
                 crypto::PrivateKey key, EtcdSequencerOptions options,
+                std::vector<std::unique_ptr<PeerFollower>> peers,
                 MetricsRegistry* metrics);
   ~EtcdSequencer() override;
 
   std::string name() const override { return "etcd"; }
+  void SetNode(NodeView node) override { node_ = std::move(node); }
   absl::Status Start(uint64_t applied_position, Deliver deliver) override;
   absl::Status Propose(ProposedBatch batch) override;
   void Stop() override;
@@ -75,6 +85,9 @@ class EtcdSequencer : public Sequencer {
   // One watch stream, until it ends. Returns false when delivery must stop
   // (Stop, a Deliver error, or etcd compacted what this node still needs).
   bool WatchOnce(uint64_t* last);
+  // Copies the log from a peer up to its latest cosigned checkpoint and
+  // moves *last to the peer's position there. False if no peer could.
+  bool Bootstrap(uint64_t* last);
   void MaintenanceLoop();
   void Maintain();
   bool Sleep(absl::Duration d);  // false once stopping
@@ -83,6 +96,8 @@ class EtcdSequencer : public Sequencer {
   const BatchCodec codec_;
   const crypto::PrivateKey key_;
   const EtcdSequencerOptions options_;
+  std::vector<std::unique_ptr<PeerFollower>> peers_;
+  NodeView node_;
   Deliver deliver_;
   std::thread watch_thread_;
   std::string last_watch_error_;  // the watch thread's

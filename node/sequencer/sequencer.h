@@ -18,7 +18,26 @@
 #include "absl/status/status.h"
 #include "ledger/entry/leaf.h"
 
+namespace kpledger::store {
+class Store;
+}  // namespace kpledger::store
+namespace kpledger::v1 {
+class Genesis;
+}  // namespace kpledger::v1
+
 namespace kpledger::node {
+
+class Checkpointer;
+
+// What a sequencer that copies a peer's log (node/sync/) reads of its node.
+struct NodeView {
+  const store::Store* store = nullptr;
+  Checkpointer* checkpointer = nullptr;
+  const v1::Genesis* genesis = nullptr;
+  std::string genesis_hash;
+  std::string node_name;
+  std::function<uint64_t()> applied_position;  // of the last applied batch
+};
 
 // A batch as one node proposes it.
 struct ProposedBatch {
@@ -34,6 +53,8 @@ struct ProposedBatch {
 struct SequencedBatch {
   uint64_t position = 0;  // > 0, increasing; stored with the batch
   ProposedBatch batch;
+  // Entries copied from a peer's log (apply::OrderedBatch::from_peer).
+  bool from_peer = false;
 };
 
 class Sequencer {
@@ -44,8 +65,11 @@ class Sequencer {
 
   virtual ~Sequencer() = default;
 
-  // "local" or "etcd", for status and metrics.
+  // "local", "etcd" or "mirror", for status and metrics.
   virtual std::string name() const = 0;
+
+  // Before Start: the node it orders batches for.
+  virtual void SetNode(NodeView node) {}
 
   // Starts delivering every batch after position `applied_position` (what
   // the store says was applied last) to `deliver`, until Stop.

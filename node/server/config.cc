@@ -17,8 +17,7 @@ void AddFlags(CLI::App& app, KpnodeConfig* c) {
       ->required();
   app.add_option("--node-key", c->node_key_file,
                  "this node's private key file (mode 0600); one of the "
-                 "genesis' node keys")
-      ->required();
+                 "genesis' node keys (not for --mirror-of)");
   app.add_option("--listen", c->listen, "gRPC address, HOST:PORT (port 0: any)")
       ->capture_default_str();
   app.add_option("--http-listen", c->http_listen,
@@ -59,6 +58,12 @@ void AddFlags(CLI::App& app, KpnodeConfig* c) {
                  "the cluster's other nodes, HOST:PORT,...: asked to cosign "
                  "checkpoints")
       ->delimiter(',');
+  app.add_option("--mirror-of", c->mirror_of,
+                 "run as a read-only mirror of the node at HOST:PORT (no etcd, "
+                 "no node key)");
+  app.add_option("--mirror-interval-ms", c->mirror_interval_ms,
+                 "how often a mirror asks its node for new entries")
+      ->capture_default_str();
   app.add_option("--peer-ca", c->peer_ca_file,
                  "talk to peers over TLS, trusting this CA (PEM); this node's "
                  "--tls-cert and --tls-key are its client certificate");
@@ -123,6 +128,25 @@ absl::Status Validate(const KpnodeConfig& c) {
   if (!c.tls_client_ca_file.empty() && c.tls_cert_file.empty()) {
     return absl::InvalidArgumentError(
         "--tls-client-ca needs TLS: give --tls-cert and --tls-key too");
+  }
+  if (c.mirror_of.empty() && c.node_key_file.empty()) {
+    return absl::InvalidArgumentError(
+        "--node-key is required (except for a mirror, --mirror-of)");
+  }
+  if (!c.mirror_of.empty()) {
+    if (absl::Status st = check_address("--mirror-of", c.mirror_of); !st.ok()) {
+      return st;
+    }
+    if (c.sequencer != "local" || !c.peers.empty() ||
+        !c.node_key_file.empty()) {
+      return absl::InvalidArgumentError(
+          "--mirror-of runs a read-only mirror: it takes no --sequencer, "
+          "--peers or --node-key");
+    }
+    if (c.mirror_interval_ms == 0) {
+      return absl::InvalidArgumentError(
+          "--mirror-interval-ms must be at least 1");
+    }
   }
   if (c.sequencer == "etcd" && c.etcd_endpoints.empty()) {
     return absl::InvalidArgumentError(

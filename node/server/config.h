@@ -37,6 +37,8 @@ struct KpnodeConfig {
   uint64_t etcd_quota_bytes = uint64_t{2} << 30;
   std::vector<std::string> peers;  // HOST:PORT of the other nodes
   std::string peer_ca_file;        // set: TLS to peers (with --tls-cert/key)
+  std::string mirror_of;           // set: a read-only mirror of that node
+  uint32_t mirror_interval_ms = 500;
 
   uint32_t batch_max_events = 2000;
   uint32_t batch_max_bytes = 1 << 20;

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "CLI/CLI.hpp"
@@ -30,12 +31,14 @@
 #include "node/sequencer/etcd_client.h"
 #include "node/sequencer/etcd_sequencer.h"
 #include "node/sequencer/local_sequencer.h"
+#include "node/sequencer/mirror_sequencer.h"
 #include "node/server/config.h"
 #include "node/server/tls.h"
 #include "node/service/ledger_service.h"
 #include "node/service/node_service.h"
 #include "node/service/peer_cosigner.h"
 #include "node/service/report_service.h"
+#include "node/sync/peer_follower.h"
 #include "spdlog/sinks/stdout_sinks.h"
 #include "spdlog/spdlog.h"
 
@@ -81,10 +84,27 @@ absl::StatusOr<std::string> GenesisHash(const v1::Envelope& genesis) {
   return verified->hash;
 }
 
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> PeerCredentials(
+    const KpnodeConfig& config) {
+  return ClientCredentials("--peer-ca", config.peer_ca_file, "--tls-cert",
+                           config.tls_cert_file, "--tls-key",
+                           config.tls_key_file);
+}
+
 absl::StatusOr<std::unique_ptr<Sequencer>> MakeSequencer(
     const KpnodeConfig& config, const v1::Envelope& genesis_envelope,
-    const crypto::PrivateKey& key, MetricsRegistry* metrics) {
+    const std::optional<crypto::PrivateKey>& node_key,
+    MetricsRegistry* metrics) {
+  if (!config.mirror_of.empty()) {
+    absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
+        PeerCredentials(config);
+    if (!credentials.ok()) return credentials.status();
+    return std::make_unique<MirrorSequencer>(
+        std::make_unique<PeerFollower>(config.mirror_of, *credentials),
+        absl::Milliseconds(config.mirror_interval_ms), metrics);
+  }
   if (config.sequencer == "local") return std::make_unique<LocalSequencer>();
+  const crypto::PrivateKey& key = *node_key;
   absl::StatusOr<rules::VerifiedGenesis> genesis =
       rules::VerifyGenesisEnvelope(genesis_envelope);
   if (!genesis.ok()) return genesis.status();
@@ -112,10 +132,18 @@ absl::StatusOr<std::unique_ptr<Sequencer>> MakeSequencer(
   // An unknown node key is refused by LedgerNode::Open, with the names.
   options.propose_timeout = absl::Milliseconds(config.etcd_timeout_ms);
   options.quota_bytes = static_cast<int64_t>(config.etcd_quota_bytes);
+  // The peers, to bootstrap from.
+  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> peer_credentials =
+      PeerCredentials(config);
+  if (!peer_credentials.ok()) return peer_credentials.status();
+  std::vector<std::unique_ptr<PeerFollower>> peers;
+  for (const std::string& address : config.peers) {
+    peers.push_back(std::make_unique<PeerFollower>(address, *peer_credentials));
+  }
   return std::make_unique<EtcdSequencer>(
       *std::move(client), *std::move(codec),
       crypto::PrivateKey::FromSeed(key.seed()).value(), std::move(options),
-      metrics);
+      std::move(peers), metrics);
 }
 
 absl::StatusOr<std::vector<std::unique_ptr<Cosigner>>> MakePeers(
@@ -157,11 +185,17 @@ int Run(const KpnodeConfig& config) {
       !st.ok()) {
     return CannotStart("cannot read the genesis", st);
   }
-  absl::StatusOr<crypto::NamedPrivateKey> key =
-      crypto::ReadPrivateKeyFile(config.node_key_file);
-  if (!key.ok()) return CannotStart("cannot read the node key", key.status());
-  // The checkpointer and the etcd sequencer each hold the node key.
-  options.node_key = crypto::PrivateKey::FromSeed(key->key.seed()).value();
+  std::optional<crypto::PrivateKey> node_key;  // none on a mirror
+  if (config.mirror_of.empty()) {
+    absl::StatusOr<crypto::NamedPrivateKey> key =
+        crypto::ReadPrivateKeyFile(config.node_key_file);
+    if (!key.ok()) {
+      return CannotStart("cannot read the node key", key.status());
+    }
+    // The checkpointer and the etcd sequencer each hold the node key.
+    options.node_key = crypto::PrivateKey::FromSeed(key->key.seed()).value();
+    node_key = std::move(key->key);
+  }
   options.batcher.max_events = config.batch_max_events;
   options.batcher.max_bytes = config.batch_max_bytes;
   options.batcher.max_delay = absl::Milliseconds(config.batch_delay_ms);
@@ -179,7 +213,7 @@ int Run(const KpnodeConfig& config) {
 
   MetricsRegistry metrics;
   absl::StatusOr<std::unique_ptr<Sequencer>> sequencer =
-      MakeSequencer(config, options.genesis, key->key, &metrics);
+      MakeSequencer(config, options.genesis, node_key, &metrics);
   if (!sequencer.ok()) {
     return CannotStart("cannot set up the sequencer", sequencer.status());
   }

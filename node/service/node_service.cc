@@ -6,7 +6,9 @@
 #include "absl/time/clock.h"
 #include "ledger/checkpoint/checkpoint.h"
 #include "ledger/checkpoint/note.h"
+#include "ledger/entry/time.h"
 #include "node/service/grpc_status.h"
+#include "spdlog/spdlog.h"
 
 namespace kpledger::node {
 
@@ -53,6 +55,49 @@ grpc::Status NodeServiceImpl::Cosign(grpc::ServerContext*,
       node_->checkpointer().CosignFor(request->checkpoint_note());
   if (!line.ok()) return ToGrpc(line.status());
   response->set_signature_line(*std::move(line));
+  return grpc::Status::OK;
+}
+
+}  // namespace kpledger::node
+
+namespace kpledger::node {
+
+grpc::Status NodeServiceImpl::Sync(
+    grpc::ServerContext* context, const v1::SyncRequest* request,
+    grpc::ServerWriter<v1::SyncResponse>* writer) {
+  if (request->genesis_hash() != node_->genesis_hash()) {
+    spdlog::warn("refused Sync from {} ({}): its genesis is {}",
+                 context->peer(), request->node_name(),
+                 request->genesis_hash());
+    return ToGrpc(absl::FailedPreconditionError(absl::StrCat(
+        "this node keeps ledger ", node_->genesis_hash(), ", not ",
+        request->genesis_hash(), ": not a node of the same ledger")));
+  }
+  absl::StatusOr<v1::Checkpoint> cp =
+      node_->checkpointer().Cosigned(0, absl::Seconds(2));
+  if (!cp.ok()) return ToGrpc(cp.status());
+  std::optional<LedgerNode::BatchEnd> end = node_->BatchEndAt(cp->tree_size());
+  if (!end.has_value()) {
+    return ToGrpc(absl::UnavailableError(absl::StrCat(
+        "this node does not know its sequencer position at its cosigned "
+        "checkpoint of ",
+        cp->tree_size(), " entries yet; ask again shortly")));
+  }
+  v1::SyncResponse response;
+  for (uint64_t i = request->from_index(); i < cp->tree_size(); ++i) {
+    if (context->IsCancelled()) return grpc::Status::CANCELLED;
+    absl::StatusOr<std::string> leaf = node_->store().GetLeaf(i);
+    if (!leaf.ok()) return ToGrpc(leaf.status());
+    response.Clear();
+    response.mutable_entry()->set_index(i);
+    response.mutable_entry()->set_leaf(*std::move(leaf));
+    if (!writer->Write(response)) return grpc::Status::CANCELLED;
+  }
+  response.Clear();
+  *response.mutable_checkpoint() = *std::move(cp);
+  response.set_position(end->position);
+  *response.mutable_ledger_time() = entry::ToTimestamp(end->ledger_time);
+  writer->Write(response);
   return grpc::Status::OK;
 }
 

@@ -1,6 +1,7 @@
-// kpledger.v1.NodeService: a node's status, and cosigning for the other
-// nodes of its cluster (checkpointer.h). Sync (peer bootstrap) answers
-// UNIMPLEMENTED in this version.
+// kpledger.v1.NodeService: a node's status; cosigning for the other nodes
+// of its cluster (checkpointer.h); and Sync, its log up to its latest
+// cosigned checkpoint, for nodes that bootstrap and for mirrors
+// (node/sync/).
 #ifndef KPLEDGER_NODE_SERVICE_NODE_SERVICE_H_
 #define KPLEDGER_NODE_SERVICE_NODE_SERVICE_H_
 
@@ -17,6 +18,8 @@ class NodeServiceImpl final : public v1::NodeService::Service {
                          v1::NodeStatus*) override;
   grpc::Status Cosign(grpc::ServerContext*, const v1::CosignRequest*,
                       v1::CosignResponse*) override;
+  grpc::Status Sync(grpc::ServerContext*, const v1::SyncRequest*,
+                    grpc::ServerWriter<v1::SyncResponse>*) override;
 
  private:
   LedgerNode* const node_;

@@ -3,9 +3,10 @@
 // Submissions are spread over every node while a node is killed with
 // kill -9 and restarted, an etcd member is killed, and a majority of etcd
 // is killed and brought back; a batch of forged and malformed bytes is put
-// straight into etcd. Afterwards every acknowledged event is on every node,
-// no event is in the log twice, and all nodes have the same root at the
-// same size, cosigned.
+// straight into etcd; a node's data is wiped and it bootstraps from a peer;
+// a read-only mirror follows. Afterwards every acknowledged event is on
+// every node, no event is in the log twice, and all nodes and the mirror
+// have the same root at the same size, cosigned.
 #include <signal.h>
 
 #include <atomic>
@@ -288,6 +289,28 @@ TEST_F(ClusterTest, FaultsLoseNothingAndAllNodesAgree) {
               grpc::StatusCode::NOT_FOUND);
   }
 
+  // (d) a fresh node joins: node 2's data is wiped; it bootstraps from a
+  // peer (verified against a cosigned checkpoint), then follows etcd.
+  nodes_[2]->Stop();
+  std::filesystem::remove_all(NodeDir(2) + "/data");
+  StartNode(2);
+  // (e) a read-only mirror follows node 0, with no etcd and no node key.
+  const std::string mirror_dir = dir_ + "/mirror";
+  std::filesystem::create_directories(mirror_dir);
+  ASSERT_TRUE(
+      base::WriteJsonFile(mirror_dir + "/genesis.json", b_.genesis_envelope())
+          .ok());
+  absl::StatusOr<std::unique_ptr<NodeProcess>> mirror = NodeProcess::Start(
+      mirror_dir, {"--node-key", "", "--mirror-of", nodes_[0]->grpc_address(),
+                   "--mirror-interval-ms", "100"});
+  ASSERT_TRUE(mirror.ok()) << mirror.status();
+  {
+    const SubmitResult r =
+        Submit(*(*mirror)->Ledger(), b_.Register("lab-9", v1::LAB));
+    EXPECT_EQ(r.status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+    EXPECT_THAT(r.status.error_message(), HasSubstr("read-only mirror"));
+  }
+
   // Every event once more, through every node: each is in the log already
   // (ALREADY_EXISTS) or was never acknowledged (accepted now).
   std::atomic<int> unexpected{0};
@@ -317,6 +340,19 @@ TEST_F(ClusterTest, FaultsLoseNothingAndAllNodesAgree) {
       << final_size;
   WaitForSize(final_size);
   s0 = Status(*nodes_[0]);
+  EXPECT_THAT(nodes_[2]->Log(), HasSubstr("bootstrapped"));
+  // The mirror catches up with node 0's cosigned checkpoint.
+  for (int tries = 0; tries < 300; ++tries) {
+    if (Status(**mirror).tree_size() == final_size) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  {
+    const v1::NodeStatus m = Status(**mirror);
+    EXPECT_EQ(m.sequencer(), "mirror");
+    EXPECT_EQ(m.tree_size(), final_size) << (*mirror)->Log();
+    EXPECT_EQ(m.root_hash(), s0.root_hash());
+    EXPECT_GE(m.latest_cosigned().signers_size(), 2);
+  }
   for (auto& n : nodes_) {
     const v1::NodeStatus s = Status(*n);
     EXPECT_EQ(s.tree_size(), s0.tree_size());
@@ -360,7 +396,18 @@ TEST_F(ClusterTest, ANodeRefusesToCosignARootItDidNotCompute) {
     EXPECT_THAT(st.error_message(), HasSubstr("did not compute"));
     EXPECT_FALSE(Status(*nodes_[1]).diverged());
   }
-  // Another ledger's node is refused.
+  // Another ledger's node is refused, for cosigning and for its log.
+  {
+    v1::SyncRequest sync;
+    sync.set_genesis_hash(std::string(64, 'b'));
+    grpc::ClientContext ctx;
+    auto reader = nodes_[1]->Node()->Sync(&ctx, sync);
+    v1::SyncResponse item;
+    EXPECT_FALSE(reader->Read(&item));
+    const grpc::Status st = reader->Finish();
+    EXPECT_EQ(st.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+    EXPECT_THAT(st.error_message(), HasSubstr("not a node of the same ledger"));
+  }
   {
     v1::CosignRequest other = req;
     other.set_genesis_hash(std::string(64, 'b'));

@@ -1,0 +1,169 @@
+// A peer's log is checked against its cosigned checkpoint before anything
+// of it is applied; applied as batches, it gives this node the peer's root,
+// position and ledger time.
+#include "node/sync/peer_log.h"
+
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "ledger/apply/applier.h"
+#include "ledger/checkpoint/checkpoint.h"
+#include "ledger/store/store.h"
+#include "tests/testing/custody_builder.h"
+#include "tests/testing/status_matchers.h"
+
+namespace kpledger::node {
+namespace {
+
+using ::kpledger::testing::CustodyBuilder;
+using ::kpledger::testing::ImportEvent;
+using ::kpledger::testing::IncomingCertificate;
+using ::kpledger::testing::kDay;
+using ::kpledger::testing::kGenesisSeconds;
+
+std::string FreshDir(const std::string& name) {
+  const std::string dir = absl::StrCat(::testing::TempDir(), "/", name);
+  std::filesystem::remove_all(dir);
+  return dir;
+}
+
+apply::OrderedBatch Batch(uint64_t position, int64_t day,
+                          const std::vector<v1::Envelope>& events) {
+  apply::OrderedBatch b;
+  b.position = position;
+  b.proposed_time = entry::LedgerTime{kGenesisSeconds + day * kDay, 0};
+  for (const v1::Envelope& e : events) {
+    b.envelopes.push_back(e.SerializeAsString());
+  }
+  return b;
+}
+
+class PeerLogTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    // The peer: genesis, then 3 batches at etcd-like positions 5, 9, 12;
+    // the last refuses its only event (a duplicate) but moves time on.
+    KP_ASSERT_OK_AND_ASSIGN(peer_, store::Store::Open(FreshDir("peer")));
+    KP_ASSERT_OK_AND_ASSIGN(peer_applier_, apply::Applier::Open(peer_.get()));
+    KP_ASSERT_OK(peer_applier_->Bootstrap(b_.genesis_envelope()));
+    const v1::Envelope customs = b_.Register("customs-1", v1::CUSTOMS);
+    ASSERT_TRUE(
+        peer_applier_
+            ->Apply(Batch(5, 0, {customs, b_.Register("vault-1", v1::VAULT)}))
+            .ok());
+    std::vector<v1::Envelope> imports;
+    for (int i = 0; i < 3; ++i) imports.push_back(Import(i));
+    ASSERT_TRUE(peer_applier_->Apply(Batch(9, 1, imports)).ok());
+    ASSERT_TRUE(peer_applier_->Apply(Batch(12, 2, {customs})).ok());
+    ASSERT_EQ(peer_->size(), 6u);
+
+    KP_ASSERT_OK_AND_ASSIGN(local_, store::Store::Open(FreshDir("local")));
+    KP_ASSERT_OK_AND_ASSIGN(local_applier_, apply::Applier::Open(local_.get()));
+    KP_ASSERT_OK(local_applier_->Bootstrap(b_.genesis_envelope()));
+
+    log_.from_index = 1;
+    for (uint64_t i = 1; i < peer_->size(); ++i) {
+      log_.leaves.push_back(peer_->GetLeaf(i).value());
+    }
+    log_.checkpoint = Checkpoint(peer_->head().root, 2);
+    log_.position = 12;
+    log_.ledger_time = peer_applier_->ledger_time();
+  }
+
+  v1::Envelope Import(int i) {
+    const std::string id = absl::StrCat("P-", i);
+    return b_.Sign(testing::ImportEvent(
+                       id, "vault-1",
+                       IncomingCertificate("BW-" + id, "BW", 10000, 1000000)),
+                   {"customs-1"});
+  }
+
+  v1::Checkpoint Checkpoint(const merkle::Hash& root, int signers) {
+    checkpoint::CheckpointBody body;
+    body.origin = b_.genesis().origin();
+    body.tree_size = peer_->size();
+    body.root = root;
+    v1::Checkpoint cp;
+    cp.set_note(
+        checkpoint::SignCheckpoint(body, b_.NodeSigners(signers)).value());
+    cp.set_tree_size(body.tree_size);
+    cp.set_root_hash(std::string(root.begin(), root.end()));
+    return cp;
+  }
+
+  absl::Status Verify() { return VerifyPeerLog(*local_, b_.genesis(), log_); }
+
+  CustodyBuilder b_;
+  std::unique_ptr<store::Store> peer_, local_;
+  std::unique_ptr<apply::Applier> peer_applier_, local_applier_;
+  PeerLog log_;
+};
+
+TEST_F(PeerLogTest, AppliedItGivesThePeersRootPositionAndTime) {
+  ASSERT_TRUE(Verify().ok()) << Verify();
+  for (SequencedBatch& b : PeerLogBatches(log_, 0, /*index_positions=*/false)) {
+    apply::OrderedBatch ob{b.position, b.batch.proposed_time,
+                           std::move(b.batch.envelopes), b.from_peer};
+    absl::StatusOr<apply::BatchResult> r = local_applier_->Apply(std::move(ob));
+    ASSERT_TRUE(r.ok()) << r.status();
+    for (const v1::Receipt& receipt : r->receipts) {
+      EXPECT_EQ(receipt.outcome(), v1::Receipt::ACCEPTED);
+    }
+  }
+  EXPECT_EQ(local_->head().size, peer_->head().size);
+  EXPECT_EQ(local_->head().root, peer_->head().root);
+  EXPECT_EQ(local_applier_->applied_position(), 12u);
+  EXPECT_EQ(local_applier_->ledger_time(), peer_applier_->ledger_time());
+}
+
+TEST_F(PeerLogTest, MirrorPositionsAreTreeSizes) {
+  ASSERT_TRUE(Verify().ok());
+  uint64_t last = 0;
+  for (SequencedBatch& b : PeerLogBatches(log_, 1, /*index_positions=*/true)) {
+    EXPECT_GT(b.position, last);
+    last = b.position;
+    ASSERT_TRUE(
+        local_applier_
+            ->Apply(apply::OrderedBatch{b.position, b.batch.proposed_time,
+                                        std::move(b.batch.envelopes)})
+            .ok());
+  }
+  EXPECT_EQ(last, peer_->size());
+  EXPECT_EQ(local_->head().root, peer_->head().root);
+}
+
+TEST_F(PeerLogTest, RefusesAChangedEntry) {
+  log_.leaves[2][log_.leaves[2].size() - 5] ^= 1;
+  const absl::Status st = Verify();
+  EXPECT_TRUE(absl::IsDataLoss(st)) << st;
+  EXPECT_THAT(st.message(), ::testing::HasSubstr("changed an entry"));
+}
+
+TEST_F(PeerLogTest, RefusesAMissingOrExtraEntry) {
+  log_.leaves.pop_back();
+  EXPECT_TRUE(absl::IsDataLoss(Verify()));
+}
+
+TEST_F(PeerLogTest, RefusesAWrongRootOrTooFewSignatures) {
+  merkle::Hash wrong{};
+  wrong.fill(9);
+  log_.checkpoint = Checkpoint(wrong, 2);
+  EXPECT_TRUE(absl::IsDataLoss(Verify()));
+  log_.checkpoint = Checkpoint(peer_->head().root, 1);  // threshold is 2
+  EXPECT_TRUE(absl::IsUnauthenticated(Verify())) << Verify();
+}
+
+TEST_F(PeerLogTest, RefusesEntriesThatDoNotContinueThisLog) {
+  log_.from_index = 2;
+  EXPECT_TRUE(absl::IsFailedPrecondition(Verify()));
+}
+
+TEST_F(PeerLogTest, RefusesAnEntryNamingAnotherIndex) {
+  std::swap(log_.leaves[0], log_.leaves[1]);
+  EXPECT_TRUE(absl::IsDataLoss(Verify()));
+}
+
+}  // namespace
+}  // namespace kpledger::node
