@@ -1,0 +1,348 @@
+// cluster_bench: a 3-member etcd cluster and 3 kpnodes on the etcd
+// sequencer, all on this machine, and the figures side by side from
+// one run, each as a ratio to a yardstick measured in the same run:
+//   etcd      200-byte puts/s into the same etcd cluster, `--clients` in
+//             flight, driven directly (etcd stores bytes; kpledger batches,
+//             and every node verifies every signature on the same cores)
+//   ingest    signed events/s, `--clients` submitters spread over the 3
+//             nodes, each event applied by all 3 (target: >= the etcd put
+//             rate, and >= 50% of 2 x one core's verify rate / 3)
+//   latency   p99 submit-to-receipt at half the ingest rate (target < 100 ms)
+//   catch-up  a node wiped and restarted copies the log from a peer
+//             (bootstrap: verified against a cosigned checkpoint, every
+//             signature and rule again): entries/s (target: >= 50% of one
+//             core's verify rate)
+// Usage: bazel run -c opt //tests/bench:cluster_bench -- [--events N] ...
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <mutex>
+#include <thread>
+
+#include "CLI/CLI.hpp"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "grpcpp/grpcpp.h"
+#include "ledger/base/proto_json.h"
+#include "ledger/base/status_macros.h"
+#include "ledger/crypto/key_file.h"
+#include "node/sequencer/etcd_client.h"
+#include "tests/bench/verify_rate.h"
+#include "tests/integration/etcd_process.h"
+#include "tests/integration/ledger_client.h"
+#include "tests/integration/node_process.h"
+#include "tests/testing/custody_builder.h"
+
+namespace kpledger::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using testing::CustodyBuilder;
+
+struct Config {
+  std::string kpnode;
+  uint64_t events = 100000;
+  int clients = 32;
+  double etcd_seconds = 3;
+  double latency_seconds = 5;
+  double verify_seconds = 1;
+  std::string dir = "/tmp/kpledger-cluster-bench";
+};
+
+double Seconds(Clock::duration d) {
+  return std::chrono::duration<double>(d).count();
+}
+
+void Say(const std::string& line) {
+  std::fprintf(stderr, "%s\n", line.c_str());
+}
+
+double P99(std::vector<double> ms) {
+  if (ms.empty()) return 0;
+  std::sort(ms.begin(), ms.end());
+  return ms[std::min(ms.size() - 1,
+                     static_cast<size_t>(std::ceil(0.99 * ms.size())) - 1)];
+}
+
+class Cluster {
+ public:
+  Cluster(const Config& config, const CustodyBuilder& b)
+      : config_(config), b_(b), etcd_(config.dir + "/etcd") {}
+
+  absl::Status Start() {
+    KP_RETURN_IF_ERROR(etcd_.Start());
+    for (int i = 0; i < 3; ++i) {
+      ports_.push_back(testing::FreePort());
+      const std::string d = Dir(i);
+      std::filesystem::create_directories(d);
+      KP_RETURN_IF_ERROR(
+          base::WriteJsonFile(d + "/genesis.json", b_.genesis_envelope()));
+      KP_RETURN_IF_ERROR(crypto::WritePrivateKeyFile(
+          d + "/node.key", b_.genesis().node_keys(i).name(), b_.node_key(i)));
+    }
+    nodes_.resize(3);
+    for (int i = 0; i < 3; ++i) KP_RETURN_IF_ERROR(StartNode(i));
+    return absl::OkStatus();
+  }
+
+  absl::Status StartNode(int i) {
+    std::vector<std::string> peers;
+    for (int p = 0; p < 3; ++p) {
+      if (p != i) peers.push_back(absl::StrCat("127.0.0.1:", ports_[p]));
+    }
+    KP_ASSIGN_OR_RETURN(
+        nodes_[i],
+        testing::NodeProcess::Start(
+            Dir(i),
+            {"--listen", absl::StrCat("127.0.0.1:", ports_[i]), "--sequencer",
+             "etcd", "--etcd-endpoints", etcd_.Endpoints(), "--peers",
+             absl::StrJoin(peers, ","), "--log-level", "warn"}));
+    return absl::OkStatus();
+  }
+
+  std::string Dir(int i) const {
+    return absl::StrCat(config_.dir, "/node-", i);
+  }
+  testing::NodeProcess& node(int i) { return *nodes_[i]; }
+  testing::EtcdCluster& etcd() { return etcd_; }
+
+  uint64_t Size(int i) {
+    grpc::ClientContext ctx;
+    v1::NodeStatus s;
+    if (!nodes_[i]->Node()->GetStatus(&ctx, {}, &s).ok()) return 0;
+    return s.tree_size();
+  }
+
+ private:
+  const Config& config_;
+  const CustodyBuilder& b_;
+  testing::EtcdCluster etcd_;
+  std::vector<int> ports_;
+  std::vector<std::unique_ptr<testing::NodeProcess>> nodes_;
+};
+
+// Puts/s of 200-byte values with `clients` threads, each one call at a time.
+double EtcdPutRate(testing::EtcdCluster& etcd, int clients, double seconds) {
+  auto client = node::EtcdClient::Create(etcd.EndpointList(),
+                                         grpc::InsecureChannelCredentials())
+                    .value();
+  const std::string value(200, 'v');
+  std::atomic<uint64_t> done{0};
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> threads;
+  const auto start = Clock::now();
+  for (int c = 0; c < clients; ++c) {
+    threads.emplace_back([&, c] {
+      for (uint64_t i = 0; !stop; ++i) {
+        if (client
+                ->Put(absl::StrCat("/bench/", c, "/", i % 64), value,
+                      absl::Seconds(5))
+                .ok()) {
+          ++done;
+        }
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+  stop = true;
+  for (auto& t : threads) t.join();
+  return done / Seconds(Clock::now() - start);
+}
+
+struct Load {
+  double seconds = 0;
+  uint64_t accepted = 0;
+  uint64_t refused = 0;
+  std::string first_refusal;
+  std::vector<double> latency_ms;
+};
+
+// Submits events[begin, end) from `clients` threads, thread c to node
+// c % 3; `rate` > 0 paces the whole load at that many events/s.
+Load Submit(Cluster& cluster, const std::vector<v1::Envelope>& events,
+            size_t begin, size_t end, int clients, double rate) {
+  Load load;
+  std::mutex mu;
+  std::atomic<size_t> next{begin};
+  std::vector<std::thread> threads;
+  const auto start = Clock::now();
+  for (int c = 0; c < clients; ++c) {
+    threads.emplace_back([&, c] {
+      auto stub = cluster.node(c % 3).Ledger();
+      std::vector<double> mine;
+      uint64_t accepted = 0, refused = 0;
+      std::string refusal;
+      for (size_t i = next++; i < end; i = next++) {
+        auto due = Clock::now();
+        if (rate > 0) {
+          due = start + std::chrono::duration_cast<Clock::duration>(
+                            std::chrono::duration<double>((i - begin) / rate));
+          std::this_thread::sleep_until(due);
+        }
+        const testing::SubmitResult r = testing::Submit(*stub, events[i]);
+        mine.push_back(
+            std::chrono::duration<double, std::milli>(Clock::now() - due)
+                .count());
+        if (r.status.ok()) {
+          ++accepted;
+        } else {
+          ++refused;
+          if (refusal.empty()) refusal = r.status.error_message();
+        }
+      }
+      std::lock_guard<std::mutex> lock(mu);
+      load.accepted += accepted;
+      load.refused += refused;
+      if (load.first_refusal.empty()) load.first_refusal = refusal;
+      load.latency_ms.insert(load.latency_ms.end(), mine.begin(), mine.end());
+    });
+  }
+  for (auto& t : threads) t.join();
+  load.seconds = Seconds(Clock::now() - start);
+  return load;
+}
+
+std::string Verdict(bool pass) { return pass ? "PASS" : "MISS"; }
+
+int Run(const Config& config) {
+  testing::g_kpnode_path = config.kpnode;
+  std::filesystem::remove_all(config.dir);
+  CustodyBuilder b(testing::DefaultPolicy(), /*checkpoint_threshold=*/2);
+
+  Say("measuring the verify rate ...");
+  const double verify1 = VerifyRate(1, config.verify_seconds);
+
+  Say(absl::StrCat("signing ", config.events, " events ..."));
+  std::vector<v1::Envelope> events;
+  events.push_back(b.Register("customs-1", v1::CUSTOMS));
+  events.push_back(b.Register("vault-1", v1::VAULT));
+  for (uint64_t i = 0; i < config.events; ++i) {
+    const std::string id = absl::StrCat("P-", i);
+    events.push_back(b.Sign(
+        testing::ImportEvent(
+            id, "vault-1",
+            testing::IncomingCertificate("BW-" + id, "BW", 10000, 1000000)),
+        {"customs-1"}));
+  }
+
+  Say("starting 3 etcd members and 3 kpnodes ...");
+  Cluster cluster(config, b);
+  if (absl::Status st = cluster.Start(); !st.ok()) {
+    std::fprintf(stderr, "cluster_bench: %s\n", st.ToString().c_str());
+    return 1;
+  }
+
+  Say("etcd: direct 200-byte puts ...");
+  const double etcd_rate =
+      EtcdPutRate(cluster.etcd(), config.clients, config.etcd_seconds);
+
+  // Registrations, then the full-speed load on 9/10 of the events and the
+  // half-rate load on the rest.
+  Submit(cluster, events, 0, 2, 1, 0);
+  const size_t split = 2 + config.events * 9 / 10;
+  Say("ingest: full speed ...");
+  const Load full = Submit(cluster, events, 2, split, config.clients, 0);
+  const double ingest = full.accepted / full.seconds;
+  const double half_rate = ingest / 2;
+  const size_t half_events =
+      std::min<size_t>(events.size() - split,
+                       static_cast<size_t>(half_rate * config.latency_seconds));
+  Say("latency: half rate ...");
+  const Load half = Submit(cluster, events, split, split + half_events,
+                           config.clients, half_rate);
+
+  // Every node has every event.
+  const uint64_t want = 3 + full.accepted + half.accepted;
+  for (int tries = 0; tries < 600; ++tries) {
+    if (cluster.Size(0) == want && cluster.Size(1) == want &&
+        cluster.Size(2) == want) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+
+  Say("catch-up: node 2 wiped and restarted ...");
+  cluster.node(2).Stop();
+  std::filesystem::remove_all(cluster.Dir(2) + "/data");
+  const auto catch_start = Clock::now();
+  if (absl::Status st = cluster.StartNode(2); !st.ok()) {
+    std::fprintf(stderr, "cluster_bench: %s\n", st.ToString().c_str());
+    return 1;
+  }
+  uint64_t caught = 0;
+  for (int tries = 0; tries < 60000 && caught < want; ++tries) {
+    caught = cluster.Size(2);
+    if (caught < want)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  const double catch_seconds = Seconds(Clock::now() - catch_start);
+  const double catch_rate = (caught - 1) / catch_seconds;
+
+  const double target_verify = 0.5 * 2 * verify1 / 3;
+  std::printf(
+      "cluster_bench: 3 etcd members + 3 kpnodes on this machine, "
+      "%d submitters\n",
+      config.clients);
+  std::printf("ed25519 verify: %.0f/s on one core\n", verify1);
+  std::printf("etcd: %.0f puts/s (200 B, %d in flight, direct)\n", etcd_rate,
+              config.clients);
+  std::printf(
+      "ingest: %.0f events/s (%llu accepted, %llu refused%s%s); %.2fx the "
+      "etcd put rate [%s, want >= 1]; %.2fx of 50%% of 2 x verify / 3 "
+      "(%.0f/s) [%s, want >= 1]\n",
+      ingest, static_cast<unsigned long long>(full.accepted),
+      static_cast<unsigned long long>(full.refused),
+      full.first_refusal.empty() ? "" : ": ", full.first_refusal.c_str(),
+      ingest / etcd_rate, Verdict(ingest >= etcd_rate).c_str(),
+      ingest / target_verify, target_verify,
+      Verdict(ingest >= target_verify).c_str());
+  std::printf(
+      "half rate: %.0f events/s offered, %llu accepted, p99 %.1f ms "
+      "[%s, want < 100 ms]\n",
+      half_rate, static_cast<unsigned long long>(half.accepted),
+      P99(half.latency_ms), Verdict(P99(half.latency_ms) < 100).c_str());
+  std::printf(
+      "catch-up: %llu entries in %.1f s, %.0f entries/s = %.2f of one "
+      "core's verify rate [%s, want >= 0.5]%s\n",
+      static_cast<unsigned long long>(caught - 1), catch_seconds, catch_rate,
+      catch_rate / verify1, Verdict(catch_rate >= 0.5 * verify1).c_str(),
+      caught == want ? "" : " (DID NOT CATCH UP)");
+  const bool ok = full.refused == 0 && half.refused == 0 && caught == want;
+  if (!ok) std::printf("cluster_bench: FAILED\n");
+  cluster.node(0).Stop();
+  cluster.node(1).Stop();
+  cluster.node(2).Stop();
+  std::filesystem::remove_all(config.dir);
+  return ok ? 0 : 1;
+}
+
+}  // namespace
+}  // namespace kpledger::bench
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "cluster_bench: a 3-node kpledger cluster on etcd, measured "
+      "against etcd's own put rate and the verify rate"};
+  kpledger::bench::Config config;
+  app.add_option("--kpnode", config.kpnode, "the kpnode binary")->required();
+  app.add_option("--events", config.events, "events to submit")
+      ->capture_default_str();
+  app.add_option("--clients", config.clients, "concurrent submitters")
+      ->capture_default_str();
+  app.add_option("--etcd-seconds", config.etcd_seconds,
+                 "length of the direct etcd phase")
+      ->capture_default_str();
+  app.add_option("--latency-seconds", config.latency_seconds,
+                 "length of the half-rate phase")
+      ->capture_default_str();
+  app.add_option("--verify-seconds", config.verify_seconds,
+                 "length of the verify-rate measurement")
+      ->capture_default_str();
+  app.add_option("--dir", config.dir, "scratch directory (wiped first)")
+      ->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+  return kpledger::bench::Run(config);
+}

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Runs cluster_bench with tiny numbers (1,000 events) and checks that it ran
+# every phase and printed every figure. It asserts no speed: PASS or MISS is
+# the bench's business (docs/benchmarks.md has full runs).
+set -euo pipefail
+out=$("$1" --kpnode "$2" --events 1000 --clients 8 --etcd-seconds 0.5 \
+        --latency-seconds 0.5 --verify-seconds 0.2 \
+        --dir "$TEST_TMPDIR/cluster-bench")
+echo "$out"
+for want in "ed25519 verify: .*/s on one core" "etcd: .* puts/s" \
+            "ingest: .* events/s (.* accepted, 0 refused)" \
+            "half rate: .* p99 .* ms" "catch-up: .* entries in .* s"; do
+  if ! grep -q -- "$want" <<<"$out"; then
+    echo "cluster_bench did not report \"$want\"" >&2
+    exit 1
+  fi
+done
