@@ -25,8 +25,9 @@
 #   1          127.0.0.1:32389 127.0.0.1:32390 127.0.0.1:7410    127.0.0.1:7411
 #   2          127.0.0.1:32399 127.0.0.1:32400 127.0.0.1:7420    127.0.0.1:7421
 #
-# Environment: KPLEDGER_BIN_DIR (above); KPLEDGER_KPNODE_FLAGS, extra kpnode
-# flags for every node (e.g. "--log-level debug").
+# Environment: KPLEDGER_ETCD_PORT_BASE (32379) and KPLEDGER_NODE_PORT_BASE
+# (7400), the first ports used; KPLEDGER_BIN_DIR (above); KPLEDGER_KPNODE_FLAGS,
+# extra kpnode flags for every node (e.g. "--log-level debug").
 set -euo pipefail
 
 die() { echo "cluster-up: $*" >&2; exit 1; }
@@ -46,10 +47,12 @@ dir=$(cd "$dir" && pwd)
 start=$(date +%s)
 
 members=(0 1 2)
-etcd_client_port() { echo $((32379 + 10 * $1)); }
-etcd_peer_port() { echo $((32380 + 10 * $1)); }
-node_grpc_port() { echo $((7400 + 10 * $1)); }
-node_http_port() { echo $((7401 + 10 * $1)); }
+etcd_base=${KPLEDGER_ETCD_PORT_BASE:-32379}
+node_base=${KPLEDGER_NODE_PORT_BASE:-7400}
+etcd_client_port() { echo $((etcd_base + 10 * $1)); }
+etcd_peer_port() { echo $((etcd_base + 1 + 10 * $1)); }
+node_grpc_port() { echo $((node_base + 10 * $1)); }
+node_http_port() { echo $((node_base + 1 + 10 * $1)); }
 etcd_endpoints=""
 initial_cluster=""
 for i in "${members[@]}"; do
@@ -280,9 +283,9 @@ cat <<EOF
     Certificates (development CA): $certs; keys: $dir/keys.
 
     Try:
-      $kpctl --server 127.0.0.1:7400 \\
+      $kpctl --server 127.0.0.1:$(node_grpc_port 0) \\
           --tls-ca $certs/ca.crt --tls-cert $certs/client.crt --tls-key $certs/client.key status
-      curl -s http://127.0.0.1:7401/healthz; curl -s http://127.0.0.1:7411/metrics | head
+      curl -s http://127.0.0.1:$(node_http_port 0)/healthz; curl -s http://127.0.0.1:$(node_http_port 1)/metrics | head
       etcdctl --endpoints $etcd_endpoints \\
           --cacert $certs/ca.crt --cert $certs/client.crt --key $certs/client.key \\
           endpoint status -w table

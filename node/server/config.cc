@@ -9,6 +9,9 @@ namespace kpledger::node {
 void AddFlags(CLI::App& app, KpnodeConfig* c) {
   app.set_config("--config", "",
                  "read flags from this file (TOML: name = value)");
+  // A misspelt setting must not be ignored: a node that silently runs on
+  // its defaults (the local sequencer, say) is worse than one that stops.
+  app.allow_config_extras(CLI::config_extras_mode::error);
   app.add_option("--data-dir", c->data_dir,
                  "the node's RocksDB store; created with the genesis if empty")
       ->required();

@@ -186,6 +186,18 @@ TEST_F(NodeLifecycleTest, ConfigFileSetsFlags) {
   EXPECT_THAT(r.status.error_message(), HasSubstr("limit of 300 bytes"));
 }
 
+TEST_F(NodeLifecycleTest, ConfigFileWithAMisspeltSettingRefusesToStart) {
+  std::ofstream(dir_ + "/kpnode.toml")
+      << "data-dir = \"" << dir_ << "/data\"\n"
+      << "genesis = \"" << dir_ << "/genesis.json\"\n"
+      << "node-key = \"" << dir_ << "/node.key\"\n"
+      << "sequenser = \"etcd\"\n";
+  const auto [code, err] = NodeProcess::RunToExit(
+      {"--config", dir_ + "/kpnode.toml", "--listen", "127.0.0.1:0"});
+  EXPECT_EQ(code, 2) << err;
+  EXPECT_THAT(err, HasSubstr("sequenser"));
+}
+
 TEST_F(NodeLifecycleTest, BackpressureAnswersResourceExhausted) {
   // Batches close only after 3 s; at most 20 events may wait.
   auto node = StartNode({"--batch-max-events", "1000", "--batch-delay-ms",
