@@ -4,6 +4,7 @@
 #include <map>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -157,12 +158,41 @@ bool EtcdSequencer::Bootstrap(uint64_t* last) {
   return false;
 }
 
+bool EtcdSequencer::EtcdHasCaughtUpWith(uint64_t last) {
+  absl::StatusOr<etcdserverpb::StatusResponse> status =
+      client_->Status(kCallTimeout);
+  if (!status.ok()) return true;  // unreachable: the watch retries anyway
+  const uint64_t revision = static_cast<uint64_t>(status->header().revision());
+  absl::MutexLock lock(&mu_);
+  if (revision >= last) {
+    if (absl::IsFailedPrecondition(health_) &&
+        absl::StrContains(health_.message(), "is behind")) {
+      health_ = absl::OkStatus();
+    }
+    return true;
+  }
+  // New batches would get revisions at or below what this node applied,
+  // and be taken for batches applied before: stop, loudly.
+  const std::string why = absl::StrCat(
+      "etcd's revision ", revision, " is behind revision ", last,
+      " that this node applied: etcd was restored from a snapshot or "
+      "replaced; this node takes no batches from it (docs/operations.md, "
+      "Backup and restore)");
+  if (health_.ok()) spdlog::critical("{}", why);
+  health_ = absl::FailedPreconditionError(why);
+  return false;
+}
+
 void EtcdSequencer::WatchLoop(uint64_t applied_position) {
   uint64_t last = applied_position;
   // A new node copies what its peers hold instead of replaying all of
   // etcd's history (which may be compacted).
   if (last == 0 && !peers_.empty()) Bootstrap(&last);
   while (true) {
+    if (!EtcdHasCaughtUpWith(last)) {
+      if (!Sleep(absl::Seconds(2))) return;
+      continue;
+    }
     if (WatchOnce(&last)) {
       watch_restarts_->Increment();
       client_->Failover();

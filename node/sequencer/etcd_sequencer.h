@@ -85,6 +85,9 @@ class EtcdSequencer : public Sequencer {
   // One watch stream, until it ends. Returns false when delivery must stop
   // (Stop, a Deliver error, or etcd compacted what this node still needs).
   bool WatchOnce(uint64_t* last);
+  // False (and health() says why) while etcd's revision is below `last`:
+  // etcd lost history this node applied (a restore, a new cluster).
+  bool EtcdHasCaughtUpWith(uint64_t last);
   // Copies the log from a peer up to its latest cosigned checkpoint and
   // moves *last to the peer's position there. False if no peer could.
   bool Bootstrap(uint64_t* last);

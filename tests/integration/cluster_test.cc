@@ -18,6 +18,7 @@
 #include <sstream>
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "gmock/gmock.h"
@@ -442,6 +443,33 @@ TEST_F(ClusterTest, ANodeRefusesToCosignARootItDidNotCompute) {
   }
   EXPECT_FALSE(Submit(*nodes_[2]->Ledger(), b_.Register("vault-1", v1::VAULT))
                    .status.ok());
+}
+
+TEST_F(ClusterTest, NodesRefuseAnEtcdThatLostTheirHistory) {
+  ASSERT_TRUE(
+      Submit(*nodes_[0]->Ledger(), b_.Register("customs-1", v1::CUSTOMS))
+          .status.ok());
+  ASSERT_TRUE(Submit(*nodes_[1]->Ledger(), b_.Register("vault-1", v1::VAULT))
+                  .status.ok());
+  WaitForSize(3);
+  // etcd replaced by a new, empty cluster (as after a lost cluster or a
+  // restore of an old snapshot): its revisions start again below what the
+  // nodes applied.
+  for (auto& n : nodes_) n->Stop();
+  etcd_.reset();
+  etcd_ = std::make_unique<EtcdCluster>(dir_ + "/etcd-new");
+  ASSERT_TRUE(etcd_->Start().ok());
+  for (int i = 0; i < kNodes; ++i) StartNode(i);
+  SubmitResult r;
+  for (int tries = 0; tries < 50; ++tries) {
+    r = Submit(*nodes_[2]->Ledger(), Import(1));
+    if (absl::StrContains(r.status.error_message(), "is behind")) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(r.status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(r.status.error_message(), HasSubstr("etcd was restored"));
+  EXPECT_THAT(nodes_[2]->Log(), HasSubstr("is behind"));
+  EXPECT_EQ(Status(*nodes_[2]).tree_size(), 3u);  // reads go on
 }
 
 }  // namespace
