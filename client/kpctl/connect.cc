@@ -12,20 +12,6 @@
 namespace kpledger::kpctl {
 namespace {
 
-absl::StatusOr<std::string> ReadPem(const std::string& flag,
-                                    const std::string& path) {
-  absl::StatusOr<std::string> text = base::ReadFile(path);
-  if (!text.ok()) {
-    return absl::Status(text.status().code(),
-                        absl::StrCat(flag, ": ", text.status().message()));
-  }
-  if (text->find("-----BEGIN") == std::string::npos) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(flag, ": ", path, " is not a PEM file"));
-  }
-  return text;
-}
-
 absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> Credentials(
     const ConnectOptions& o) {
   if (o.tls_cert.empty() != o.tls_key.empty()) {
@@ -38,14 +24,15 @@ absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> Credentials(
   }
   grpc::SslCredentialsOptions ssl;
   if (!o.tls_ca.empty()) {
-    absl::StatusOr<std::string> ca = ReadPem("--tls-ca", o.tls_ca);
+    absl::StatusOr<std::string> ca = base::ReadPemFile("--tls-ca", o.tls_ca);
     if (!ca.ok()) return ca.status();
     ssl.pem_root_certs = *std::move(ca);
   }
   if (!o.tls_cert.empty()) {
-    absl::StatusOr<std::string> cert = ReadPem("--tls-cert", o.tls_cert);
+    absl::StatusOr<std::string> cert =
+        base::ReadPemFile("--tls-cert", o.tls_cert);
     if (!cert.ok()) return cert.status();
-    absl::StatusOr<std::string> key = ReadPem("--tls-key", o.tls_key);
+    absl::StatusOr<std::string> key = base::ReadPemFile("--tls-key", o.tls_key);
     if (!key.ok()) return key.status();
     ssl.pem_cert_chain = *std::move(cert);
     ssl.pem_private_key = *std::move(key);

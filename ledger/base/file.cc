@@ -21,4 +21,18 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
   return text.str();
 }
 
+absl::StatusOr<std::string> ReadPemFile(const std::string& flag,
+                                        const std::string& path) {
+  absl::StatusOr<std::string> pem = ReadFile(path);
+  if (!pem.ok()) {
+    return absl::Status(pem.status().code(),
+                        absl::StrCat(flag, ": ", pem.status().message()));
+  }
+  if (pem->find("-----BEGIN") == std::string::npos) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(flag, ": ", path, " is not a PEM file"));
+  }
+  return pem;
+}
+
 }  // namespace kpledger::base

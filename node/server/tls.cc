@@ -4,23 +4,6 @@
 #include "ledger/base/file.h"
 
 namespace kpledger::node {
-namespace {
-
-absl::StatusOr<std::string> ReadPem(const std::string& flag,
-                                    const std::string& path) {
-  absl::StatusOr<std::string> pem = base::ReadFile(path);
-  if (!pem.ok()) {
-    return absl::Status(pem.status().code(),
-                        absl::StrCat(flag, ": ", pem.status().message()));
-  }
-  if (pem->find("-----BEGIN") == std::string::npos) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(flag, ": ", path, " is not a PEM file"));
-  }
-  return pem;
-}
-
-}  // namespace
 
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(
     const KpnodeConfig& config) {
@@ -28,16 +11,17 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(
   grpc::SslServerCredentialsOptions ssl;
   grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
   absl::StatusOr<std::string> cert =
-      ReadPem("--tls-cert", config.tls_cert_file);
+      base::ReadPemFile("--tls-cert", config.tls_cert_file);
   if (!cert.ok()) return cert.status();
-  absl::StatusOr<std::string> key = ReadPem("--tls-key", config.tls_key_file);
+  absl::StatusOr<std::string> key =
+      base::ReadPemFile("--tls-key", config.tls_key_file);
   if (!key.ok()) return key.status();
   pair.cert_chain = *cert;
   pair.private_key = *key;
   ssl.pem_key_cert_pairs.push_back(pair);
   if (!config.tls_client_ca_file.empty()) {
     absl::StatusOr<std::string> ca =
-        ReadPem("--tls-client-ca", config.tls_client_ca_file);
+        base::ReadPemFile("--tls-client-ca", config.tls_client_ca_file);
     if (!ca.ok()) return ca.status();
     ssl.pem_root_certs = *ca;
     ssl.client_certificate_request =
@@ -52,13 +36,13 @@ absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> ClientCredentials(
     const std::string& key_flag, const std::string& key_file) {
   if (ca_file.empty()) return grpc::InsecureChannelCredentials();
   grpc::SslCredentialsOptions ssl;
-  absl::StatusOr<std::string> ca = ReadPem(ca_flag, ca_file);
+  absl::StatusOr<std::string> ca = base::ReadPemFile(ca_flag, ca_file);
   if (!ca.ok()) return ca.status();
   ssl.pem_root_certs = *std::move(ca);
   if (!cert_file.empty()) {
-    absl::StatusOr<std::string> cert = ReadPem(cert_flag, cert_file);
+    absl::StatusOr<std::string> cert = base::ReadPemFile(cert_flag, cert_file);
     if (!cert.ok()) return cert.status();
-    absl::StatusOr<std::string> key = ReadPem(key_flag, key_file);
+    absl::StatusOr<std::string> key = base::ReadPemFile(key_flag, key_file);
     if (!key.ok()) return key.status();
     ssl.pem_cert_chain = *std::move(cert);
     ssl.pem_private_key = *std::move(key);
