@@ -139,11 +139,7 @@ bool EtcdSequencer::Bootstrap(uint64_t* last) {
                    caught.status().ToString());
       if (!absl::IsUnavailable(caught.status()) &&
           !absl::IsCancelled(caught.status())) {
-        metrics_
-            ->GetCounter("kpledger_sync_refused_total",
-                         "Streams from a peer refused before anything of them "
-                         "was applied.")
-            ->Increment();
+        SyncRefusedCounter(metrics_)->Increment();
       }
       continue;
     }

@@ -10,11 +10,7 @@ MirrorSequencer::MirrorSequencer(std::unique_ptr<PeerFollower> peer,
                                  absl::Duration interval,
                                  MetricsRegistry* metrics)
     : peer_(std::move(peer)), interval_(interval) {
-  refused_ = metrics->GetCounter(
-      "kpledger_sync_refused_total",
-      "Streams from a peer refused before anything of them was applied: "
-      "entries that do not give the root of the peer's cosigned checkpoint, "
-      "a checkpoint without the genesis threshold, a peer of another ledger.");
+  refused_ = SyncRefusedCounter(metrics);
 }
 
 MirrorSequencer::~MirrorSequencer() { Stop(); }

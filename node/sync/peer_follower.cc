@@ -11,6 +11,14 @@
 
 namespace kpledger::node {
 
+Counter* SyncRefusedCounter(MetricsRegistry* metrics) {
+  return metrics->GetCounter(
+      "kpledger_sync_refused_total",
+      "Streams from a peer refused before anything of them was applied: "
+      "entries that do not give the root of the peer's cosigned checkpoint, "
+      "a checkpoint without the genesis threshold, a peer of another ledger.");
+}
+
 PeerFollower::PeerFollower(
     std::string address, std::shared_ptr<grpc::ChannelCredentials> credentials)
     : address_(std::move(address)) {

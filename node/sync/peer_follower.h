@@ -13,9 +13,14 @@
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
 #include "kpledger/v1/service.grpc.pb.h"
+#include "node/http/metrics.h"
 #include "node/sequencer/sequencer.h"
 
 namespace kpledger::node {
+
+// kpledger_sync_refused_total: streams from a peer refused before anything
+// of them was applied.
+Counter* SyncRefusedCounter(MetricsRegistry* metrics);
 
 class PeerFollower {
  public:

@@ -445,6 +445,93 @@ TEST_F(ClusterTest, ANodeRefusesToCosignARootItDidNotCompute) {
                    .status.ok());
 }
 
+// A node that lies to a mirror: it relays a real node's log, with one byte
+// of one entry changed, or with the checkpoint's root changed.
+class LyingNode final : public v1::NodeService::Service {
+ public:
+  enum class Lie { kChangedEntry, kWrongRoot };
+  LyingNode(std::string real, Lie lie) : real_(std::move(real)), lie_(lie) {}
+
+  grpc::Status Sync(grpc::ServerContext*, const v1::SyncRequest* request,
+                    grpc::ServerWriter<v1::SyncResponse>* writer) override {
+    auto stub = v1::NodeService::NewStub(
+        grpc::CreateChannel(real_, grpc::InsecureChannelCredentials()));
+    grpc::ClientContext ctx;
+    auto reader = stub->Sync(&ctx, *request);
+    v1::SyncResponse item;
+    bool changed = false;
+    while (reader->Read(&item)) {
+      if (lie_ == Lie::kChangedEntry && item.has_entry() && !changed &&
+          item.entry().index() >= 2) {
+        std::string* leaf = item.mutable_entry()->mutable_leaf();
+        (*leaf)[leaf->size() - 3] ^= 1;
+        changed = true;
+      }
+      if (lie_ == Lie::kWrongRoot && item.has_checkpoint()) {
+        // The root line (the third of the note) of another tree.
+        std::string* note = item.mutable_checkpoint()->mutable_note();
+        const size_t root = note->find('\n', note->find('\n') + 1) + 1;
+        (*note)[root] = (*note)[root] == 'A' ? 'B' : 'A';
+      }
+      writer->Write(item);
+    }
+    return reader->Finish();
+  }
+
+ private:
+  const std::string real_;
+  const Lie lie_;
+};
+
+TEST_F(ClusterTest, AMirrorRefusesANodeThatLies) {
+  ASSERT_TRUE(
+      Submit(*nodes_[0]->Ledger(), b_.Register("customs-1", v1::CUSTOMS))
+          .status.ok());
+  ASSERT_TRUE(Submit(*nodes_[1]->Ledger(), b_.Register("vault-1", v1::VAULT))
+                  .status.ok());
+  WaitForSize(3);
+  for (LyingNode::Lie lie :
+       {LyingNode::Lie::kChangedEntry, LyingNode::Lie::kWrongRoot}) {
+    LyingNode liar(nodes_[0]->grpc_address(), lie);
+    grpc::ServerBuilder builder;
+    int port = 0;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
+                             &port);
+    builder.RegisterService(&liar);
+    std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+    ASSERT_NE(port, 0);
+    const std::string mirror_dir =
+        absl::StrCat(dir_, "/mirror-", static_cast<int>(lie));
+    std::filesystem::create_directories(mirror_dir);
+    ASSERT_TRUE(
+        base::WriteJsonFile(mirror_dir + "/genesis.json", b_.genesis_envelope())
+            .ok());
+    absl::StatusOr<std::unique_ptr<NodeProcess>> mirror =
+        NodeProcess::Start(mirror_dir, {"--node-key", "", "--mirror-of",
+                                        absl::StrCat("127.0.0.1:", port),
+                                        "--mirror-interval-ms", "100"});
+    ASSERT_TRUE(mirror.ok()) << mirror.status();
+    std::string metrics;
+    for (int tries = 0; tries < 100; ++tries) {
+      metrics = Metrics(**mirror);
+      if (absl::StrContains(metrics, "kpledger_sync_refused_total 1") ||
+          absl::StrContains(metrics, "kpledger_sync_refused_total 2")) {
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    EXPECT_THAT(metrics,
+                ::testing::ContainsRegex("kpledger_sync_refused_total [1-9]"));
+    // Nothing of the lie was applied: the mirror holds the genesis only.
+    EXPECT_EQ(Status(**mirror).tree_size(), 1u);
+    EXPECT_THAT((*mirror)->Log(), HasSubstr(lie == LyingNode::Lie::kChangedEntry
+                                                ? "changed an entry"
+                                                : "does not verify"));
+    (*mirror)->Stop();
+    server->Shutdown();
+  }
+}
+
 TEST_F(ClusterTest, NodesRefuseAnEtcdThatLostTheirHistory) {
   ASSERT_TRUE(
       Submit(*nodes_[0]->Ledger(), b_.Register("customs-1", v1::CUSTOMS))
