@@ -128,6 +128,30 @@ class ClusterTest : public ::testing::Test {
     }
   }
 
+  // Registrations through two different nodes: every node applies both.
+  void RegisterActors() {
+    ASSERT_TRUE(
+        Submit(*nodes_[0]->Ledger(), b_.Register("customs-1", v1::CUSTOMS))
+            .status.ok());
+    ASSERT_TRUE(Submit(*nodes_[1]->Ledger(), b_.Register("vault-1", v1::VAULT))
+                    .status.ok());
+    WaitForSize(3);
+  }
+
+  // A read-only mirror of the node at `address`, in dir_/name.
+  std::unique_ptr<NodeProcess> StartMirror(const std::string& name,
+                                           const std::string& address) {
+    const std::string d = absl::StrCat(dir_, "/", name);
+    std::filesystem::create_directories(d);
+    EXPECT_TRUE(
+        base::WriteJsonFile(d + "/genesis.json", b_.genesis_envelope()).ok());
+    absl::StatusOr<std::unique_ptr<NodeProcess>> mirror =
+        NodeProcess::Start(d, {"--node-key", "", "--mirror-of", address,
+                               "--mirror-interval-ms", "100"});
+    EXPECT_TRUE(mirror.ok()) << mirror.status();
+    return mirror.ok() ? *std::move(mirror) : nullptr;
+  }
+
   std::string Metrics(NodeProcess& node) {
     const std::string& http = node.http_address();
     httplib::Client client(http.substr(0, http.rfind(':')),
@@ -145,12 +169,7 @@ class ClusterTest : public ::testing::Test {
 
 TEST_F(ClusterTest, FaultsLoseNothingAndAllNodesAgree) {
   // Registrations through two different nodes: every node applies both.
-  ASSERT_TRUE(
-      Submit(*nodes_[0]->Ledger(), b_.Register("customs-1", v1::CUSTOMS))
-          .status.ok());
-  ASSERT_TRUE(Submit(*nodes_[1]->Ledger(), b_.Register("vault-1", v1::VAULT))
-                  .status.ok());
-  WaitForSize(3);
+  RegisterActors();
 
   constexpr int kClients = 6;
   constexpr int kPerClient = 150;
@@ -296,18 +315,12 @@ TEST_F(ClusterTest, FaultsLoseNothingAndAllNodesAgree) {
   std::filesystem::remove_all(NodeDir(2) + "/data");
   StartNode(2);
   // (e) a read-only mirror follows node 0, with no etcd and no node key.
-  const std::string mirror_dir = dir_ + "/mirror";
-  std::filesystem::create_directories(mirror_dir);
-  ASSERT_TRUE(
-      base::WriteJsonFile(mirror_dir + "/genesis.json", b_.genesis_envelope())
-          .ok());
-  absl::StatusOr<std::unique_ptr<NodeProcess>> mirror = NodeProcess::Start(
-      mirror_dir, {"--node-key", "", "--mirror-of", nodes_[0]->grpc_address(),
-                   "--mirror-interval-ms", "100"});
-  ASSERT_TRUE(mirror.ok()) << mirror.status();
+  std::unique_ptr<NodeProcess> mirror =
+      StartMirror("mirror", nodes_[0]->grpc_address());
+  ASSERT_NE(mirror, nullptr);
   {
     const SubmitResult r =
-        Submit(*(*mirror)->Ledger(), b_.Register("lab-9", v1::LAB));
+        Submit(*mirror->Ledger(), b_.Register("lab-9", v1::LAB));
     EXPECT_EQ(r.status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
     EXPECT_THAT(r.status.error_message(), HasSubstr("read-only mirror"));
   }
@@ -344,13 +357,13 @@ TEST_F(ClusterTest, FaultsLoseNothingAndAllNodesAgree) {
   EXPECT_THAT(nodes_[2]->Log(), HasSubstr("bootstrapped"));
   // The mirror catches up with node 0's cosigned checkpoint.
   for (int tries = 0; tries < 300; ++tries) {
-    if (Status(**mirror).tree_size() == final_size) break;
+    if (Status(*mirror).tree_size() == final_size) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   {
-    const v1::NodeStatus m = Status(**mirror);
+    const v1::NodeStatus m = Status(*mirror);
     EXPECT_EQ(m.sequencer(), "mirror");
-    EXPECT_EQ(m.tree_size(), final_size) << (*mirror)->Log();
+    EXPECT_EQ(m.tree_size(), final_size) << mirror->Log();
     EXPECT_EQ(m.root_hash(), s0.root_hash());
     EXPECT_GE(m.latest_cosigned().signers_size(), 2);
   }
@@ -484,12 +497,7 @@ class LyingNode final : public v1::NodeService::Service {
 };
 
 TEST_F(ClusterTest, AMirrorRefusesANodeThatLies) {
-  ASSERT_TRUE(
-      Submit(*nodes_[0]->Ledger(), b_.Register("customs-1", v1::CUSTOMS))
-          .status.ok());
-  ASSERT_TRUE(Submit(*nodes_[1]->Ledger(), b_.Register("vault-1", v1::VAULT))
-                  .status.ok());
-  WaitForSize(3);
+  RegisterActors();
   for (LyingNode::Lie lie :
        {LyingNode::Lie::kChangedEntry, LyingNode::Lie::kWrongRoot}) {
     LyingNode liar(nodes_[0]->grpc_address(), lie);
@@ -500,20 +508,13 @@ TEST_F(ClusterTest, AMirrorRefusesANodeThatLies) {
     builder.RegisterService(&liar);
     std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
     ASSERT_NE(port, 0);
-    const std::string mirror_dir =
-        absl::StrCat(dir_, "/mirror-", static_cast<int>(lie));
-    std::filesystem::create_directories(mirror_dir);
-    ASSERT_TRUE(
-        base::WriteJsonFile(mirror_dir + "/genesis.json", b_.genesis_envelope())
-            .ok());
-    absl::StatusOr<std::unique_ptr<NodeProcess>> mirror =
-        NodeProcess::Start(mirror_dir, {"--node-key", "", "--mirror-of",
-                                        absl::StrCat("127.0.0.1:", port),
-                                        "--mirror-interval-ms", "100"});
-    ASSERT_TRUE(mirror.ok()) << mirror.status();
+    std::unique_ptr<NodeProcess> mirror =
+        StartMirror(absl::StrCat("mirror-", static_cast<int>(lie)),
+                    absl::StrCat("127.0.0.1:", port));
+    ASSERT_NE(mirror, nullptr);
     std::string metrics;
     for (int tries = 0; tries < 100; ++tries) {
-      metrics = Metrics(**mirror);
+      metrics = Metrics(*mirror);
       if (absl::StrContains(metrics, "kpledger_sync_refused_total 1") ||
           absl::StrContains(metrics, "kpledger_sync_refused_total 2")) {
         break;
@@ -523,22 +524,17 @@ TEST_F(ClusterTest, AMirrorRefusesANodeThatLies) {
     EXPECT_THAT(metrics,
                 ::testing::ContainsRegex("kpledger_sync_refused_total [1-9]"));
     // Nothing of the lie was applied: the mirror holds the genesis only.
-    EXPECT_EQ(Status(**mirror).tree_size(), 1u);
-    EXPECT_THAT((*mirror)->Log(), HasSubstr(lie == LyingNode::Lie::kChangedEntry
-                                                ? "changed an entry"
-                                                : "does not verify"));
-    (*mirror)->Stop();
+    EXPECT_EQ(Status(*mirror).tree_size(), 1u);
+    EXPECT_THAT(mirror->Log(), HasSubstr(lie == LyingNode::Lie::kChangedEntry
+                                             ? "changed an entry"
+                                             : "does not verify"));
+    mirror->Stop();
     server->Shutdown();
   }
 }
 
 TEST_F(ClusterTest, NodesRefuseAnEtcdThatLostTheirHistory) {
-  ASSERT_TRUE(
-      Submit(*nodes_[0]->Ledger(), b_.Register("customs-1", v1::CUSTOMS))
-          .status.ok());
-  ASSERT_TRUE(Submit(*nodes_[1]->Ledger(), b_.Register("vault-1", v1::VAULT))
-                  .status.ok());
-  WaitForSize(3);
+  RegisterActors();
   // etcd replaced by a new, empty cluster (as after a lost cluster or a
   // restore of an old snapshot): its revisions start again below what the
   // nodes applied.
