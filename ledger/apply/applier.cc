@@ -127,6 +127,7 @@ PreparedBatch Applier::Prepare(OrderedBatch batch) const {
   PreparedBatch out;
   out.position = batch.position;
   out.from_peer = batch.from_peer;
+  out.sync = batch.sync;
   out.proposed_time = batch.proposed_time;
   const size_t n = batch.envelopes.size();
   out.events.resize(n, absl::UnknownError("not prepared"));
@@ -220,6 +221,7 @@ absl::StatusOr<BatchResult> Applier::Apply(PreparedBatch batch) {
   store::Batch out;
   out.ledger_time = now;
   out.applied_position = EncodePosition(batch.position);
+  out.sync = batch.sync;
   uint64_t index = store_->size();
   // Event ids accepted in this batch -> their receipt's place.
   std::map<std::string, size_t> in_batch;

@@ -56,12 +56,16 @@ struct OrderedBatch {
   // several batches there: the batch may carry the position applied last
   // (or 0 on a new ledger), which it then keeps instead of being skipped.
   bool from_peer = false;
+  // False: written without a sync of its own (store::Batch::sync); only
+  // for batches from a peer whose last batch is synced.
+  bool sync = true;
 };
 
 // A batch with its envelopes decoded and signatures checked.
 struct PreparedBatch {
   uint64_t position = 0;
   bool from_peer = false;
+  bool sync = true;
   entry::LedgerTime proposed_time;
   // One per envelope: the decoded event or why it cannot be decoded.
   std::vector<absl::StatusOr<rules::SignedEvent>> events;

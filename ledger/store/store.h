@@ -75,6 +75,10 @@ struct Batch {
   // The sequencer position this batch came from, stored with it so a
   // restart resumes exactly after it. Empty: leave the stored one.
   std::string applied_position;
+  // False: not synced on its own (when options.sync); the next synced
+  // write makes it durable with it. Only for batches that can be had again
+  // after a crash: entries copied from a peer's log.
+  bool sync = true;
 };
 
 // The tree after some batch: its size and root hash.
@@ -102,6 +106,7 @@ class StagedBatch {
   StagedBatch();
 
   uint64_t seq_ = 0;  // Stage order; Commit checks it
+  bool sync_ = true;
   std::unique_ptr<rocksdb::WriteBatch> write_;
   TreeHead head_;
   std::string genesis_hash_;  // set when the batch holds entry 0

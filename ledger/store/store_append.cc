@@ -172,6 +172,7 @@ absl::StatusOr<StagedBatch> Store::Stage(const Batch& batch) {
   }
   staged.head_ = TreeHead{range.size(), range.Root()};
   staged.seq_ = next_stage_seq_++;
+  staged.sync_ = batch.sync;
   staged_range_ = std::move(range);
   staged_tiles_ = std::move(edge_tiles);
   absl::MutexLock lock(&mu_);
@@ -191,7 +192,7 @@ absl::StatusOr<TreeHead> Store::Commit(StagedBatch batch) {
     return out_of_order;
   }
   rocksdb::WriteOptions wo;
-  wo.sync = options_.sync;
+  wo.sync = options_.sync && batch.sync_;
   absl::Status written =
       FromRocksDb(db_->Write(wo, batch.write_.get()), "cannot append batch");
   absl::MutexLock lock(&mu_);

@@ -198,9 +198,10 @@ absl::Status LedgerNode::Deliver(SequencedBatch sequenced) {
   Prepared prepared;
   prepared.proposer = std::move(sequenced.batch.proposer);
   prepared.nonce = sequenced.batch.nonce;
-  prepared.batch = applier_->Prepare(apply::OrderedBatch{
-      sequenced.position, sequenced.batch.proposed_time,
-      std::move(sequenced.batch.envelopes), sequenced.from_peer});
+  prepared.batch = applier_->Prepare(
+      apply::OrderedBatch{sequenced.position, sequenced.batch.proposed_time,
+                          std::move(sequenced.batch.envelopes),
+                          sequenced.from_peer, sequenced.sync});
   absl::MutexLock lock(&mu_);
   mu_.Await(absl::Condition(
       +[](LedgerNode* n) ABSL_EXCLUSIVE_LOCKS_REQUIRED(n->mu_) {

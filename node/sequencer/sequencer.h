@@ -53,8 +53,10 @@ struct ProposedBatch {
 struct SequencedBatch {
   uint64_t position = 0;  // > 0, increasing; stored with the batch
   ProposedBatch batch;
-  // Entries copied from a peer's log (apply::OrderedBatch::from_peer).
+  // Entries copied from a peer's log (apply::OrderedBatch::from_peer and
+  // sync).
   bool from_peer = false;
+  bool sync = true;
 };
 
 class Sequencer {

@@ -113,6 +113,8 @@ std::vector<SequencedBatch> PeerLogBatches(const PeerLog& log,
                                            uint64_t applied_position,
                                            bool index_positions) {
   std::vector<SequencedBatch> out;
+  // Copies can be had again after a crash: only the last batch is synced
+  // (and so every one before it with it).
   for (size_t i = 0; i < log.leaves.size(); ++i) {
     // VerifyPeerLog decoded every leaf.
     const entry::LeafView view = entry::DecodeLeaf(log.leaves[i]).value();
@@ -123,6 +125,7 @@ std::vector<SequencedBatch> PeerLogBatches(const PeerLog& log,
       b.position = applied_position;
       b.batch.proposer = "peer";
       b.batch.proposed_time = view.time;
+      b.sync = false;
       out.push_back(std::move(b));
     }
     out.back().batch.envelopes.emplace_back(view.envelope);
@@ -136,6 +139,7 @@ std::vector<SequencedBatch> PeerLogBatches(const PeerLog& log,
     last.batch.proposed_time = log.ledger_time;
     out.push_back(std::move(last));
   }
+  if (!out.empty()) out.back().sync = true;
   return out;
 }
 

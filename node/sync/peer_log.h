@@ -55,7 +55,9 @@ absl::Status VerifyPeerLog(const store::Store& store,
                            const v1::Genesis& genesis, const PeerLog& log);
 
 // The batches that apply `log`: consecutive leaves of one ledger time (at
-// most 1000 each; the applier then derives the same ledger times).
+// most 1000 each; the applier then derives the same ledger times). Only the
+// last is synced to disk: a crash before it loses copies, which are had
+// again from the peer.
 //   index positions (a mirror, whose positions are its tree sizes): each
 //     batch at the tree size after it;
 //   otherwise (a node bootstrapping under a sequencer): every batch at

@@ -105,7 +105,7 @@ TEST_F(PeerLogTest, AppliedItGivesThePeersRootPositionAndTime) {
   ASSERT_TRUE(Verify().ok()) << Verify();
   for (SequencedBatch& b : PeerLogBatches(log_, 0, /*index_positions=*/false)) {
     apply::OrderedBatch ob{b.position, b.batch.proposed_time,
-                           std::move(b.batch.envelopes), b.from_peer};
+                           std::move(b.batch.envelopes), b.from_peer, b.sync};
     absl::StatusOr<apply::BatchResult> r = local_applier_->Apply(std::move(ob));
     ASSERT_TRUE(r.ok()) << r.status();
     for (const v1::Receipt& receipt : r->receipts) {
@@ -116,6 +116,18 @@ TEST_F(PeerLogTest, AppliedItGivesThePeersRootPositionAndTime) {
   EXPECT_EQ(local_->head().root, peer_->head().root);
   EXPECT_EQ(local_applier_->applied_position(), 12u);
   EXPECT_EQ(local_applier_->ledger_time(), peer_applier_->ledger_time());
+}
+
+TEST_F(PeerLogTest, OnlyTheLastBatchIsSynced) {
+  for (bool index_positions : {false, true}) {
+    std::vector<SequencedBatch> batches =
+        PeerLogBatches(log_, 0, index_positions);
+    ASSERT_GE(batches.size(), 2u);
+    for (size_t i = 0; i + 1 < batches.size(); ++i) {
+      EXPECT_FALSE(batches[i].sync) << i;
+    }
+    EXPECT_TRUE(batches.back().sync);
+  }
 }
 
 TEST_F(PeerLogTest, MirrorPositionsAreTreeSizes) {
