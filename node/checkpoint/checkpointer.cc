@@ -165,17 +165,16 @@ absl::StatusOr<v1::Checkpoint> Checkpointer::Cosigned(uint64_t min_size,
 
 void Checkpointer::GatherCosignatures(const v1::Checkpoint& cp) {
   std::string note = cp.note();
+  size_t signers = cp.signers_size();  // this node's own signature
   for (size_t i = 0; i < peers_.size(); ++i) {
     absl::StatusOr<std::string> line = peers_[i]->Cosign(note);
     if (line.ok()) {
       std::string candidate = absl::StrCat(note, *line, "\n");
-      absl::StatusOr<checkpoint::VerifiedCheckpoint> before =
-          checkpoint::VerifyCheckpoint(note, origin_, trusted_, 1);
       absl::StatusOr<checkpoint::VerifiedCheckpoint> after =
           checkpoint::VerifyCheckpoint(candidate, origin_, trusted_, 1);
-      if (after.ok() && before.ok() &&
-          after->signers.size() > before->signers.size()) {
+      if (after.ok() && after->signers.size() > signers) {
         note = std::move(candidate);
+        signers = after->signers.size();
         peer_errors_[i].clear();
         continue;
       }
@@ -191,7 +190,7 @@ void Checkpointer::GatherCosignatures(const v1::Checkpoint& cp) {
       peer_errors_[i] = error;
     }
   }
-  if (checkpoint::VerifyCheckpoint(note, origin_, trusted_, threshold_).ok()) {
+  if (signers >= threshold_) {
     Adopt(note);
   }
 }

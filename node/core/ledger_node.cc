@@ -1,5 +1,7 @@
 #include "node/core/ledger_node.h"
 
+#include <algorithm>
+#include <iterator>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -131,24 +133,30 @@ void LedgerNode::SetPeers(std::vector<std::unique_ptr<Cosigner>> peers) {
   checkpointer_->SetPeers(std::move(peers), std::move(hooks));
 }
 
+const LedgerNode::BatchEnd* LedgerNode::LastBatchEndUpTo(
+    uint64_t tree_size) const {
+  // Sizes only grow along the deque: the first end past `tree_size`, less
+  // one.
+  auto past = std::upper_bound(
+      batch_ends_.begin(), batch_ends_.end(), tree_size,
+      [](uint64_t size, const BatchEnd& end) { return size < end.size; });
+  return past == batch_ends_.begin() ? nullptr : &*std::prev(past);
+}
+
 std::optional<LedgerNode::BatchEnd> LedgerNode::BatchEndAt(
     uint64_t tree_size) const {
   absl::MutexLock lock(&mu_);
-  std::optional<BatchEnd> found;
-  for (const BatchEnd& end : batch_ends_) {
-    if (end.size > tree_size) break;
-    if (end.size == tree_size) found = end;
-  }
-  return found;
+  const BatchEnd* end = LastBatchEndUpTo(tree_size);
+  if (end == nullptr || end->size != tree_size) return std::nullopt;
+  return *end;
 }
 
 void LedgerNode::CosignedUpTo(uint64_t tree_size) {
   uint64_t position = 0;
   {
     absl::MutexLock lock(&mu_);
-    for (const BatchEnd& end : batch_ends_) {
-      if (end.size > tree_size) break;
-      position = end.position;
+    if (const BatchEnd* end = LastBatchEndUpTo(tree_size)) {
+      position = end->position;
     }
   }
   if (position > 0) sequencer_->Cosigned(position);
@@ -254,13 +262,10 @@ void LedgerNode::ApplyLoop() {
       absl::MutexLock lock(&mu_);
       size_ = result->head.size;
       applied_position_ = applier_->applied_position();
-    }
-    metrics_.tree_size->Set(static_cast<double>(result->head.size));
-    {
-      absl::MutexLock lock(&mu_);
       batch_ends_.push_back({size_, applied_position_, result->ledger_time});
       if (batch_ends_.size() > kBatchEndsKept) batch_ends_.pop_front();
     }
+    metrics_.tree_size->Set(static_cast<double>(result->head.size));
     if (mine && !result->already_applied) {
       batcher_->Complete(next.nonce, std::move(result->receipts));
     }

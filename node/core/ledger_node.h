@@ -142,6 +142,9 @@ class LedgerNode {
   // A cosigned checkpoint covers `tree_size` entries: tells the sequencer
   // the position of the last batch it covers.
   void CosignedUpTo(uint64_t tree_size);
+  // The last of batch_ends_ at or below `tree_size` entries; null if none.
+  const BatchEnd* LastBatchEndUpTo(uint64_t tree_size) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   NodeOptions options_;
   std::unique_ptr<Sequencer> sequencer_;

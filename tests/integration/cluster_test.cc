@@ -332,14 +332,7 @@ TEST_F(ClusterTest, FaultsLoseNothingAndAllNodesAgree) {
   clients.clear();
   for (int c = 0; c < kClients; ++c) {
     clients.emplace_back([&, c] {
-      auto stub = nodes_[(c + 1) % kNodes]->Ledger();
-      for (const v1::Envelope& env : work[c]) {
-        const SubmitResult r = Submit(*stub, env);
-        if (!r.status.ok() &&
-            r.status.error_code() != grpc::StatusCode::ALREADY_EXISTS) {
-          ++unexpected;
-        }
-      }
+      unexpected += ResubmitAll(*nodes_[(c + 1) % kNodes]->Ledger(), work[c]);
     });
   }
   for (std::thread& t : clients) t.join();

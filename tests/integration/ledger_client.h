@@ -39,6 +39,22 @@ inline SubmitResult Submit(v1::LedgerService::Stub& stub,
   return out;
 }
 
+// Submits `envelopes` again, one at a time: how many were answered neither
+// OK (never acknowledged before, accepted now) nor ALREADY_EXISTS (in the
+// log already).
+inline int ResubmitAll(v1::LedgerService::Stub& stub,
+                       const std::vector<v1::Envelope>& envelopes) {
+  int unexpected = 0;
+  for (const v1::Envelope& env : envelopes) {
+    const SubmitResult r = Submit(stub, env);
+    if (!r.status.ok() &&
+        r.status.error_code() != grpc::StatusCode::ALREADY_EXISTS) {
+      ++unexpected;
+    }
+  }
+  return unexpected;
+}
+
 struct RawResult {
   grpc::Status status;
   std::string response;  // the response message's bytes

@@ -378,16 +378,8 @@ TEST_F(NodeLifecycleTest, KillNineUnderLoadLosesNothingAcknowledged) {
   std::atomic<int> unexpected{0};
   clients.clear();
   for (int c = 0; c < kClients; ++c) {
-    clients.emplace_back([&, c] {
-      auto client = node->Ledger();
-      for (const v1::Envelope& env : work[c]) {
-        const SubmitResult r = Submit(*client, env);
-        if (!r.status.ok() &&
-            r.status.error_code() != grpc::StatusCode::ALREADY_EXISTS) {
-          ++unexpected;
-        }
-      }
-    });
+    clients.emplace_back(
+        [&, c] { unexpected += ResubmitAll(*node->Ledger(), work[c]); });
   }
   for (std::thread& t : clients) t.join();
   EXPECT_EQ(unexpected, 0);
