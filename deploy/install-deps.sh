@@ -10,6 +10,7 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   librocksdb-dev libsodium-dev libabsl-dev libgtest-dev libgmock-dev
   libbenchmark-dev libcli11-dev libspdlog-dev libfmt-dev libcpp-httplib-dev
+  libjemalloc-dev
   # Interop test: Go's golang.org/x/mod/sumdb/note verifies our checkpoints.
   golang-go golang-golang-x-mod-dev
   # TLS tests and deploy/ certificates.

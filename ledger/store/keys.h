@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <string>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
 namespace kpledger::store {
@@ -43,6 +44,9 @@ std::string EntryKey(uint64_t index);
 std::string EncodeU64(uint64_t v);
 // REQUIRES: bytes.size() == 8.
 uint64_t DecodeU64(absl::string_view bytes);
+// The event_index key of an event id (64 lowercase hex digits): its 32 raw
+// bytes. InvalidArgument names what is wrong with any other string.
+absl::StatusOr<std::string> EventIdKey(absl::string_view event_id);
 
 }  // namespace kpledger::store
 

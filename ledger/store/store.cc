@@ -263,7 +263,7 @@ absl::StatusOr<std::vector<std::optional<uint64_t>>> Store::FindEvents(
     const std::vector<std::string>& event_ids) const {
   std::vector<std::string> raw(event_ids.size());
   for (size_t i = 0; i < event_ids.size(); ++i) {
-    KP_ASSIGN_OR_RETURN(raw[i], base::HexDecode(event_ids[i], "event id"));
+    KP_ASSIGN_OR_RETURN(raw[i], EventIdKey(event_ids[i]));
   }
   // Read the size first: an Append in progress writes the index before it
   // publishes the new size, and until then its events are not in the log.

@@ -162,7 +162,7 @@ class Store {
   // The index of the entry with this event id (lowercase hex); NotFound.
   absl::StatusOr<uint64_t> FindEvent(absl::string_view event_id) const;
   // The indexes of many events in one read: nullopt for an event not in
-  // the log. InvalidArgument for an id that is not hex.
+  // the log. InvalidArgument for an id that is not 64 lowercase hex digits.
   absl::StatusOr<std::vector<std::optional<uint64_t>>> FindEvents(
       const std::vector<std::string>& event_ids) const;
   // The value of a state record, as of the last committed batch; NotFound.

@@ -5,7 +5,6 @@
 #include "absl/strings/str_cat.h"
 #include "ledger/base/encoding.h"
 #include "ledger/base/status_macros.h"
-#include "ledger/envelope/dsse.h"
 #include "ledger/store/keys.h"
 #include "ledger/store/rocksdb_glue.h"
 #include "ledger/store/store.h"
@@ -78,17 +77,7 @@ absl::Status Store::CheckNewEventIds(const Batch& batch,
                                      std::vector<std::string>* raw_ids) const {
   raw_ids->reserve(batch.entries.size());
   for (const PendingEntry& e : batch.entries) {
-    if (!envelope::IsEventId(e.event_id)) {
-      return absl::InvalidArgumentError(
-          e.event_id.size() != 64
-              ? absl::StrCat("event id \"", e.event_id.substr(0, 16), "\" has ",
-                             e.event_id.size(),
-                             " characters, want 64 hex digits")
-              : absl::StrCat("event id \"", e.event_id.substr(0, 16),
-                             "…\" is not lowercase hex"));
-    }
-    KP_ASSIGN_OR_RETURN(std::string raw,
-                        base::HexDecode(e.event_id, "event id"));
+    KP_ASSIGN_OR_RETURN(std::string raw, EventIdKey(e.event_id));
     raw_ids->push_back(std::move(raw));
   }
   std::vector<absl::string_view> sorted(raw_ids->begin(), raw_ids->end());

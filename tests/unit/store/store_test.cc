@@ -111,7 +111,13 @@ TEST_F(StoreTest, FindEventMapsEventIdToItsIndex) {
       store_->FindEvents({id, std::string(64, 'b'), first}));
   EXPECT_EQ(found, (std::vector<std::optional<uint64_t>>{3, std::nullopt, 1}));
   EXPECT_THAT(store_->FindEvents({"zz"}),
-              StatusIs(absl::StatusCode::kInvalidArgument, "event id"));
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "has 2 characters, want 64 hex digits"));
+  std::string upper = id;
+  for (char& c : upper) c = static_cast<char>(toupper(c));
+  EXPECT_THAT(
+      store_->FindEvents({id, upper}),
+      StatusIs(absl::StatusCode::kInvalidArgument, "is not lowercase hex"));
 }
 
 TEST_F(StoreTest, StateRecordsAreWrittenWithTheirBatch) {
