@@ -57,7 +57,8 @@ struct OrderedBatch {
   // (or 0 on a new ledger), which it then keeps instead of being skipped.
   bool from_peer = false;
   // False: written without a sync of its own (store::Batch::sync); only
-  // for batches from a peer whose last batch is synced.
+  // for batches that can be had again after a crash: from a peer whose
+  // last batch is synced, or from etcd.
   bool sync = true;
 };
 

@@ -76,8 +76,9 @@ struct Batch {
   // restart resumes exactly after it. Empty: leave the stored one.
   std::string applied_position;
   // False: not synced on its own (when options.sync); the next synced
-  // write makes it durable with it. Only for batches that can be had again
-  // after a crash: entries copied from a peer's log.
+  // write, or Sync, makes it durable with it. Only for batches that can be
+  // had again after a crash: entries copied from a peer's log, batches
+  // etcd holds.
   bool sync = true;
 };
 
@@ -150,6 +151,10 @@ class Store {
   absl::StatusOr<TreeHead> Commit(StagedBatch batch);
   // Stage then Commit: one batch at a time.
   absl::StatusOr<TreeHead> Append(const Batch& batch);
+  // Makes every batch committed so far durable, those committed without a
+  // sync of their own (Batch::sync false) too. One fsync; nothing to do
+  // unless options.sync. Safe beside Stage and Commit.
+  absl::Status Sync();
 
   TreeHead head() const;
   uint64_t size() const { return head().size; }

@@ -199,6 +199,12 @@ absl::StatusOr<TreeHead> Store::Commit(StagedBatch batch) {
   return head_;
 }
 
+absl::Status Store::Sync() {
+  if (!options_.sync) return absl::OkStatus();
+  KP_RETURN_IF_ERROR(CheckNotBroken());
+  return FromRocksDb(db_->SyncWAL(), "cannot sync the write-ahead log");
+}
+
 absl::StatusOr<TreeHead> Store::Append(const Batch& batch) {
   KP_ASSIGN_OR_RETURN(StagedBatch staged, Stage(batch));
   return Commit(std::move(staged));

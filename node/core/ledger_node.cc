@@ -159,7 +159,14 @@ void LedgerNode::CosignedUpTo(uint64_t tree_size) {
       position = end->position;
     }
   }
-  if (position > 0) sequencer_->Cosigned(position);
+  if (position == 0) return;
+  // Batches from etcd are applied without a sync of their own; etcd may
+  // forget them once this node reports them cosigned, so sync them first.
+  if (absl::Status synced = store_->Sync(); !synced.ok()) {
+    spdlog::error("cannot sync the store: {}", synced.ToString());
+    return;
+  }
+  sequencer_->Cosigned(position);
 }
 
 absl::Status LedgerNode::Start() {

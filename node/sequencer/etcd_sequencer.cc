@@ -268,8 +268,13 @@ bool EtcdSequencer::WatchOnce(uint64_t* last) {
           *last = revision;
           continue;
         }
-        if (absl::Status st =
-                deliver_(SequencedBatch{revision, *std::move(batch)});
+        // etcd holds the batch (a quorum synced it before the put was
+        // answered), so the node need not sync it: after a crash it watches
+        // again from what it synced. Compaction waits for that: progress is
+        // reported only for synced positions (Sequencer::Cosigned).
+        if (absl::Status st = deliver_(
+                SequencedBatch{revision, *std::move(batch), /*from_peer=*/false,
+                               /*sync=*/false});
             !st.ok()) {
           spdlog::info("etcd sequencer stops delivering at revision {}: {}",
                        revision, st.ToString());

@@ -53,9 +53,12 @@ struct ProposedBatch {
 struct SequencedBatch {
   uint64_t position = 0;  // > 0, increasing; stored with the batch
   ProposedBatch batch;
-  // Entries copied from a peer's log (apply::OrderedBatch::from_peer and
-  // sync).
+  // Entries copied from a peer's log (apply::OrderedBatch::from_peer).
   bool from_peer = false;
+  // False: applied without a sync of its own (apply::OrderedBatch::sync),
+  // for a batch the sequencer can deliver again after a crash. The node
+  // syncs its store before it tells the sequencer a position is cosigned
+  // (Cosigned), so no sequencer forgets a batch a node has not synced.
   bool sync = true;
 };
 
@@ -87,9 +90,9 @@ class Sequencer {
   // proposed but not delivered are dropped (never acknowledged).
   virtual void Stop() = 0;
 
-  // Every batch up to `position` is applied on this node and covered by a
-  // cosigned checkpoint: once every node says so, the ordering service may
-  // forget those batches (etcd: compaction).
+  // Every batch up to `position` is applied on this node, synced to its
+  // disk and covered by a cosigned checkpoint: once every node says so, the
+  // ordering service may forget those batches (etcd: compaction).
   virtual void Cosigned(uint64_t position) {}
 
   // OK while the sequencer can deliver; why not otherwise (etcd compacted

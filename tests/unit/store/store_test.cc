@@ -235,6 +235,20 @@ TEST_F(StoreTest, EventInABatchStillCommittingIsRefused) {
   EXPECT_EQ(store_->size(), 6u);
 }
 
+TEST_F(StoreTest, BatchesCommittedWithoutASyncAreKeptAfterSync) {
+  AppendGenesis();
+  for (uint64_t first : {1, 4}) {
+    Batch batch = testing::SampleBatch(customs_, first, 3);
+    batch.sync = false;
+    KP_ASSERT_OK(store_->Append(batch).status());
+  }
+  const TreeHead head = store_->head();
+  KP_ASSERT_OK(store_->Sync());
+  Reopen();
+  EXPECT_EQ(store_->head().size, 7u);
+  EXPECT_EQ(store_->head().root, head.root);
+}
+
 TEST_F(StoreTest, CommitOutOfOrderIsRefusedUntilReopen) {
   AppendGenesis();
   KP_ASSERT_OK_AND_ASSIGN(StagedBatch first,
@@ -251,6 +265,8 @@ TEST_F(StoreTest, CommitOutOfOrderIsRefusedUntilReopen) {
   EXPECT_THAT(
       store_->Stage(testing::SampleBatch(customs_, 5, 1)),
       StatusIs(absl::StatusCode::kFailedPrecondition, "must be reopened"));
+  EXPECT_THAT(store_->Sync(), StatusIs(absl::StatusCode::kFailedPrecondition,
+                                       "must be reopened"));
   EXPECT_EQ(store_->size(), 1u);
   Reopen();
   EXPECT_EQ(store_->size(), 1u);
