@@ -1,6 +1,7 @@
 #include "ledger/apply/applier.h"
 
 #include <algorithm>
+#include <atomic>
 #include <set>
 #include <thread>
 #include <utility>
@@ -131,28 +132,31 @@ PreparedBatch Applier::Prepare(OrderedBatch batch) const {
   out.proposed_time = batch.proposed_time;
   const size_t n = batch.envelopes.size();
   out.events.resize(n, absl::UnknownError("not prepared"));
-  auto work = [&](size_t begin, size_t end) {
-    for (size_t i = begin; i < end; ++i) {
-      absl::StatusOr<rules::SignedEvent> ev =
-          rules::DecodeEvent(std::move(batch.envelopes[i]));
-      if (ev.ok() && bootstrapped_) {
-        rules::CheckSignatures(&*ev, [this](absl::string_view key_id) {
-          return LookupKey(key_id);
-        });
+  // Threads take a few envelopes at a time rather than a fixed share, so
+  // none waits idle while another, slowed by the apply thread on its core,
+  // still has half the batch to check.
+  constexpr size_t kChunk = 8;
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t begin = next.fetch_add(kChunk); begin < n;
+         begin = next.fetch_add(kChunk)) {
+      for (size_t i = begin; i < std::min(n, begin + kChunk); ++i) {
+        absl::StatusOr<rules::SignedEvent> ev =
+            rules::DecodeEvent(std::move(batch.envelopes[i]));
+        if (ev.ok() && bootstrapped_) {
+          rules::CheckSignatures(&*ev, [this](absl::string_view key_id) {
+            return LookupKey(key_id);
+          });
+        }
+        out.events[i] = std::move(ev);
       }
-      out.events[i] = std::move(ev);
     }
   };
   const size_t threads =
       std::min<size_t>(static_cast<size_t>(verify_threads_), n / 16 + 1);
   std::vector<std::thread> helpers;
-  const size_t chunk = (n + threads - 1) / std::max<size_t>(threads, 1);
-  for (size_t t = 1; t < threads; ++t) {
-    const size_t begin = std::min(n, t * chunk);
-    const size_t end = std::min(n, begin + chunk);
-    helpers.emplace_back(work, begin, end);
-  }
-  work(0, std::min(n, chunk));
+  for (size_t t = 1; t < threads; ++t) helpers.emplace_back(work);
+  work();
   for (std::thread& h : helpers) h.join();
   return out;
 }
