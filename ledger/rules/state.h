@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "google/protobuf/message_lite.h"
@@ -120,7 +121,9 @@ class StateChanges : public StateSource {
  private:
   const StateSource* base_;
   std::map<std::string, std::string, std::less<>> changes_;
-  mutable std::map<std::string, std::optional<std::string>, std::less<>>
+  // Only looked up, never iterated, so a hash map keeps the apply path
+  // deterministic; a batch remembers thousands of reads.
+  mutable absl::flat_hash_map<std::string, std::optional<std::string>>
       base_reads_;
 };
 
