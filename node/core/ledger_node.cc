@@ -57,7 +57,7 @@ LedgerNode::LedgerNode(NodeOptions options,
       "kpledger_batch_bytes", "Bytes per proposed batch.", PowersOf2(1024, 11));
   metrics_.apply_seconds =
       r.GetHistogram("kpledger_apply_seconds",
-                     "Time to apply one batch: rules and the synced write.",
+                     "Time to apply one batch: rules and the store write.",
                      PowersOf2(0.0005, 12));
   metrics_.accepted = r.GetCounter("kpledger_events_accepted_total",
                                    "Events the rules accepted into the log.");
