@@ -4,7 +4,6 @@
 #include "ledger/apply/applier.h"
 
 #include <cstdlib>
-#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -18,6 +17,8 @@
 #include "ledger/rules/state.h"
 #include "ledger/store/store.h"
 #include "tests/testing/custody_builder.h"
+#include "tests/testing/day_batch.h"
+#include "tests/testing/fresh_dir.h"
 #include "tests/testing/scenario.h"
 #include "tests/testing/status_matchers.h"
 
@@ -25,29 +26,14 @@ namespace kpledger::apply {
 namespace {
 
 using ::kpledger::testing::CustodyBuilder;
+using ::kpledger::testing::DayBatch;
+using ::kpledger::testing::FreshDir;
 using ::kpledger::testing::ImportEvent;
 using ::kpledger::testing::IncomingCertificate;
 using ::kpledger::testing::kDay;
 using ::kpledger::testing::kGenesisSeconds;
 using ::kpledger::testing::StatusIs;
 using ::testing::ElementsAre;
-
-std::string FreshDir(const std::string& name) {
-  const std::string dir = absl::StrCat(::testing::TempDir(), "/", name);
-  std::filesystem::remove_all(dir);
-  return dir;
-}
-
-OrderedBatch Batch(uint64_t position, int64_t day,
-                   const std::vector<v1::Envelope>& events) {
-  OrderedBatch b;
-  b.position = position;
-  b.proposed_time = entry::LedgerTime{kGenesisSeconds + day * kDay, 0};
-  for (const v1::Envelope& e : events) {
-    b.envelopes.push_back(e.SerializeAsString());
-  }
-  return b;
-}
 
 class ApplierTest : public ::testing::Test {
  protected:
@@ -57,9 +43,9 @@ class ApplierTest : public ::testing::Test {
     KP_ASSERT_OK(applier_->Bootstrap(b_.genesis_envelope()));
     KP_ASSERT_OK_AND_ASSIGN(
         BatchResult r,
-        applier_->Apply(Batch(1, 0,
-                              {b_.Register("customs-1", v1::CUSTOMS),
-                               b_.Register("vault-1", v1::VAULT)})));
+        applier_->Apply(DayBatch(1, 0,
+                                 {b_.Register("customs-1", v1::CUSTOMS),
+                                  b_.Register("vault-1", v1::VAULT)})));
     ASSERT_EQ(r.receipts[1].outcome(), v1::Receipt::ACCEPTED);
   }
 
@@ -85,9 +71,9 @@ class ApplierTest : public ::testing::Test {
 TEST_F(ApplierTest, EveryEventGetsAReceipt) {
   KP_ASSERT_OK_AND_ASSIGN(
       BatchResult r,
-      applier_->Apply(Batch(2, 1,
-                            {Import("P-1", "BW"), Import("P-2", "RU", false),
-                             Import("P-3", "VE")})));
+      applier_->Apply(DayBatch(2, 1,
+                               {Import("P-1", "BW"), Import("P-2", "RU", false),
+                                Import("P-3", "VE")})));
   ASSERT_EQ(r.receipts.size(), 3u);
   EXPECT_EQ(r.receipts[0].outcome(), v1::Receipt::ACCEPTED);
   EXPECT_EQ(r.receipts[0].leaf_index(), 3u);
@@ -107,7 +93,8 @@ TEST_F(ApplierTest, EveryEventGetsAReceipt) {
 TEST_F(ApplierTest, RefusedEventsWriteNothing) {
   const store::TreeHead before = store_->head();
   const v1::Envelope bad = Import("P-1", "RU", false);
-  KP_ASSERT_OK_AND_ASSIGN(BatchResult r, applier_->Apply(Batch(2, 1, {bad})));
+  KP_ASSERT_OK_AND_ASSIGN(BatchResult r,
+                          applier_->Apply(DayBatch(2, 1, {bad})));
   EXPECT_EQ(r.receipts[0].outcome(), v1::Receipt::REFUSED);
   EXPECT_EQ(store_->size(), before.size);
   EXPECT_EQ(store_->head().root, before.root);
@@ -120,7 +107,7 @@ TEST_F(ApplierTest, RefusedEventsWriteNothing) {
 }
 
 TEST_F(ApplierTest, UndecodableEnvelopesAreRefusedAndTheRestApplied) {
-  OrderedBatch batch = Batch(2, 1, {Import("P-1", "BW")});
+  OrderedBatch batch = DayBatch(2, 1, {Import("P-1", "BW")});
   batch.envelopes.insert(batch.envelopes.begin(), "not an envelope");
   KP_ASSERT_OK_AND_ASSIGN(BatchResult r, applier_->Apply(batch));
   EXPECT_EQ(r.receipts[0].outcome(), v1::Receipt::REFUSED);
@@ -132,11 +119,11 @@ TEST_F(ApplierTest, UndecodableEnvelopesAreRefusedAndTheRestApplied) {
 TEST_F(ApplierTest, ResubmissionIsAnsweredWithTheOriginalReceipt) {
   const v1::Envelope flagged = Import("P-1", "VE");
   KP_ASSERT_OK_AND_ASSIGN(BatchResult first,
-                          applier_->Apply(Batch(2, 1, {flagged})));
+                          applier_->Apply(DayBatch(2, 1, {flagged})));
   ASSERT_EQ(first.receipts[0].outcome(), v1::Receipt::ACCEPTED);
   // Again later, and twice within one batch.
   KP_ASSERT_OK_AND_ASSIGN(BatchResult again,
-                          applier_->Apply(Batch(3, 5, {flagged, flagged})));
+                          applier_->Apply(DayBatch(3, 5, {flagged, flagged})));
   for (const v1::Receipt& r : again.receipts) {
     EXPECT_EQ(r.outcome(), v1::Receipt::REFUSED);
     EXPECT_EQ(r.code(), static_cast<int>(absl::StatusCode::kAlreadyExists));
@@ -149,7 +136,7 @@ TEST_F(ApplierTest, ResubmissionIsAnsweredWithTheOriginalReceipt) {
   // A new event twice in one batch: applied once.
   const v1::Envelope fresh = Import("P-2", "BW");
   KP_ASSERT_OK_AND_ASSIGN(BatchResult twice,
-                          applier_->Apply(Batch(4, 6, {fresh, fresh})));
+                          applier_->Apply(DayBatch(4, 6, {fresh, fresh})));
   EXPECT_EQ(twice.receipts[0].outcome(), v1::Receipt::ACCEPTED);
   EXPECT_EQ(twice.receipts[1].code(),
             static_cast<int>(absl::StatusCode::kAlreadyExists));
@@ -158,18 +145,18 @@ TEST_F(ApplierTest, ResubmissionIsAnsweredWithTheOriginalReceipt) {
 }
 
 TEST_F(ApplierTest, LedgerTimeNeverGoesBack) {
-  KP_ASSERT_OK_AND_ASSIGN(BatchResult r1,
-                          applier_->Apply(Batch(2, 10, {Import("P-1", "BW")})));
+  KP_ASSERT_OK_AND_ASSIGN(
+      BatchResult r1, applier_->Apply(DayBatch(2, 10, {Import("P-1", "BW")})));
   // A proposer whose clock is behind: the batch gets the previous time.
-  KP_ASSERT_OK_AND_ASSIGN(BatchResult r2,
-                          applier_->Apply(Batch(3, 4, {Import("P-2", "BW")})));
+  KP_ASSERT_OK_AND_ASSIGN(
+      BatchResult r2, applier_->Apply(DayBatch(3, 4, {Import("P-2", "BW")})));
   EXPECT_EQ(r2.ledger_time, r1.ledger_time);
   EXPECT_EQ(r2.receipts[0].ledger_time().seconds(),
             kGenesisSeconds + 10 * kDay);
 }
 
 TEST_F(ApplierTest, BatchWithAnImpossibleTimeIsRefusedAndPassed) {
-  OrderedBatch bad = Batch(2, 1, {Import("P-1", "BW", false)});
+  OrderedBatch bad = DayBatch(2, 1, {Import("P-1", "BW", false)});
   bad.proposed_time.nanos = 1000000000;
   KP_ASSERT_OK_AND_ASSIGN(BatchResult r, applier_->Apply(bad));
   ASSERT_EQ(r.receipts.size(), 1u);
@@ -179,15 +166,15 @@ TEST_F(ApplierTest, BatchWithAnImpossibleTimeIsRefusedAndPassed) {
   EXPECT_EQ(store_->size(), 3u);
   EXPECT_EQ(applier_->applied_position(), 2u);
   // The ledger goes on, and the event may come again.
-  KP_ASSERT_OK_AND_ASSIGN(r,
-                          applier_->Apply(Batch(3, 1, {Import("P-1", "BW")})));
+  KP_ASSERT_OK_AND_ASSIGN(
+      r, applier_->Apply(DayBatch(3, 1, {Import("P-1", "BW")})));
   EXPECT_EQ(r.receipts[0].outcome(), v1::Receipt::ACCEPTED);
 }
 
 TEST_F(ApplierTest, ActorRegisteredEarlierInABatchMaySignLaterInIt) {
   KP_ASSERT_OK_AND_ASSIGN(
       BatchResult r,
-      applier_->Apply(Batch(
+      applier_->Apply(DayBatch(
           2, 1,
           {b_.Register("customs-2", v1::CUSTOMS),
            b_.Sign(ImportEvent("P-1", "vault-1",
@@ -201,11 +188,11 @@ TEST_F(ApplierTest, StaleAndOutOfOrderUseIsRefused) {
   EXPECT_THAT(applier_->Bootstrap(b_.genesis_envelope()),
               StatusIs(absl::StatusCode::kFailedPrecondition,
                        "genesis is written once"));
-  EXPECT_THAT(applier_->Apply(Batch(0, 1, {})).status(),
+  EXPECT_THAT(applier_->Apply(DayBatch(0, 1, {})).status(),
               StatusIs(absl::StatusCode::kFailedPrecondition, "position 0"));
   // A batch at or below the applied position was applied before.
-  KP_ASSERT_OK_AND_ASSIGN(BatchResult r,
-                          applier_->Apply(Batch(1, 1, {Import("P-1", "BW")})));
+  KP_ASSERT_OK_AND_ASSIGN(
+      BatchResult r, applier_->Apply(DayBatch(1, 1, {Import("P-1", "BW")})));
   EXPECT_TRUE(r.already_applied);
   EXPECT_TRUE(r.receipts.empty());
   EXPECT_EQ(store_->size(), 3u);
@@ -214,7 +201,7 @@ TEST_F(ApplierTest, StaleAndOutOfOrderUseIsRefused) {
 TEST(ApplierOpenTest, NeedsAGenesisFirst) {
   KP_ASSERT_OK_AND_ASSIGN(auto store, store::Store::Open(FreshDir("empty")));
   KP_ASSERT_OK_AND_ASSIGN(auto applier, Applier::Open(store.get()));
-  EXPECT_THAT(applier->Apply(Batch(1, 1, {})).status(),
+  EXPECT_THAT(applier->Apply(DayBatch(1, 1, {})).status(),
               StatusIs(absl::StatusCode::kFailedPrecondition, "no genesis"));
   v1::Envelope forged = CustodyBuilder().genesis_envelope();
   forged.mutable_signatures()->RemoveLast();  // one of two governance keys

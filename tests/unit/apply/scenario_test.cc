@@ -4,7 +4,6 @@
 #include "tests/testing/scenario.h"
 
 #include <cstdlib>
-#include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -18,11 +17,13 @@
 #include "ledger/apply/store_state.h"
 #include "ledger/rules/state.h"
 #include "ledger/store/store.h"
+#include "tests/testing/fresh_dir.h"
 #include "tests/testing/status_matchers.h"
 
 namespace kpledger::apply {
 namespace {
 
+using ::kpledger::testing::FreshDir;
 using ::testing::ElementsAre;
 
 std::string ReadFile(const std::string& path) {
@@ -30,12 +31,6 @@ std::string ReadFile(const std::string& path) {
   std::stringstream s;
   s << in.rdbuf();
   return s.str();
-}
-
-std::string FreshDir(const std::string& name) {
-  const std::string dir = absl::StrCat(::testing::TempDir(), "/", name);
-  std::filesystem::remove_all(dir);
-  return dir;
 }
 
 TEST(ScenarioTest, CheckedInFileIsWhatTheGeneratorWrites) {

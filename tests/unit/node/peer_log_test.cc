@@ -3,8 +3,6 @@
 // position and ledger time.
 #include "node/sync/peer_log.h"
 
-#include <filesystem>
-
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -12,33 +10,18 @@
 #include "ledger/checkpoint/checkpoint.h"
 #include "ledger/store/store.h"
 #include "tests/testing/custody_builder.h"
+#include "tests/testing/day_batch.h"
+#include "tests/testing/fresh_dir.h"
 #include "tests/testing/status_matchers.h"
 
 namespace kpledger::node {
 namespace {
 
 using ::kpledger::testing::CustodyBuilder;
+using ::kpledger::testing::DayBatch;
+using ::kpledger::testing::FreshDir;
 using ::kpledger::testing::ImportEvent;
 using ::kpledger::testing::IncomingCertificate;
-using ::kpledger::testing::kDay;
-using ::kpledger::testing::kGenesisSeconds;
-
-std::string FreshDir(const std::string& name) {
-  const std::string dir = absl::StrCat(::testing::TempDir(), "/", name);
-  std::filesystem::remove_all(dir);
-  return dir;
-}
-
-apply::OrderedBatch Batch(uint64_t position, int64_t day,
-                          const std::vector<v1::Envelope>& events) {
-  apply::OrderedBatch b;
-  b.position = position;
-  b.proposed_time = entry::LedgerTime{kGenesisSeconds + day * kDay, 0};
-  for (const v1::Envelope& e : events) {
-    b.envelopes.push_back(e.SerializeAsString());
-  }
-  return b;
-}
 
 class PeerLogTest : public ::testing::Test {
  protected:
@@ -49,14 +32,14 @@ class PeerLogTest : public ::testing::Test {
     KP_ASSERT_OK_AND_ASSIGN(peer_applier_, apply::Applier::Open(peer_.get()));
     KP_ASSERT_OK(peer_applier_->Bootstrap(b_.genesis_envelope()));
     const v1::Envelope customs = b_.Register("customs-1", v1::CUSTOMS);
-    ASSERT_TRUE(
-        peer_applier_
-            ->Apply(Batch(5, 0, {customs, b_.Register("vault-1", v1::VAULT)}))
-            .ok());
+    ASSERT_TRUE(peer_applier_
+                    ->Apply(DayBatch(
+                        5, 0, {customs, b_.Register("vault-1", v1::VAULT)}))
+                    .ok());
     std::vector<v1::Envelope> imports;
     for (int i = 0; i < 3; ++i) imports.push_back(Import(i));
-    ASSERT_TRUE(peer_applier_->Apply(Batch(9, 1, imports)).ok());
-    ASSERT_TRUE(peer_applier_->Apply(Batch(12, 2, {customs})).ok());
+    ASSERT_TRUE(peer_applier_->Apply(DayBatch(9, 1, imports)).ok());
+    ASSERT_TRUE(peer_applier_->Apply(DayBatch(12, 2, {customs})).ok());
     ASSERT_EQ(peer_->size(), 6u);
 
     KP_ASSERT_OK_AND_ASSIGN(local_, store::Store::Open(FreshDir("local")));
