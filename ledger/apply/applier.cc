@@ -221,7 +221,8 @@ absl::StatusOr<BatchResult> Applier::Apply(PreparedBatch batch) {
   result.ledger_time = now;
 
   StoreStateSource stored(store_);
-  rules::StateChanges batch_changes(&stored);
+  rules::ParsedRecords parsed;
+  rules::StateChanges batch_changes(&stored, /*remember_reads=*/true, &parsed);
   store::Batch out;
   out.ledger_time = now;
   out.applied_position = EncodePosition(batch.position);
@@ -266,7 +267,8 @@ absl::StatusOr<BatchResult> Applier::Apply(PreparedBatch batch) {
       continue;
     }
 
-    rules::StateChanges event_changes(&batch_changes);
+    rules::StateChanges event_changes(&batch_changes,
+                                      /*remember_reads=*/false);
     const rules::EventContext ctx{&genesis_, now, index};
     absl::StatusOr<std::vector<v1::Flag>> flags =
         rules::ApplyEvent(ctx, ev, &event_changes);

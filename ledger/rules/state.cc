@@ -39,15 +39,20 @@ void MemoryStateSource::Put(std::string key, std::string value) {
 }
 
 template <typename Record>
-absl::StatusOr<std::optional<Record>> StateView::Read(
-    const std::string& key) const {
+absl::StatusOr<std::optional<Record>> StateView::Read(const std::string& key,
+                                                      bool reuse) const {
   KP_ASSIGN_OR_RETURN(std::optional<std::string> bytes, source_->Get(key));
   if (!bytes.has_value()) return std::nullopt;
+  ParsedRecords* parsed = reuse ? source_->parsed() : nullptr;
+  if (parsed != nullptr) {
+    if (const Record* known = parsed->Find<Record>(key, *bytes)) return *known;
+  }
   Record record;
   if (!record.ParseFromString(*bytes)) {
     return absl::DataLossError(
         absl::StrCat("state record ", key, " does not parse"));
   }
+  if (parsed != nullptr) parsed->Remember(key, *std::move(bytes), record);
   return record;
 }
 
@@ -57,11 +62,11 @@ absl::StatusOr<std::optional<v1::ParcelState>> StateView::Parcel(
 }
 absl::StatusOr<std::optional<v1::ActorRecord>> StateView::Actor(
     absl::string_view actor_id) const {
-  return Read<v1::ActorRecord>(ActorKey(actor_id));
+  return Read<v1::ActorRecord>(ActorKey(actor_id), /*reuse=*/true);
 }
 absl::StatusOr<std::optional<v1::KeyRecord>> StateView::Key(
     absl::string_view key_id) const {
-  return Read<v1::KeyRecord>(KeyKey(key_id));
+  return Read<v1::KeyRecord>(KeyKey(key_id), /*reuse=*/true);
 }
 absl::StatusOr<std::optional<v1::ImportCertificateRecord>>
 StateView::ImportCertificate(absl::string_view exporting_country,
@@ -75,8 +80,9 @@ absl::StatusOr<std::optional<v1::ExportRecord>> StateView::Export(
 }
 
 absl::StatusOr<v1::PolicyRecord> StateView::Policy() const {
-  KP_ASSIGN_OR_RETURN(std::optional<v1::PolicyRecord> policy,
-                      Read<v1::PolicyRecord>(std::string(kPolicyKey)));
+  KP_ASSIGN_OR_RETURN(
+      std::optional<v1::PolicyRecord> policy,
+      Read<v1::PolicyRecord>(std::string(kPolicyKey), /*reuse=*/true));
   if (!policy.has_value()) {
     return absl::DataLossError("state has no policy record (genesis sets it)");
   }
@@ -98,6 +104,7 @@ absl::StatusOr<std::optional<std::string>> StateChanges::Get(
     absl::string_view key) const {
   auto it = changes_.find(key);
   if (it != changes_.end()) return it->second;
+  if (!remember_reads_) return base_->Get(key);
   auto read = base_reads_.find(key);
   if (read != base_reads_.end()) return read->second;
   absl::StatusOr<std::optional<std::string>> value = base_->Get(key);

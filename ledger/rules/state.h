@@ -22,6 +22,7 @@
 #define KPLEDGER_LEDGER_RULES_STATE_H_
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -44,6 +45,42 @@ std::string ExportKey(absl::string_view number);
 inline constexpr absl::string_view kPolicyKey = "policy";
 std::string FlagsKey(absl::string_view event_id);
 
+// Records parsed once for all the events of a batch: nearly every event
+// reads the policy and its signers' key and actor records. A parsed record
+// is reused only while its bytes are the same, so an event that changes
+// one (a policy update, a re-key) is seen by every event after it.
+class ParsedRecords {
+ public:
+  // The record parsed from exactly `bytes` under `key`; null if none.
+  template <typename Record>
+  const Record* Find(absl::string_view key, absl::string_view bytes) const {
+    auto it = records_.find(key);
+    if (it == records_.end() ||
+        it->second.type != &Record::default_instance() ||
+        it->second.bytes != bytes) {
+      return nullptr;
+    }
+    return static_cast<const Record*>(it->second.record.get());
+  }
+  template <typename Record>
+  void Remember(absl::string_view key, std::string bytes,
+                const Record& record) {
+    Parsed& p = records_[key];
+    p.bytes = std::move(bytes);
+    p.type = &Record::default_instance();
+    p.record = std::make_unique<Record>(record);
+  }
+
+ private:
+  struct Parsed {
+    std::string bytes;
+    const google::protobuf::MessageLite* type = nullptr;  // default instance
+    std::unique_ptr<google::protobuf::MessageLite> record;
+  };
+  // Only looked up, never iterated: the apply path stays deterministic.
+  absl::flat_hash_map<std::string, Parsed> records_;
+};
+
 // Where records are read from: a store, or a map in memory.
 class StateSource {
  public:
@@ -52,6 +89,9 @@ class StateSource {
   // for a source that cannot be read (I/O).
   virtual absl::StatusOr<std::optional<std::string>> Get(
       absl::string_view key) const = 0;
+  // Where typed reads keep the records they parse; null to parse every
+  // time. The cache does not change what a read returns.
+  virtual ParsedRecords* parsed() const { return nullptr; }
 };
 
 // A source in memory, in key order.
@@ -89,8 +129,11 @@ class StateView {
   absl::StatusOr<std::vector<v1::Flag>> Flags(absl::string_view event_id) const;
 
  private:
+  // `reuse`: the record is read by most events and rarely changes (policy,
+  // keys, actors), so its parsed form is kept (StateSource::parsed).
   template <typename Record>
-  absl::StatusOr<std::optional<Record>> Read(const std::string& key) const;
+  absl::StatusOr<std::optional<Record>> Read(const std::string& key,
+                                             bool reuse = false) const;
 
   const StateSource* source_;
 };
@@ -99,13 +142,20 @@ class StateView {
 // events accepted so far in a batch. Reads see the changes first. Reads of
 // the source are remembered (a batch reads the policy and its signers'
 // records once per event), so the source must not change while a
-// StateChanges reads it.
+// StateChanges reads it; `remember_reads` false skips that, for a layer
+// over another StateChanges, which remembers them already.
 class StateChanges : public StateSource {
  public:
-  explicit StateChanges(const StateSource* base) : base_(base) {}
+  explicit StateChanges(const StateSource* base, bool remember_reads = true,
+                        ParsedRecords* parsed = nullptr)
+      : base_(base), remember_reads_(remember_reads), parsed_(parsed) {}
 
   absl::StatusOr<std::optional<std::string>> Get(
       absl::string_view key) const override;
+  // `parsed` if given, else the base's.
+  ParsedRecords* parsed() const override {
+    return parsed_ != nullptr ? parsed_ : base_->parsed();
+  }
   void Put(std::string key, const google::protobuf::MessageLite& record);
   void PutBytes(std::string key, std::string value);
 
@@ -120,6 +170,8 @@ class StateChanges : public StateSource {
 
  private:
   const StateSource* base_;
+  const bool remember_reads_;
+  ParsedRecords* const parsed_;
   std::map<std::string, std::string, std::less<>> changes_;
   // Only looked up, never iterated, so a hash map keeps the apply path
   // deterministic; a batch remembers thousands of reads.

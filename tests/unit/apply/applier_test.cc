@@ -184,6 +184,40 @@ TEST_F(ApplierTest, ActorRegisteredEarlierInABatchMaySignLaterInIt) {
       << r.receipts[1].reason();
 }
 
+// The events of a batch share the records they parsed (policy, keys,
+// actors); a record changed by an earlier event of the batch must not be
+// served as it was before.
+TEST_F(ApplierTest, RevocationAndPolicyEarlierInABatchApplyLaterInIt) {
+  v1::CustodyEvent revoke;
+  revoke.mutable_revoke_actor()->set_actor_id("customs-1");
+  revoke.mutable_revoke_actor()->set_reason("licence withdrawn");
+  v1::Policy sanction_bw = testing::DefaultPolicy();
+  v1::SanctionedOrigin* bw = sanction_bw.add_sanctioned_origins();
+  bw->set_country("BW");
+  bw->set_action(v1::SANCTION_REFUSE);
+  v1::CustodyEvent update;
+  *update.mutable_update_policy()->mutable_policy() = sanction_bw;
+  KP_ASSERT_OK_AND_ASSIGN(
+      BatchResult r,
+      applier_->Apply(DayBatch(
+          2, 1,
+          {Import("P-1", "BW"), b_.Register("customs-2", v1::CUSTOMS),
+           b_.Governance(update), b_.Governance(revoke),
+           Import("P-2", "NA", /*expect_accept=*/false),
+           b_.Sign(ImportEvent("P-3", "vault-1",
+                               IncomingCertificate("BW-P-3", "BW", 100, 100)),
+                   {"customs-2"}, /*expect_accept=*/false)})));
+  ASSERT_EQ(r.receipts.size(), 6u);
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(r.receipts[i].outcome(), v1::Receipt::ACCEPTED)
+        << i << ": " << r.receipts[i].reason();
+  }
+  EXPECT_EQ(r.receipts[4].code(), int(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(r.receipts[4].reason(), ::testing::HasSubstr("revoked"));
+  EXPECT_EQ(r.receipts[5].outcome(), v1::Receipt::REFUSED);
+  EXPECT_THAT(r.receipts[5].reason(), ::testing::HasSubstr("BW"));
+}
+
 TEST_F(ApplierTest, StaleAndOutOfOrderUseIsRefused) {
   EXPECT_THAT(applier_->Bootstrap(b_.genesis_envelope()),
               StatusIs(absl::StatusCode::kFailedPrecondition,
