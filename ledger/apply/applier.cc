@@ -6,6 +6,7 @@
 #include <thread>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "ledger/apply/store_state.h"
 #include "ledger/base/encoding.h"
@@ -228,14 +229,17 @@ absl::StatusOr<BatchResult> Applier::Apply(PreparedBatch batch) {
   out.applied_position = EncodePosition(batch.position);
   out.sync = batch.sync;
   uint64_t index = store_->size();
-  // Event ids accepted in this batch -> their receipt's place.
-  std::map<std::string, size_t> in_batch;
+  // Event ids accepted in this batch -> their receipt's place (only looked
+  // up, never iterated).
+  absl::flat_hash_map<std::string, size_t> in_batch;
 
-  // Which events are in the log already, in one read.
+  // Which events are in the log already, in one read; the store need not
+  // read the others again when it appends them.
   std::vector<std::string> ids;
   for (const auto& decoded : batch.events) {
     if (decoded.ok()) ids.push_back(decoded->event_id);
   }
+  out.ids_absent_at_size = store_->size();
   KP_ASSIGN_OR_RETURN(std::vector<std::optional<uint64_t>> logged,
                       store_->FindEvents(ids));
   size_t next_id = 0;

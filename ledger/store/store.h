@@ -80,6 +80,12 @@ struct Batch {
   // had again after a crash: entries copied from a peer's log, batches
   // etcd holds.
   bool sync = true;
+  // The log's size when the caller found none of the entries' event ids in
+  // it (FindEvents, as the applier does before running the rules). Stage
+  // then skips reading them again unless entries were committed since; it
+  // still refuses ids repeated in the batch or in batches not yet
+  // committed. Unset: Stage reads every id.
+  std::optional<uint64_t> ids_absent_at_size;
 };
 
 // The tree after some batch: its size and root hash.

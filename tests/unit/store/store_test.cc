@@ -290,6 +290,38 @@ TEST_F(StoreTest, EventAlreadyInTheLogIsRefusedAndNothingIsWritten) {
               StatusIs(absl::StatusCode::kNotFound, "no state record"));
 }
 
+// A caller that looked its ids up (the applier) saves Stage the reads, but
+// only for the log it looked at: ids committed since, repeated in the
+// batch or still committing are refused all the same.
+TEST_F(StoreTest, IdsFoundAbsentAtAnOlderSizeAreLookedUpAgain) {
+  AppendGenesis();
+  const uint64_t looked_at = store_->size();
+  Batch fresh = testing::SampleBatch(customs_, 1, 3);
+  fresh.ids_absent_at_size = looked_at;
+  KP_ASSERT_OK(store_->Append(fresh).status());
+
+  Batch stale = testing::SampleBatch(customs_, 3, 2);  // id 3 is entry 3
+  stale.ids_absent_at_size = looked_at;
+  EXPECT_THAT(store_->Append(stale),
+              StatusIs(absl::StatusCode::kAlreadyExists, "is already entry 3"));
+
+  Batch twice = testing::SampleBatch(customs_, 10, 1);
+  twice.entries.push_back(twice.entries[0]);
+  twice.ids_absent_at_size = store_->size();
+  EXPECT_THAT(store_->Append(twice),
+              StatusIs(absl::StatusCode::kAlreadyExists, "twice in the batch"));
+
+  KP_ASSERT_OK_AND_ASSIGN(StagedBatch committing,
+                          store_->Stage(testing::SampleBatch(customs_, 20, 2)));
+  Batch again = testing::SampleBatch(customs_, 21, 1);
+  again.ids_absent_at_size = store_->size();
+  EXPECT_THAT(store_->Stage(again),
+              StatusIs(absl::StatusCode::kAlreadyExists,
+                       "is in a batch still being committed"));
+  KP_ASSERT_OK(store_->Commit(std::move(committing)).status());
+  EXPECT_EQ(store_->size(), 6u);
+}
+
 TEST_F(StoreTest, EventTwiceInOneBatchIsRefused) {
   AppendGenesis();
   Batch batch = testing::SampleBatch(customs_, 1, 2);
