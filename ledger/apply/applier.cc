@@ -239,7 +239,7 @@ absl::StatusOr<BatchResult> Applier::Apply(PreparedBatch batch) {
   for (const auto& decoded : batch.events) {
     if (decoded.ok()) ids.push_back(decoded->event_id);
   }
-  out.ids_absent_at_size = store_->size();
+  out.ids_absent_at_size = index;  // the log's size, read once above
   KP_ASSIGN_OR_RETURN(std::vector<std::optional<uint64_t>> logged,
                       store_->FindEvents(ids));
   size_t next_id = 0;
