@@ -2,11 +2,9 @@
 
 #include <algorithm>
 #include <atomic>
-#include <set>
 #include <thread>
 #include <utility>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "ledger/apply/store_state.h"
 #include "ledger/base/encoding.h"
@@ -32,6 +30,23 @@ v1::Receipt Refused(const absl::Status& s, std::string event_id) {
   r.set_event_id(std::move(event_id));
   r.set_code(static_cast<int32_t>(s.code()));
   r.set_reason(std::string(s.message()));
+  return r;
+}
+
+// A resubmission of an event a batch accepted, in this batch or one staged
+// before it and not yet committed.
+v1::Receipt AlreadyAccepted(const std::string& event_id,
+                            const AcceptedEvent& first,
+                            entry::LedgerTime ledger_time, bool this_batch) {
+  v1::Receipt r = Refused(absl::AlreadyExistsError(absl::StrCat(
+                              "event ", base::ShortHex(event_id),
+                              this_batch ? " is already in this batch as entry "
+                                         : " is already entry ",
+                              first.leaf_index, "; it is not applied twice")),
+                          event_id);
+  r.set_leaf_index(first.leaf_index);
+  *r.mutable_ledger_time() = entry::ToTimestamp(ledger_time);
+  for (v1::Flag f : first.flags) r.add_flags(f);
   return r;
 }
 
@@ -182,7 +197,7 @@ absl::StatusOr<v1::Receipt> Applier::Duplicate(const std::string& event_id,
   return r;
 }
 
-absl::StatusOr<BatchResult> Applier::Apply(PreparedBatch batch) {
+absl::StatusOr<StagedApply> Applier::Stage(PreparedBatch batch) {
   if (!bootstrapped_) {
     return absl::FailedPreconditionError(
         "the ledger has no genesis yet; bootstrap it first");
@@ -191,14 +206,17 @@ absl::StatusOr<BatchResult> Applier::Apply(PreparedBatch batch) {
     return absl::FailedPreconditionError(
         "sequencer position 0 is not a position (they start at 1)");
   }
-  BatchResult result;
   if (batch.position < applied_position_ ||
       (batch.position == applied_position_ && !batch.from_peer)) {
-    result.already_applied = true;
-    result.head = store_->head();
-    result.ledger_time = ledger_time_;
-    return result;
+    StagedApply skipped;  // Commit fills in the head
+    skipped.result_.already_applied = true;
+    skipped.result_.ledger_time = ledger_time_;
+    return skipped;
   }
+  BatchResult result;
+  store::Batch out;
+  out.applied_position = EncodePosition(batch.position);
+  auto pending = std::make_shared<PendingBatch>();
   if (batch.proposed_time.nanos >= 1000000000u) {
     // Every node refuses such a batch alike and moves past it, so one bad
     // proposal cannot stall the ledger.
@@ -210,36 +228,36 @@ absl::StatusOr<BatchResult> Applier::Apply(PreparedBatch batch) {
     for (const absl::StatusOr<rules::SignedEvent>& ev : batch.events) {
       result.receipts.push_back(Refused(bad, ev.ok() ? ev->event_id : ""));
     }
-    store::Batch out;
     out.ledger_time = ledger_time_;
-    out.applied_position = EncodePosition(batch.position);
-    KP_ASSIGN_OR_RETURN(result.head, store_->Append(out));
     result.ledger_time = ledger_time_;
-    applied_position_ = batch.position;
-    return result;
+    return StageWrite(batch.position, std::move(out), std::move(result),
+                      std::move(pending));
   }
   const entry::LedgerTime now = std::max(ledger_time_, batch.proposed_time);
   result.ledger_time = now;
+  pending->ledger_time = now;
+  out.ledger_time = now;
+  out.sync = batch.sync;
 
-  StoreStateSource stored(store_);
+  // The state as the store and the batches staged before this one leave
+  // it; a batch committed meanwhile reads the same through either.
+  PendingBatches earlier;
+  {
+    absl::MutexLock lock(&pending_mu_);
+    earlier.assign(pending_.begin(), pending_.end());
+  }
+  StoreStateSource stored(store_, std::move(earlier));
   rules::ParsedRecords parsed;
   rules::StateChanges batch_changes(&stored, /*remember_reads=*/true, &parsed);
-  store::Batch out;
-  out.ledger_time = now;
-  out.applied_position = EncodePosition(batch.position);
-  out.sync = batch.sync;
-  uint64_t index = store_->size();
-  // Event ids accepted in this batch -> their receipt's place (only looked
-  // up, never iterated).
-  absl::flat_hash_map<std::string, size_t> in_batch;
+  uint64_t index = store_->staged_size();
 
-  // Which events are in the log already, in one read; the store need not
-  // read the others again when it appends them.
+  // Which events the log holds already: the committed entries in one read,
+  // the staged ones from `stored`. The store need not read them again.
   std::vector<std::string> ids;
   for (const auto& decoded : batch.events) {
     if (decoded.ok()) ids.push_back(decoded->event_id);
   }
-  out.ids_absent_at_size = index;  // the log's size, read once above
+  out.ids_absent_below = index;
   KP_ASSIGN_OR_RETURN(std::vector<std::optional<uint64_t>> logged,
                       store_->FindEvents(ids));
   size_t next_id = 0;
@@ -251,18 +269,16 @@ absl::StatusOr<BatchResult> Applier::Apply(PreparedBatch batch) {
     }
     const rules::SignedEvent& ev = *decoded;
     const std::optional<uint64_t> in_log = logged[next_id++];
-    if (auto it = in_batch.find(ev.event_id); it != in_batch.end()) {
-      const v1::Receipt& first = result.receipts[it->second];
-      v1::Receipt r =
-          Refused(absl::AlreadyExistsError(absl::StrCat(
-                      "event ", base::ShortHex(ev.event_id),
-                      " is already in this batch as entry ", first.leaf_index(),
-                      "; it is not applied twice")),
-                  ev.event_id);
-      r.set_leaf_index(first.leaf_index());
-      *r.mutable_ledger_time() = first.ledger_time();
-      *r.mutable_flags() = first.flags();
-      result.receipts.push_back(std::move(r));
+    if (auto it = pending->accepted.find(ev.event_id);
+        it != pending->accepted.end()) {
+      result.receipts.push_back(
+          AlreadyAccepted(ev.event_id, it->second, now, /*this_batch=*/true));
+      continue;
+    }
+    if (const PendingBatch* staged = stored.FindAccepted(ev.event_id)) {
+      result.receipts.push_back(
+          AlreadyAccepted(ev.event_id, staged->accepted.at(ev.event_id),
+                          staged->ledger_time, /*this_batch=*/false));
       continue;
     }
     if (in_log.has_value()) {
@@ -290,18 +306,57 @@ absl::StatusOr<BatchResult> Applier::Apply(PreparedBatch batch) {
     r.set_leaf_index(index);
     *r.mutable_ledger_time() = entry::ToTimestamp(now);
     for (v1::Flag f : *flags) r.add_flags(f);
-    in_batch.emplace(ev.event_id, result.receipts.size());
     result.receipts.push_back(std::move(r));
+    pending->accepted.emplace(ev.event_id,
+                              AcceptedEvent{index, *std::move(flags)});
     out.entries.push_back({std::move(decoded->envelope_bytes), ev.event_id});
     ++index;
   }
   for (auto& [key, value] : batch_changes.TakeChanges()) {
     out.state.push_back({key, std::move(value)});
   }
-  KP_ASSIGN_OR_RETURN(result.head, store_->Append(out));
-  applied_position_ = batch.position;
-  if (!out.entries.empty()) ledger_time_ = now;
-  return result;
+  return StageWrite(batch.position, std::move(out), std::move(result),
+                    std::move(pending));
+}
+
+absl::StatusOr<StagedApply> Applier::StageWrite(
+    uint64_t position, store::Batch out, BatchResult result,
+    std::shared_ptr<PendingBatch> pending) {
+  KP_ASSIGN_OR_RETURN(store::StagedBatch write, store_->Stage(out));
+  result.head = write.head();
+  applied_position_ = position;
+  if (!out.entries.empty()) ledger_time_ = result.ledger_time;
+  pending->state = std::move(out.state);
+  {
+    absl::MutexLock lock(&pending_mu_);
+    pending_.push_back(pending);
+  }
+  StagedApply staged;
+  staged.result_ = std::move(result);
+  staged.write_.emplace(std::move(write));
+  staged.pending_ = std::move(pending);
+  return staged;
+}
+
+absl::StatusOr<BatchResult> Applier::Commit(StagedApply staged) {
+  if (staged.write_.has_value()) {
+    KP_RETURN_IF_ERROR(store_->Commit(*std::move(staged.write_)).status());
+  } else {
+    staged.result_.head = store_->head();  // the batches before are in
+  }
+  if (staged.pending_ != nullptr) {
+    // The store holds it now: the next Stage reads it there.
+    absl::MutexLock lock(&pending_mu_);
+    if (!pending_.empty() && pending_.front() == staged.pending_) {
+      pending_.pop_front();
+    }
+  }
+  return std::move(staged.result_);
+}
+
+absl::StatusOr<BatchResult> Applier::Apply(PreparedBatch batch) {
+  KP_ASSIGN_OR_RETURN(StagedApply staged, Stage(std::move(batch)));
+  return Commit(std::move(staged));
 }
 
 }  // namespace kpledger::apply

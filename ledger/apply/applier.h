@@ -14,6 +14,12 @@
 //   3. The accepted events, the state they changed and the sequencer
 //      position are written in one atomic, synced store batch. A refused
 //      event writes nothing.
+// Steps 2 and 3 are Stage and Commit, so that a node can write batch N
+// while the rules run over batch N+1 (the sync is off the sequential
+// path): Stage decides the receipts against the state the store and the
+// batches staged before leave, and builds the write; Commit makes it.
+// Receipts may be given only after Commit. Apply is both, one batch at a
+// time.
 // Apply depends only on the store's state, the batch and the genesis: no
 // wall clock, randomness or unordered iteration, so replaying the same
 // batches from genesis gives the same root at every size.
@@ -22,14 +28,17 @@
 // applied before (the process restarted and the sequencer replays from an
 // older position); it is skipped.
 //
-// Thread safety: Prepare may be called from any thread; Apply and Bootstrap
-// one at a time.
+// Thread safety: Prepare may be called from any thread. Stage (and Apply,
+// Bootstrap) one at a time; Commit one at a time, in the order the batches
+// were staged, and may run beside the next Stage.
 #ifndef KPLEDGER_LEDGER_APPLY_APPLIER_H_
 #define KPLEDGER_LEDGER_APPLY_APPLIER_H_
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,6 +48,7 @@
 #include "kpledger/v1/envelope.pb.h"
 #include "kpledger/v1/genesis.pb.h"
 #include "kpledger/v1/ledger.pb.h"
+#include "ledger/apply/store_state.h"
 #include "ledger/entry/leaf.h"
 #include "ledger/rules/signed_event.h"
 #include "ledger/store/store.h"
@@ -81,6 +91,25 @@ struct BatchResult {
   entry::LedgerTime ledger_time;      // the batch's ledger time
 };
 
+// A batch Applier::Stage ran the rules over: its receipts decided and its
+// store write built, not yet made. Move-only; pass it to Applier::Commit.
+class StagedApply {
+ public:
+  StagedApply(StagedApply&&) = default;
+  StagedApply& operator=(StagedApply&&) = default;
+
+  // Decided, but not durable until Commit returns: give no receipt before.
+  const BatchResult& result() const { return result_; }
+
+ private:
+  friend class Applier;
+  StagedApply() = default;
+
+  BatchResult result_;
+  std::optional<store::StagedBatch> write_;  // none: already applied
+  std::shared_ptr<const PendingBatch> pending_;
+};
+
 struct ApplierOptions {
   // Threads that check signatures; 0: one per core.
   int verify_threads = 0;
@@ -102,6 +131,12 @@ class Applier {
   PreparedBatch Prepare(OrderedBatch batch) const;
   // FailedPrecondition before Bootstrap or for position 0; an I/O error of
   // the store fails the whole batch, which writes nothing.
+  absl::StatusOr<StagedApply> Stage(PreparedBatch batch);
+  // Writes a staged batch (synced unless the batch says not to). An error
+  // leaves the store refusing every later write (store.h): nothing of this
+  // batch or those staged after it is written, and none may be answered.
+  absl::StatusOr<BatchResult> Commit(StagedApply staged);
+  // Stage, then Commit.
   absl::StatusOr<BatchResult> Apply(PreparedBatch batch);
   absl::StatusOr<BatchResult> Apply(OrderedBatch batch) {
     return Apply(Prepare(std::move(batch)));
@@ -110,6 +145,7 @@ class Applier {
   // REQUIRES: bootstrapped.
   const v1::Genesis& genesis() const { return genesis_; }
   const std::string& genesis_hash() const { return genesis_hash_; }
+  // As of the last batch staged: read them beside Stage, not Commit.
   uint64_t applied_position() const { return applied_position_; }
   entry::LedgerTime ledger_time() const { return ledger_time_; }
 
@@ -121,14 +157,25 @@ class Applier {
   std::optional<crypto::PublicKey> LookupKey(absl::string_view key_id) const;
   absl::StatusOr<v1::Receipt> Duplicate(const std::string& event_id,
                                         uint64_t index) const;
+  // Stage's last step: the store's Stage, and `batch` becomes pending.
+  absl::StatusOr<StagedApply> StageWrite(uint64_t position, store::Batch out,
+                                         BatchResult result,
+                                         std::shared_ptr<PendingBatch> batch);
 
   store::Store* store_;
   int verify_threads_;
   bool bootstrapped_ = false;
   v1::Genesis genesis_;
   std::string genesis_hash_;
+  // Stage's state: as the batches staged so far leave the ledger.
   uint64_t applied_position_ = 0;
   entry::LedgerTime ledger_time_;
+
+  // Batches staged and not yet committed, oldest first: the state the next
+  // Stage reads through.
+  absl::Mutex pending_mu_;
+  std::deque<std::shared_ptr<const PendingBatch>> pending_
+      ABSL_GUARDED_BY(pending_mu_);
 
   mutable absl::Mutex keys_mu_;
   mutable std::map<std::string, crypto::PublicKey, std::less<>> keys_

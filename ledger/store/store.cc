@@ -228,6 +228,11 @@ std::string Store::genesis_hash() const {
   return genesis_hash_;
 }
 
+uint64_t Store::staged_size() const {
+  absl::MutexLock lock(&stage_mu_);
+  return staged_range_.size();
+}
+
 std::string Store::applied_position() const {
   absl::MutexLock lock(&mu_);
   return applied_position_;

@@ -80,12 +80,14 @@ struct Batch {
   // had again after a crash: entries copied from a peer's log, batches
   // etcd holds.
   bool sync = true;
-  // The log's size when the caller found none of the entries' event ids in
-  // it (FindEvents, as the applier does before running the rules). Stage
-  // then skips reading them again unless entries were committed since; it
-  // still refuses ids repeated in the batch or in batches not yet
-  // committed. Unset: Stage reads every id.
-  std::optional<uint64_t> ids_absent_at_size;
+  // The caller found none of the entries' event ids among the log's first
+  // `ids_absent_below` entries: those committed (FindEvents) and those of
+  // the batches it staged since, which it keeps track of (the applier
+  // does, and runs the rules in between). Stage then skips reading the ids
+  // again unless more entries were committed; it still refuses ids
+  // repeated in the batch or in batches not yet committed. Unset: Stage
+  // reads every id.
+  std::optional<uint64_t> ids_absent_below;
 };
 
 // The tree after some batch: its size and root hash.
@@ -164,6 +166,9 @@ class Store {
 
   TreeHead head() const;
   uint64_t size() const { return head().size; }
+  // The log's size once every batch staged so far is committed: the index
+  // the next Stage gives its first entry.
+  uint64_t staged_size() const;
   // Lowercase hex event id of entry 0; empty while the log is empty.
   std::string genesis_hash() const;
   std::string applied_position() const;
@@ -232,7 +237,7 @@ class Store {
   // Stage's state: the tree as the staged batches leave it (the frontier
   // and the rightmost tile of each tile level, which the next batch
   // extends).
-  absl::Mutex stage_mu_;
+  mutable absl::Mutex stage_mu_;
   merkle::CompactRange staged_range_ ABSL_GUARDED_BY(stage_mu_);
   std::vector<Tile> staged_tiles_ ABSL_GUARDED_BY(stage_mu_);
   uint64_t next_stage_seq_ ABSL_GUARDED_BY(stage_mu_) = 0;

@@ -99,9 +99,12 @@ absl::Status Store::CheckNewEventIds(const Batch& batch,
                          " is in a batch still being committed"));
       }
     }
-    // Every batch committed with entries grows the log, so the same size
-    // means the index holds no id it did not hold when the caller looked.
-    if (batch.ids_absent_at_size == head_.size) return absl::OkStatus();
+    // Every batch committed with entries grows the log: the caller's look
+    // covers every id the index holds unless it holds more entries.
+    if (batch.ids_absent_below.has_value() &&
+        *batch.ids_absent_below >= head_.size) {
+      return absl::OkStatus();
+    }
   }
   std::vector<rocksdb::Slice> keys(raw_ids->begin(), raw_ids->end());
   std::vector<rocksdb::PinnableSlice> values(keys.size());

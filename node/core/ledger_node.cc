@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -14,9 +15,13 @@
 namespace kpledger::node {
 namespace {
 
-// Batches waiting between Prepare and Apply: enough to keep the apply
+// Batches waiting between Prepare and Stage: enough to keep the apply
 // thread busy while the next batch's signatures are checked, no more.
 constexpr size_t kMaxPreparedBatches = 2;
+// Batches staged and waiting for (or in) their commit: one being written
+// while the next waits keeps the commit thread busy; more would only hold
+// more receipts back.
+constexpr size_t kMaxStagedBatches = 2;
 // Batch ends remembered for CosignedUpTo: checkpoints are cosigned within
 // seconds, far fewer batches than this.
 constexpr size_t kBatchEndsKept = 100000;
@@ -175,6 +180,7 @@ absl::Status LedgerNode::Start() {
                                checkpointer_->name(),
                                [this] { return applied_position(); }});
   apply_thread_ = std::thread([this] { ApplyLoop(); });
+  commit_thread_ = std::thread([this] { CommitLoop(); });
   checkpointer_->Start(options_.checkpoint_interval);
   KP_RETURN_IF_ERROR(sequencer_->Start(
       applier_->applied_position(),
@@ -198,6 +204,8 @@ void LedgerNode::Stop() {
   if (batcher_ != nullptr) batcher_->Stop();
   if (sequencer_ != nullptr) sequencer_->Stop();
   if (apply_thread_.joinable()) apply_thread_.join();
+  // After the apply thread: the batches it staged are committed first.
+  if (commit_thread_.joinable()) commit_thread_.join();
   if (checkpointer_ != nullptr) checkpointer_->Stop();
 }
 
@@ -238,46 +246,88 @@ void LedgerNode::ApplyLoop() {
             return n->stopping_ || !n->apply_queue_.empty();
           },
           this));
-      if (apply_queue_.empty()) return;  // stopping, nothing left
-      if (diverged_) return;             // apply nothing more: see health()
+      if (apply_queue_.empty()) break;  // stopping, nothing left
+      if (diverged_) break;             // apply nothing more: see health()
+      // A write failed: the store takes none after it (store.h).
+      if (!failed_.ok()) break;
       next = std::move(apply_queue_.front());
       apply_queue_.pop_front();
     }
-    const bool mine = next.proposer == name();
     const absl::Time start = absl::Now();
-    absl::StatusOr<apply::BatchResult> result =
-        applier_->Apply(std::move(next.batch));
-    if (!result.ok()) {
-      // The store refuses every later write (store.h): stop, loudly. No
-      // event of the batch was acknowledged; a restart resumes after the
-      // last durable batch.
-      spdlog::critical("cannot apply batch {}: {}; the node stops applying",
-                       next.nonce, result.status().ToString());
-      if (mine) {
-        batcher_->Complete(
-            next.nonce, absl::UnavailableError(
-                            absl::StrCat("the node could not write the batch: ",
-                                         result.status().message())));
-      }
-      Fail(result.status());
-      return;
+    const uint64_t position = next.batch.position;
+    absl::StatusOr<apply::StagedApply> staged =
+        applier_->Stage(std::move(next.batch));
+    if (!staged.ok()) {
+      FailBatch(next.proposer, next.nonce, staged.status());
+      break;
     }
-    metrics_.apply_seconds->Observe(absl::ToDoubleSeconds(absl::Now() - start));
+    absl::MutexLock lock(&mu_);
+    mu_.Await(absl::Condition(
+        +[](LedgerNode* n) ABSL_EXCLUSIVE_LOCKS_REQUIRED(n->mu_) {
+          return n->commit_queue_.size() < kMaxStagedBatches;
+        },
+        this));
+    commit_queue_.push_back(Staged{std::move(next.proposer), next.nonce,
+                                   position, start, *std::move(staged)});
+  }
+  absl::MutexLock lock(&mu_);
+  staging_done_ = true;
+}
+
+void LedgerNode::CommitLoop() {
+  while (true) {
+    std::optional<Staged> next;
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(
+          +[](LedgerNode* n) ABSL_EXCLUSIVE_LOCKS_REQUIRED(n->mu_) {
+            return n->staging_done_ || !n->commit_queue_.empty();
+          },
+          this));
+      if (commit_queue_.empty()) return;  // and nothing more comes
+      next.emplace(std::move(commit_queue_.front()));
+      commit_queue_.pop_front();
+    }
+    // Every staged batch goes through Commit, in order, also after a
+    // failed one (whose store refuses it): its submitters learn why.
+    absl::StatusOr<apply::BatchResult> result =
+        applier_->Commit(std::move(next->batch));
+    if (!result.ok()) {
+      FailBatch(next->proposer, next->nonce, result.status());
+      continue;
+    }
+    metrics_.apply_seconds->Observe(
+        absl::ToDoubleSeconds(absl::Now() - next->start));
     metrics_.applied_batches->Increment();
     CountReceipts(result->receipts);
     {
       absl::MutexLock lock(&mu_);
       size_ = result->head.size;
-      applied_position_ = applier_->applied_position();
+      applied_position_ = std::max(applied_position_, next->position);
       batch_ends_.push_back({size_, applied_position_, result->ledger_time});
       if (batch_ends_.size() > kBatchEndsKept) batch_ends_.pop_front();
     }
     metrics_.tree_size->Set(static_cast<double>(result->head.size));
-    if (mine && !result->already_applied) {
-      batcher_->Complete(next.nonce, std::move(result->receipts));
+    if (next->proposer == name() && !result->already_applied) {
+      batcher_->Complete(next->nonce, std::move(result->receipts));
     }
     metrics_.pending->Set(static_cast<double>(batcher_->pending()));
   }
+}
+
+void LedgerNode::FailBatch(const std::string& proposer, uint64_t nonce,
+                           const absl::Status& status) {
+  // The store refuses every later write (store.h): stop, loudly. No event
+  // of the batch was acknowledged; a restart resumes after the last
+  // durable batch.
+  spdlog::critical("cannot apply batch {}: {}; the node stops applying", nonce,
+                   status.ToString());
+  if (proposer == name()) {
+    batcher_->Complete(
+        nonce, absl::UnavailableError(absl::StrCat(
+                   "the node could not write the batch: ", status.message())));
+  }
+  Fail(status);
 }
 
 void LedgerNode::CountReceipts(const std::vector<v1::Receipt>& receipts) {
@@ -297,7 +347,7 @@ void LedgerNode::CountReceipts(const std::vector<v1::Receipt>& receipts) {
 
 void LedgerNode::Fail(const absl::Status& status) {
   absl::MutexLock lock(&mu_);
-  failed_ = status;
+  if (failed_.ok()) failed_ = status;  // the first: the later follow from it
   failed_flag_ = true;
 }
 

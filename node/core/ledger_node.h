@@ -3,8 +3,9 @@
 //
 //   Submit -> Batcher -> Sequencer.Propose ... Sequencer delivers in order
 //          -> Prepare (decode, verify signatures; runs ahead, in the
-//             sequencer's thread) -> Apply (rules, one synced write; the
-//             apply thread) -> receipts to the submitters.
+//             sequencer's thread) -> Stage (the rules; the apply thread)
+//          -> Commit (one synced write; the commit thread, while the apply
+//             thread stages the next batch) -> receipts to the submitters.
 //
 // A receipt is given only after the write of its batch returned, so every
 // acknowledged event survives a crash. The services (node/service/) read
@@ -130,13 +131,26 @@ class LedgerNode {
     uint64_t nonce = 0;
     apply::PreparedBatch batch;
   };
+  struct Staged {
+    std::string proposer;
+    uint64_t nonce = 0;
+    uint64_t position = 0;
+    absl::Time start;  // when its Stage began
+    apply::StagedApply batch;
+  };
 
   LedgerNode(NodeOptions options, std::unique_ptr<Sequencer> sequencer,
              MetricsRegistry* metrics);
   absl::Status Init();
   // The sequencer's Deliver: prepares the batch and queues it for ApplyLoop.
   absl::Status Deliver(SequencedBatch batch);
+  // Stages the prepared batches in order and queues them for CommitLoop.
   void ApplyLoop();
+  // Commits the staged batches in order and answers their submitters.
+  void CommitLoop();
+  // A batch could not be staged or committed: its submitters get why.
+  void FailBatch(const std::string& proposer, uint64_t nonce,
+                 const absl::Status& status);
   void CountReceipts(const std::vector<v1::Receipt>& receipts);
   void Fail(const absl::Status& status);
   // A cosigned checkpoint covers `tree_size` entries: tells the sequencer
@@ -154,13 +168,16 @@ class LedgerNode {
   std::unique_ptr<Batcher> batcher_;
   Metrics metrics_;
   std::thread apply_thread_;
+  std::thread commit_thread_;
   std::atomic<bool> failed_flag_{false};  // failed_ is set; read by Submit
 
   mutable absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  absl::Status failed_ ABSL_GUARDED_BY(mu_);  // a store write failed
+  absl::Status failed_ ABSL_GUARDED_BY(mu_);  // the first store write failed
   bool diverged_ ABSL_GUARDED_BY(mu_) = false;
   std::deque<Prepared> apply_queue_ ABSL_GUARDED_BY(mu_);
+  std::deque<Staged> commit_queue_ ABSL_GUARDED_BY(mu_);
+  bool staging_done_ ABSL_GUARDED_BY(mu_) = false;  // ApplyLoop returned
   uint64_t size_ ABSL_GUARDED_BY(mu_) = 0;  // what WaitForEntries watches
   uint64_t applied_position_ ABSL_GUARDED_BY(mu_) = 0;
   // After each recent batch, oldest first: which position a cosigned

@@ -4,9 +4,10 @@
 // Events are single-signature imports (each a distinct parcel and KP
 // certificate, so every rule runs: certificate checks, certificate and
 // parcel-id uniqueness, signer and custodian lookups) in batches of
-// --batch, applied to a fresh store with synced commits. The applier's
-// Prepare (decode + parallel signature checks) of batch N+1 runs while
-// batch N is validated and written, as a node's pipeline does.
+// --batch, applied to a fresh store with synced commits. As in a node's
+// pipeline, the applier's Prepare (decode + parallel signature checks) of
+// the next batches runs while batch N is validated (Stage), and batch N is
+// written (Commit) while batch N+1 is validated.
 //
 // Target (issue 3): events/s >= 0.75 x the all-core verify rate.
 #include <time.h>
@@ -145,6 +146,25 @@ int Run(int argc, char** argv) {
     }
   };
   refill();
+  // Batch N is committed on another thread while the rules run over N+1,
+  // as a node's commit thread does.
+  std::future<absl::StatusOr<apply::BatchResult>> committing;
+  auto finish_commit = [&]() -> bool {
+    if (!committing.valid()) return true;
+    absl::StatusOr<apply::BatchResult> result = committing.get();
+    if (!result.ok()) {
+      std::fprintf(stderr, "%s\n", result.status().ToString().c_str());
+      return false;
+    }
+    for (const v1::Receipt& r : result->receipts) {
+      if (r.outcome() != v1::Receipt::ACCEPTED) {
+        std::fprintf(stderr, "refused: %s\n", r.reason().c_str());
+        return false;
+      }
+      ++accepted;
+    }
+    return true;
+  };
   for (size_t i = 0; i < work.size(); ++i) {
     const auto wait_start = Clock::now();
     apply::PreparedBatch current = ready.front().get();
@@ -152,20 +172,20 @@ int Run(int argc, char** argv) {
     const auto apply_start = Clock::now();
     waiting += apply_start - wait_start;
     refill();
-    auto result = (*applier)->Apply(std::move(current));
-    applying += Clock::now() - apply_start;
-    if (!result.ok()) {
-      std::fprintf(stderr, "%s\n", result.status().ToString().c_str());
+    absl::StatusOr<apply::StagedApply> staged =
+        (*applier)->Stage(std::move(current));
+    if (!staged.ok()) {
+      std::fprintf(stderr, "%s\n", staged.status().ToString().c_str());
       return 1;
     }
-    for (const v1::Receipt& r : result->receipts) {
-      if (r.outcome() != v1::Receipt::ACCEPTED) {
-        std::fprintf(stderr, "refused: %s\n", r.reason().c_str());
-        return 1;
-      }
-      ++accepted;
-    }
+    if (!finish_commit()) return 1;
+    committing =
+        std::async(std::launch::async, [&, s = *std::move(staged)]() mutable {
+          return (*applier)->Commit(std::move(s));
+        });
+    applying += Clock::now() - apply_start;
   }
+  if (!finish_commit()) return 1;
   const double seconds =
       std::chrono::duration<double>(Clock::now() - start).count();
   const double rate = accepted / seconds;
@@ -174,7 +194,8 @@ int Run(int argc, char** argv) {
       "batches of %zu, verified on %d cores, synced commits)\n",
       rate, accepted, batch_size, cores);
   std::printf(
-      "time:            %.0f%% applying (validate + write), %.0f%% waiting "
+      "time:            %.0f%% applying (validate, and wait for the last "
+      "write), %.0f%% waiting "
       "for signature checks\n",
       100 * std::chrono::duration<double>(applying).count() / seconds,
       100 * std::chrono::duration<double>(waiting).count() / seconds);

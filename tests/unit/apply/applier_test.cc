@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,7 @@ using ::kpledger::testing::IncomingCertificate;
 using ::kpledger::testing::kDay;
 using ::kpledger::testing::kGenesisSeconds;
 using ::kpledger::testing::StatusIs;
+using ::kpledger::testing::TransferEvent;
 using ::testing::ElementsAre;
 
 class ApplierTest : public ::testing::Test {
@@ -232,6 +234,69 @@ TEST_F(ApplierTest, StaleAndOutOfOrderUseIsRefused) {
   EXPECT_EQ(store_->size(), 3u);
 }
 
+// A node commits batch N while the rules run over batch N+1: N+1 must see
+// N's state and events as if N were in the store already.
+TEST_F(ApplierTest, BatchStagedBeforeTheOneBeforeItCommitsReadsItsState) {
+  const v1::Envelope flagged = Import("P-1", "VE");
+  KP_ASSERT_OK_AND_ASSIGN(
+      StagedApply first,
+      applier_->Stage(applier_->Prepare(
+          DayBatch(2, 1, {flagged, b_.Register("customs-2", v1::CUSTOMS)}))));
+  ASSERT_EQ(first.result().receipts[0].outcome(), v1::Receipt::ACCEPTED);
+  KP_ASSERT_OK_AND_ASSIGN(
+      StagedApply second,
+      applier_->Stage(applier_->Prepare(DayBatch(
+          3, 2,
+          {flagged,
+           b_.Sign(ImportEvent("P-2", "vault-1",
+                               IncomingCertificate("BW-P-2", "BW", 100, 100)),
+                   {"customs-2"}),
+           b_.Sign(TransferEvent("P-1", "vault-1", "customs-1"),
+                   {"vault-1", "customs-1"})}))));
+  // Nothing is visible before Commit.
+  EXPECT_EQ(store_->size(), 3u);
+  EXPECT_EQ(StateRecord(rules::ParcelKey("P-1")), "");
+
+  KP_ASSERT_OK_AND_ASSIGN(BatchResult r1, applier_->Commit(std::move(first)));
+  KP_ASSERT_OK_AND_ASSIGN(BatchResult r2, applier_->Commit(std::move(second)));
+  EXPECT_EQ(r1.head.size, 5u);
+  ASSERT_EQ(r2.receipts.size(), 3u);
+  // The resubmission: the receipt of the batch that was still committing.
+  EXPECT_EQ(r2.receipts[0].code(),
+            static_cast<int>(absl::StatusCode::kAlreadyExists));
+  EXPECT_EQ(r2.receipts[0].leaf_index(), 3u);
+  EXPECT_EQ(r2.receipts[0].ledger_time().seconds(), kGenesisSeconds + kDay);
+  EXPECT_THAT(r2.receipts[0].flags(), ElementsAre(v1::SANCTIONED_ORIGIN));
+  // A signer registered, and a parcel imported, in the batch before.
+  EXPECT_EQ(r2.receipts[1].outcome(), v1::Receipt::ACCEPTED)
+      << r2.receipts[1].reason();
+  EXPECT_EQ(r2.receipts[2].outcome(), v1::Receipt::ACCEPTED)
+      << r2.receipts[2].reason();
+  EXPECT_EQ(r2.head.size, 7u);
+  EXPECT_EQ(store_->size(), 7u);
+  EXPECT_EQ(store_->head().root, r2.head.root);
+  EXPECT_EQ(applier_->applied_position(), 3u);
+}
+
+// Batches are committed in the order they were staged; a store that was
+// asked otherwise writes nothing more, and the applier stages nothing more.
+TEST_F(ApplierTest, CommitOutOfOrderWritesNothing) {
+  KP_ASSERT_OK_AND_ASSIGN(StagedApply first,
+                          applier_->Stage(applier_->Prepare(
+                              DayBatch(2, 1, {Import("P-1", "BW")}))));
+  KP_ASSERT_OK_AND_ASSIGN(StagedApply second,
+                          applier_->Stage(applier_->Prepare(
+                              DayBatch(3, 2, {Import("P-2", "BW")}))));
+  EXPECT_THAT(
+      applier_->Commit(std::move(second)).status(),
+      StatusIs(absl::StatusCode::kFailedPrecondition, "committed when"));
+  EXPECT_THAT(applier_->Commit(std::move(first)).status(),
+              StatusIs(absl::StatusCode::kFailedPrecondition, ""));
+  EXPECT_THAT(applier_->Apply(DayBatch(4, 3, {Import("P-3", "BW")})).status(),
+              StatusIs(absl::StatusCode::kFailedPrecondition, ""));
+  EXPECT_EQ(store_->size(), 3u);
+}
+
 TEST(ApplierOpenTest, NeedsAGenesisFirst) {
   KP_ASSERT_OK_AND_ASSIGN(auto store, store::Store::Open(FreshDir("empty")));
   KP_ASSERT_OK_AND_ASSIGN(auto applier, Applier::Open(store.get()));
@@ -245,7 +310,10 @@ TEST(ApplierOpenTest, NeedsAGenesisFirst) {
 }
 
 // Applies the scenario to a fresh store and returns the root at every size.
-std::vector<merkle::Hash> ApplyScenario(const std::string& dir, int threads) {
+// `pipelined`: each batch is staged before the one before it is committed,
+// as a node does.
+std::vector<merkle::Hash> ApplyScenario(const std::string& dir, int threads,
+                                        bool pipelined = false) {
   std::vector<merkle::Hash> roots;
   auto scenario = testing::LoadScenario();
   EXPECT_TRUE(scenario.ok());
@@ -254,8 +322,22 @@ std::vector<merkle::Hash> ApplyScenario(const std::string& dir, int threads) {
   auto applier = Applier::Open(store->get(), ApplierOptions{threads});
   EXPECT_TRUE(applier.ok());
   EXPECT_TRUE((*applier)->Bootstrap(scenario->genesis()).ok());
+  std::optional<StagedApply> committing;
   for (const OrderedBatch& b : testing::OrderedBatches(*scenario)) {
-    EXPECT_TRUE((*applier)->Apply(b).ok());
+    if (!pipelined) {
+      EXPECT_TRUE((*applier)->Apply(b).ok());
+      continue;
+    }
+    absl::StatusOr<StagedApply> staged =
+        (*applier)->Stage((*applier)->Prepare(b));
+    EXPECT_TRUE(staged.ok()) << staged.status();
+    if (committing.has_value()) {
+      EXPECT_TRUE((*applier)->Commit(*std::move(committing)).ok());
+    }
+    committing.emplace(*std::move(staged));
+  }
+  if (committing.has_value()) {
+    EXPECT_TRUE((*applier)->Commit(*std::move(committing)).ok());
   }
   for (uint64_t size = 1; size <= (*store)->size(); ++size) {
     roots.push_back(*(*store)->RootAt(size));
@@ -268,6 +350,7 @@ TEST(ApplierReplayTest, ReplayFromGenesisGivesTheSameRootAtEverySize) {
   const std::vector<merkle::Hash> two = ApplyScenario("replay-2", 2);
   ASSERT_GT(one.size(), 30u);
   EXPECT_EQ(one, two);
+  EXPECT_EQ(one, ApplyScenario("replay-pipelined", 2, /*pipelined=*/true));
 }
 
 TEST(ApplierReplayTest, RestartMidStreamAppliesEachBatchOnce) {

@@ -226,6 +226,9 @@ TEST_F(StoreTest, EventInABatchStillCommittingIsRefused) {
   AppendGenesis();
   KP_ASSERT_OK_AND_ASSIGN(StagedBatch first,
                           store_->Stage(testing::SampleBatch(customs_, 1, 5)));
+  // Staged: the next batch's entries come after it, readers do not see it.
+  EXPECT_EQ(store_->staged_size(), 6u);
+  EXPECT_EQ(store_->size(), 1u);
   EXPECT_THAT(store_->Stage(testing::SampleBatch(customs_, 4, 5)),
               StatusIs(absl::StatusCode::kAlreadyExists,
                        "is in a batch still being committed"));
@@ -297,24 +300,24 @@ TEST_F(StoreTest, IdsFoundAbsentAtAnOlderSizeAreLookedUpAgain) {
   AppendGenesis();
   const uint64_t looked_at = store_->size();
   Batch fresh = testing::SampleBatch(customs_, 1, 3);
-  fresh.ids_absent_at_size = looked_at;
+  fresh.ids_absent_below = looked_at;
   KP_ASSERT_OK(store_->Append(fresh).status());
 
   Batch stale = testing::SampleBatch(customs_, 3, 2);  // id 3 is entry 3
-  stale.ids_absent_at_size = looked_at;
+  stale.ids_absent_below = looked_at;
   EXPECT_THAT(store_->Append(stale),
               StatusIs(absl::StatusCode::kAlreadyExists, "is already entry 3"));
 
   Batch twice = testing::SampleBatch(customs_, 10, 1);
   twice.entries.push_back(twice.entries[0]);
-  twice.ids_absent_at_size = store_->size();
+  twice.ids_absent_below = store_->size();
   EXPECT_THAT(store_->Append(twice),
               StatusIs(absl::StatusCode::kAlreadyExists, "twice in the batch"));
 
   KP_ASSERT_OK_AND_ASSIGN(StagedBatch committing,
                           store_->Stage(testing::SampleBatch(customs_, 20, 2)));
   Batch again = testing::SampleBatch(customs_, 21, 1);
-  again.ids_absent_at_size = store_->size();
+  again.ids_absent_below = store_->size();
   EXPECT_THAT(store_->Stage(again),
               StatusIs(absl::StatusCode::kAlreadyExists,
                        "is in a batch still being committed"));
