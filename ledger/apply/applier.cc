@@ -9,6 +9,7 @@
 #include "ledger/apply/store_state.h"
 #include "ledger/base/encoding.h"
 #include "ledger/base/status_macros.h"
+#include "ledger/base/thread_name.h"
 #include "ledger/entry/time.h"
 #include "ledger/envelope/dsse.h"
 #include "ledger/rules/genesis.h"
@@ -171,7 +172,12 @@ PreparedBatch Applier::Prepare(OrderedBatch batch) const {
   const size_t threads =
       std::min<size_t>(static_cast<size_t>(verify_threads_), n / 16 + 1);
   std::vector<std::thread> helpers;
-  for (size_t t = 1; t < threads; ++t) helpers.emplace_back(work);
+  for (size_t t = 1; t < threads; ++t) {
+    helpers.emplace_back([&work] {
+      base::NameThisThread("kp-verify");
+      work();
+    });
+  }
   work();
   for (std::thread& h : helpers) h.join();
   return out;

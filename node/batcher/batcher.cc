@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "ledger/base/thread_name.h"
 
 namespace kpledger::node {
 
@@ -18,7 +19,10 @@ Batcher::Batcher(const BatcherOptions& options, std::string proposer,
   // a batch of an earlier process after this one started): start from the
   // wall clock, in nanoseconds.
   next_nonce_ = static_cast<uint64_t>(absl::ToUnixNanos(absl::Now()));
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    base::NameThisThread("kp-batcher");
+    Run();
+  });
 }
 
 Batcher::~Batcher() { Stop(); }

@@ -9,6 +9,7 @@
 #include "absl/strings/strip.h"
 #include "ledger/base/encoding.h"
 #include "ledger/base/status_macros.h"
+#include "ledger/base/thread_name.h"
 #include "ledger/checkpoint/checkpoint.h"
 #include "ledger/rules/genesis.h"
 #include "spdlog/spdlog.h"
@@ -281,7 +282,10 @@ absl::Status Checkpointer::diverged() const {
 }
 
 void Checkpointer::Start(absl::Duration interval) {
-  thread_ = std::thread([this, interval] { Run(interval); });
+  thread_ = std::thread([this, interval] {
+    base::NameThisThread("kp-checkpoint");
+    Run(interval);
+  });
 }
 
 void Checkpointer::Run(absl::Duration interval) {

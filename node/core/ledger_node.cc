@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "ledger/base/status_macros.h"
+#include "ledger/base/thread_name.h"
 #include "ledger/entry/time.h"
 #include "ledger/report/project.h"
 #include "ledger/rules/genesis.h"
@@ -179,8 +180,14 @@ absl::Status LedgerNode::Start() {
                                &applier_->genesis(), applier_->genesis_hash(),
                                checkpointer_->name(),
                                [this] { return applied_position(); }});
-  apply_thread_ = std::thread([this] { ApplyLoop(); });
-  commit_thread_ = std::thread([this] { CommitLoop(); });
+  apply_thread_ = std::thread([this] {
+    base::NameThisThread("kp-apply");
+    ApplyLoop();
+  });
+  commit_thread_ = std::thread([this] {
+    base::NameThisThread("kp-commit");
+    CommitLoop();
+  });
   checkpointer_->Start(options_.checkpoint_interval);
   KP_RETURN_IF_ERROR(sequencer_->Start(
       applier_->applied_position(),

@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "httplib.h"
+#include "ledger/base/thread_name.h"
 
 namespace kpledger::node {
 namespace {
@@ -94,6 +95,7 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
   // Shared: the thread outlives this frame.
   auto returned = std::make_shared<std::atomic<bool>>(false);
   http->serving_thread_ = std::thread([raw, returned] {
+    base::NameThisThread("kp-http");
     raw->listen_after_bind();
     *returned = true;
   });

@@ -8,6 +8,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "ledger/base/thread_name.h"
 #include "spdlog/spdlog.h"
 
 namespace kpledger::node {
@@ -63,9 +64,14 @@ absl::Status EtcdSequencer::Start(uint64_t applied_position, Deliver deliver) {
   if (started_) return absl::FailedPreconditionError("sequencer started twice");
   started_ = true;
   deliver_ = std::move(deliver);
-  watch_thread_ =
-      std::thread([this, applied_position] { WatchLoop(applied_position); });
-  maintenance_thread_ = std::thread([this] { MaintenanceLoop(); });
+  watch_thread_ = std::thread([this, applied_position] {
+    base::NameThisThread("kp-etcd-watch");
+    WatchLoop(applied_position);
+  });
+  maintenance_thread_ = std::thread([this] {
+    base::NameThisThread("kp-etcd-maint");
+    MaintenanceLoop();
+  });
   return absl::OkStatus();
 }
 

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "ledger/base/thread_name.h"
 #include "spdlog/spdlog.h"
 
 namespace kpledger::node {
@@ -14,7 +15,10 @@ absl::Status LocalSequencer::Start(uint64_t applied_position, Deliver deliver) {
   started_ = true;
   last_position_ = applied_position;
   deliver_ = std::move(deliver);
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    base::NameThisThread("kp-sequencer");
+    Run();
+  });
   return absl::OkStatus();
 }
 

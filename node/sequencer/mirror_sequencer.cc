@@ -1,6 +1,7 @@
 #include "node/sequencer/mirror_sequencer.h"
 
 #include "absl/strings/str_cat.h"
+#include "ledger/base/thread_name.h"
 #include "ledger/store/store.h"
 #include "spdlog/spdlog.h"
 
@@ -18,7 +19,10 @@ MirrorSequencer::~MirrorSequencer() { Stop(); }
 absl::Status MirrorSequencer::Start(uint64_t applied_position,
                                     Deliver deliver) {
   deliver_ = std::move(deliver);
-  thread_ = std::thread([this, applied_position] { Run(applied_position); });
+  thread_ = std::thread([this, applied_position] {
+    base::NameThisThread("kp-mirror");
+    Run(applied_position);
+  });
   return absl::OkStatus();
 }
 
