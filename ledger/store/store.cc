@@ -41,6 +41,7 @@ absl::Status Store::Init(const std::string& dir, const StoreOptions& options) {
   // WAL sync does not wait behind a large writeback (measured: +10-20%
   // pipelined appends at a million entries).
   db_options.bytes_per_sync = 1 << 20;
+  if (options.env != nullptr) db_options.env = options.env;
 
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);

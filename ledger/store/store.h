@@ -38,6 +38,7 @@
 
 namespace rocksdb {
 class DB;
+class Env;
 class ColumnFamilyHandle;
 class WriteBatch;
 }  // namespace rocksdb
@@ -51,6 +52,9 @@ struct StoreOptions {
   size_t block_cache_bytes = size_t{64} << 20;
   // Memtables of all column families together.
   size_t write_buffer_bytes = size_t{128} << 20;
+  // What RocksDB reads and writes files through; null: the local disk.
+  // Tests pass one that fails writes on demand. Must outlive the store.
+  rocksdb::Env* env = nullptr;
 };
 
 // One entry to append.

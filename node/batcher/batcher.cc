@@ -29,6 +29,7 @@ Batcher::~Batcher() { Stop(); }
 
 absl::Status Batcher::Submit(std::string envelope, ReceiptCallback done) {
   absl::MutexLock lock(&mu_);
+  if (!abandoned_.ok()) return abandoned_;
   if (stopping_ || draining_) {
     return absl::UnavailableError("the node is stopping");
   }
@@ -161,26 +162,44 @@ void Batcher::Drain(absl::Duration timeout) {
       timeout);
 }
 
+std::vector<ReceiptCallback> Batcher::TakeWaiting() {
+  std::vector<ReceiptCallback> waiting = std::move(open_.callbacks);
+  open_ = Open{};
+  for (Open& full : full_) {
+    for (ReceiptCallback& cb : full.callbacks) waiting.push_back(std::move(cb));
+  }
+  full_.clear();
+  for (auto& [nonce, callbacks] : in_flight_) {
+    for (ReceiptCallback& cb : callbacks) waiting.push_back(std::move(cb));
+  }
+  in_flight_.clear();
+  pending_ = 0;
+  return waiting;
+}
+
 void Batcher::Stop() {
   std::vector<ReceiptCallback> waiting;
   {
     absl::MutexLock lock(&mu_);
     if (stopping_ && !thread_.joinable()) return;
     stopping_ = true;
-    for (ReceiptCallback& cb : open_.callbacks)
-      waiting.push_back(std::move(cb));
-    open_ = Open{};
-    for (auto& [nonce, callbacks] : in_flight_) {
-      for (ReceiptCallback& cb : callbacks) waiting.push_back(std::move(cb));
-    }
-    in_flight_.clear();
-    pending_ = 0;
+    waiting = TakeWaiting();
   }
   if (thread_.joinable()) thread_.join();
   Fail(waiting, absl::UnavailableError(
                     "the node stopped before the event was applied; it may "
                     "or may not be in the log: submit it again (a duplicate "
                     "is answered with the original receipt)"));
+}
+
+void Batcher::Abandon(const absl::Status& why) {
+  std::vector<ReceiptCallback> waiting;
+  {
+    absl::MutexLock lock(&mu_);
+    if (abandoned_.ok()) abandoned_ = why;
+    waiting = TakeWaiting();
+  }
+  Fail(waiting, why);
 }
 
 size_t Batcher::pending() const {

@@ -76,6 +76,10 @@ class Batcher {
   void Drain(absl::Duration timeout);
   // Answers every waiting submission Unavailable and stops proposing.
   void Stop();
+  // The node can apply nothing more (a store write failed): answers every
+  // waiting submission with `why` and refuses new ones with it. Stop
+  // still ends the thread.
+  void Abandon(const absl::Status& why);
 
   size_t pending() const;
 
@@ -91,6 +95,8 @@ class Batcher {
   bool ShouldClose() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   static void Fail(std::vector<ReceiptCallback>& callbacks,
                    const absl::Status& status);
+  // Takes the callbacks of every event not yet answered.
+  std::vector<ReceiptCallback> TakeWaiting() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const BatcherOptions options_;
   const std::string proposer_;
@@ -102,6 +108,7 @@ class Batcher {
   mutable absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   bool draining_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Status abandoned_ ABSL_GUARDED_BY(mu_);  // set by Abandon
   size_t pending_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t next_nonce_ ABSL_GUARDED_BY(mu_);
   Open open_ ABSL_GUARDED_BY(mu_);

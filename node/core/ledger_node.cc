@@ -326,15 +326,23 @@ void LedgerNode::FailBatch(const std::string& proposer, uint64_t nonce,
                            const absl::Status& status) {
   // The store refuses every later write (store.h): stop, loudly. No event
   // of the batch was acknowledged; a restart resumes after the last
-  // durable batch.
+  // durable batch. The node is marked failed before anyone is answered, so
+  // a submitter told UNAVAILABLE finds health() saying why.
   spdlog::critical("cannot apply batch {}: {}; the node stops applying", nonce,
                    status.ToString());
+  Fail(status);
   if (proposer == name()) {
     batcher_->Complete(
         nonce, absl::UnavailableError(absl::StrCat(
                    "the node could not write the batch: ", status.message())));
   }
-  Fail(status);
+  // Nothing after it will be applied here: answer every waiting event now
+  // rather than when the node is stopped.
+  batcher_->Abandon(absl::UnavailableError(absl::StrCat(
+      "the node stopped applying (", status.message(),
+      ") before the event was applied; it may or may not be in the log: "
+      "submit it again to a working node (a duplicate is answered with the "
+      "original receipt)")));
 }
 
 void LedgerNode::CountReceipts(const std::vector<v1::Receipt>& receipts) {

@@ -22,12 +22,19 @@ class RecordingSequencer : public Sequencer {
   absl::Status Start(uint64_t, Deliver) override { return absl::OkStatus(); }
   absl::Status Propose(ProposedBatch batch) override {
     absl::MutexLock lock(&mu_);
+    mu_.Await(absl::Condition(
+        +[](bool* held) { return !*held; }, &held_));
     if (!refuse_.ok()) return refuse_;
     proposed_.push_back(std::move(batch));
     return absl::OkStatus();
   }
   void Stop() override {}
 
+  // While held, Propose waits (a sequencer slow to order a batch).
+  void Hold(bool held) {
+    absl::MutexLock lock(&mu_);
+    held_ = held;
+  }
   void Refuse(absl::Status status) {
     absl::MutexLock lock(&mu_);
     refuse_ = std::move(status);
@@ -52,6 +59,7 @@ class RecordingSequencer : public Sequencer {
  private:
   absl::Mutex mu_;
   absl::Status refuse_;
+  bool held_ = false;
   std::deque<ProposedBatch> proposed_;
 };
 
@@ -208,6 +216,42 @@ TEST(BatcherTest, DrainThenStopAnswersWhatWaits) {
   EXPECT_EQ(answers.got[0].status().code(), absl::StatusCode::kUnavailable);
   EXPECT_NE(answers.got[0].status().message().find("submit it again"),
             absl::string_view::npos);
+}
+
+// The node can apply nothing more: every waiting event is answered at once,
+// whether its batch is being proposed, full and waiting, or still open.
+TEST(BatcherTest, AbandonAnswersEveryWaitingEventAndRefusesNewOnes) {
+  RecordingSequencer seq;
+  BatcherOptions options;
+  options.max_events = 2;
+  options.max_delay = absl::Seconds(60);
+  Answers answers;
+  Batcher batcher(options, "node-a", &seq, Clock);
+  seq.Hold(true);
+  for (const char* e : {"a", "b"}) {
+    ASSERT_TRUE(batcher.Submit(e, answers.Callback()).ok());
+  }
+  // a and b are being proposed; c and d wait full behind them; e is open.
+  absl::SleepFor(absl::Milliseconds(20));
+  for (const char* e : {"c", "d", "e"}) {
+    ASSERT_TRUE(batcher.Submit(e, answers.Callback()).ok());
+  }
+  batcher.Abandon(absl::UnavailableError("the disk failed"));
+  ASSERT_EQ(answers.size(), 5u);
+  for (const absl::StatusOr<v1::Receipt>& r : answers.got) {
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kUnavailable);
+    EXPECT_EQ(r.status().message(), "the disk failed");
+  }
+  EXPECT_EQ(batcher.pending(), 0u);
+  const absl::Status refused = batcher.Submit("f", answers.Callback());
+  EXPECT_EQ(refused.message(), "the disk failed");
+
+  // The batch that was being proposed comes back: nobody is answered twice.
+  seq.Hold(false);
+  const ProposedBatch first = seq.WaitFor(1);
+  batcher.Complete(first.nonce, Receipts(first));
+  batcher.Stop();
+  EXPECT_EQ(answers.size(), 5u);
 }
 
 TEST(LocalSequencerTest, DeliversInOrderFromTheAppliedPosition) {

@@ -1,0 +1,94 @@
+// A node whose disk fails: the batch being written is answered UNAVAILABLE,
+// the node stops applying and says why, and every event it acknowledged
+// before is in the store after a restart.
+#include "node/core/ledger_node.h"
+
+#include <future>
+#include <memory>
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "ledger/crypto/ed25519.h"
+#include "ledger/store/store.h"
+#include "node/http/metrics.h"
+#include "node/sequencer/local_sequencer.h"
+#include "tests/testing/custody_builder.h"
+#include "tests/testing/failing_disk.h"
+#include "tests/testing/fresh_dir.h"
+#include "tests/testing/status_matchers.h"
+
+namespace kpledger::node {
+namespace {
+
+using ::kpledger::testing::StatusIs;
+
+class LedgerNodeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = testing::FreshDir("ledger-node");
+    NodeOptions options;
+    options.data_dir = dir_;
+    options.genesis = b_.genesis_envelope();
+    KP_ASSERT_OK_AND_ASSIGN(
+        crypto::PrivateKey key,
+        crypto::PrivateKey::FromSeed(b_.node_key(0).seed()));
+    options.node_key = std::move(key);
+    options.store.env = disk_.env();
+    KP_ASSERT_OK_AND_ASSIGN(
+        node_, LedgerNode::Open(std::move(options),
+                                std::make_unique<LocalSequencer>(), &metrics_));
+    KP_ASSERT_OK(node_->Start());
+  }
+
+  // Submits one envelope and waits for its answer.
+  absl::StatusOr<v1::Receipt> Submit(const v1::Envelope& envelope) {
+    auto answer = std::make_shared<std::promise<absl::StatusOr<v1::Receipt>>>();
+    std::future<absl::StatusOr<v1::Receipt>> answered = answer->get_future();
+    absl::Status queued = node_->Submit(
+        envelope.SerializeAsString(),
+        [answer](absl::StatusOr<v1::Receipt> r) { answer->set_value(r); });
+    if (!queued.ok()) return queued;
+    if (answered.wait_for(std::chrono::seconds(30)) !=
+        std::future_status::ready) {
+      return absl::DeadlineExceededError("no answer in 30 s");
+    }
+    return answered.get();
+  }
+
+  testing::CustodyBuilder b_;
+  testing::FailingDisk disk_;
+  std::string dir_;
+  MetricsRegistry metrics_;
+  std::unique_ptr<LedgerNode> node_;
+};
+
+TEST_F(LedgerNodeTest, AFailedWriteIsNotAcknowledgedAndStopsTheNode) {
+  KP_ASSERT_OK_AND_ASSIGN(v1::Receipt acked,
+                          Submit(b_.Register("customs-1", v1::CUSTOMS)));
+  ASSERT_EQ(acked.outcome(), v1::Receipt::ACCEPTED) << acked.reason();
+  KP_ASSERT_OK(node_->health());
+
+  disk_.fail();
+  EXPECT_THAT(Submit(b_.Register("vault-1", v1::VAULT)),
+              StatusIs(absl::StatusCode::kUnavailable,
+                       "the node could not write the batch"));
+  EXPECT_THAT(node_->health(), StatusIs(absl::StatusCode::kUnavailable,
+                                        "the node stopped applying"));
+  EXPECT_THAT(node_->write_failure(),
+              StatusIs(absl::StatusCode::kUnavailable, "injected"));
+  // Later submissions are refused at once, not queued.
+  EXPECT_THAT(Submit(b_.Register("lab-1", v1::LAB)),
+              StatusIs(absl::StatusCode::kUnavailable, "stopped applying"));
+  node_.reset();
+
+  // Restarted on a good disk: what was acknowledged is there, nothing else.
+  KP_ASSERT_OK_AND_ASSIGN(std::unique_ptr<store::Store> store,
+                          store::Store::Open(dir_));
+  EXPECT_EQ(store->size(), 2u);  // genesis, customs-1
+  KP_ASSERT_OK_AND_ASSIGN(uint64_t index, store->FindEvent(acked.event_id()));
+  EXPECT_EQ(index, acked.leaf_index());
+}
+
+}  // namespace
+}  // namespace kpledger::node
