@@ -1,7 +1,6 @@
 #include "ledger/apply/applier.h"
 
 #include <algorithm>
-#include <atomic>
 #include <thread>
 #include <utility>
 
@@ -9,7 +8,7 @@
 #include "ledger/apply/store_state.h"
 #include "ledger/base/encoding.h"
 #include "ledger/base/status_macros.h"
-#include "ledger/base/thread_name.h"
+#include "ledger/base/worker_pool.h"
 #include "ledger/entry/time.h"
 #include "ledger/envelope/dsse.h"
 #include "ledger/rules/genesis.h"
@@ -74,8 +73,9 @@ Applier::Applier(store::Store* store, const ApplierOptions& options)
     : store_(store),
       verify_threads_(options.verify_threads > 0
                           ? options.verify_threads
-                          : std::max(1u, std::thread::hardware_concurrency())) {
-}
+                          : std::max(1u, std::thread::hardware_concurrency())),
+      prepare_pool_(std::make_unique<base::WorkerPool>(verify_threads_ - 1,
+                                                       "kp-verify")) {}
 
 absl::StatusOr<std::unique_ptr<Applier>> Applier::Open(
     store::Store* store, const ApplierOptions& options) {
@@ -151,35 +151,20 @@ PreparedBatch Applier::Prepare(OrderedBatch batch) const {
   out.events.resize(n, absl::UnknownError("not prepared"));
   // Threads take a few envelopes at a time rather than a fixed share, so
   // none waits idle while another, slowed by the apply thread on its core,
-  // still has half the batch to check.
+  // still has half the batch to check. Small batches are not worth waking
+  // a helper for.
   constexpr size_t kChunk = 8;
-  std::atomic<size_t> next{0};
-  auto work = [&] {
-    for (size_t begin = next.fetch_add(kChunk); begin < n;
-         begin = next.fetch_add(kChunk)) {
-      for (size_t i = begin; i < std::min(n, begin + kChunk); ++i) {
-        absl::StatusOr<rules::SignedEvent> ev =
-            rules::DecodeEvent(std::move(batch.envelopes[i]));
-        if (ev.ok() && bootstrapped_) {
-          rules::CheckSignatures(&*ev, [this](absl::string_view key_id) {
-            return LookupKey(key_id);
-          });
-        }
-        out.events[i] = std::move(ev);
-      }
+  const int helpers =
+      static_cast<int>(std::min<size_t>(verify_threads_, n / 16 + 1)) - 1;
+  prepare_pool_->ParallelFor(n, kChunk, helpers, [&](size_t i) {
+    absl::StatusOr<rules::SignedEvent> ev =
+        rules::DecodeEvent(std::move(batch.envelopes[i]));
+    if (ev.ok() && bootstrapped_) {
+      rules::CheckSignatures(
+          &*ev, [this](absl::string_view key_id) { return LookupKey(key_id); });
     }
-  };
-  const size_t threads =
-      std::min<size_t>(static_cast<size_t>(verify_threads_), n / 16 + 1);
-  std::vector<std::thread> helpers;
-  for (size_t t = 1; t < threads; ++t) {
-    helpers.emplace_back([&work] {
-      base::NameThisThread("kp-verify");
-      work();
-    });
-  }
-  work();
-  for (std::thread& h : helpers) h.join();
+    out.events[i] = std::move(ev);
+  });
   return out;
 }
 

@@ -49,6 +49,7 @@
 #include "kpledger/v1/genesis.pb.h"
 #include "kpledger/v1/ledger.pb.h"
 #include "ledger/apply/store_state.h"
+#include "ledger/base/worker_pool.h"
 #include "ledger/entry/leaf.h"
 #include "ledger/rules/signed_event.h"
 #include "ledger/store/store.h"
@@ -164,6 +165,8 @@ class Applier {
 
   store::Store* store_;
   int verify_threads_;
+  // Prepare's helpers (verify_threads_ - 1: the caller is the other).
+  std::unique_ptr<base::WorkerPool> prepare_pool_;
   bool bootstrapped_ = false;
   v1::Genesis genesis_;
   std::string genesis_hash_;
