@@ -61,10 +61,11 @@ LedgerNode::LedgerNode(NodeOptions options,
       "kpledger_batch_events", "Events per proposed batch.", PowersOf2(1, 13));
   metrics_.batch_bytes = r.GetHistogram(
       "kpledger_batch_bytes", "Bytes per proposed batch.", PowersOf2(1024, 11));
-  metrics_.apply_seconds =
-      r.GetHistogram("kpledger_apply_seconds",
-                     "Time to apply one batch: rules and the store write.",
-                     PowersOf2(0.0005, 12));
+  metrics_.apply_seconds = r.GetHistogram(
+      "kpledger_apply_seconds",
+      "Time to apply one batch: from the start of its rules to the end "
+      "of its store write.",
+      PowersOf2(0.0005, 12));
   metrics_.accepted = r.GetCounter("kpledger_events_accepted_total",
                                    "Events the rules accepted into the log.");
   metrics_.tree_size =
