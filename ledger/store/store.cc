@@ -42,6 +42,13 @@ absl::Status Store::Init(const std::string& dir, const StoreOptions& options) {
   // pipelined appends at a million entries).
   db_options.bytes_per_sync = 1 << 20;
   if (options.env != nullptr) db_options.env = options.env;
+  // Flushes and compactions yield the CPU to the pipeline in front of them
+  // (signature checks, the rules, the synced write): a flush that lands in
+  // a burst of submissions otherwise delays their answers.
+  db_options.env->LowerThreadPoolCPUPriority(rocksdb::Env::Priority::HIGH,
+                                             rocksdb::CpuPriority::kLow);
+  db_options.env->LowerThreadPoolCPUPriority(rocksdb::Env::Priority::LOW,
+                                             rocksdb::CpuPriority::kLow);
 
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);

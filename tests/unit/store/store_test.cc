@@ -2,6 +2,8 @@
 
 #include <cctype>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "ledger/entry/leaf.h"
@@ -236,6 +238,45 @@ TEST_F(StoreTest, EventInABatchStillCommittingIsRefused) {
   EXPECT_THAT(store_->Stage(testing::SampleBatch(customs_, 4, 5)),
               StatusIs(absl::StatusCode::kAlreadyExists, "is already entry 4"));
   EXPECT_EQ(store_->size(), 6u);
+}
+
+// The nice value of each thread of this process named `name`.
+std::vector<int> NiceOfThreads(const std::string& name) {
+  std::vector<int> nice;
+  for (const auto& task :
+       std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream comm(task.path() / "comm");
+    std::string thread_name;
+    std::getline(comm, thread_name);
+    if (thread_name != name) continue;
+    std::ifstream stat_file(task.path() / "stat");
+    std::string stat((std::istreambuf_iterator<char>(stat_file)), {});
+    // After "(comm)": state is field 3, nice field 19.
+    std::istringstream fields(stat.substr(stat.rfind(')') + 2));
+    std::string field;
+    for (int i = 3; i <= 19; ++i) fields >> field;
+    nice.push_back(std::stoi(field));
+  }
+  return nice;
+}
+
+// Flushes yield the CPU to the appends in front of them: run at the lowest
+// priority, a flush does not delay the answers to a burst of submissions.
+TEST_F(StoreTest, FlushesRunAtALowerPriority) {
+  store_.reset();
+  store::StoreOptions small;
+  small.write_buffer_bytes = 256 << 10;  // flushes after a few batches
+  KP_ASSERT_OK_AND_ASSIGN(store_, Store::Open(dir_, small));
+  AppendGenesis();
+  for (int i = 0; i < 20; ++i) Append(100);
+  std::vector<int> nice;
+  for (int i = 0; i < 100 && nice.empty(); ++i) {
+    nice = NiceOfThreads("rocksdb:high");
+    if (nice.empty())
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_FALSE(nice.empty()) << "no flush thread ran";
+  for (int n : nice) EXPECT_EQ(n, 19);
 }
 
 TEST_F(StoreTest, BatchesCommittedWithoutASyncAreKeptAfterSync) {
