@@ -33,8 +33,8 @@ v1::Receipt Refused(const absl::Status& s, std::string event_id) {
   return r;
 }
 
-// A resubmission of an event a batch accepted, in this batch or one staged
-// before it and not yet committed.
+// A resubmission of an event a batch accepted: in this batch, in one staged
+// before it, or in the log.
 v1::Receipt AlreadyAccepted(const std::string& event_id,
                             const AcceptedEvent& first,
                             entry::LedgerTime ledger_time, bool this_batch) {
@@ -170,22 +170,13 @@ PreparedBatch Applier::Prepare(OrderedBatch batch) const {
 
 absl::StatusOr<v1::Receipt> Applier::Duplicate(const std::string& event_id,
                                                uint64_t index) const {
-  v1::Receipt r;
-  r.set_outcome(v1::Receipt::REFUSED);
-  r.set_event_id(event_id);
-  r.set_code(static_cast<int32_t>(absl::StatusCode::kAlreadyExists));
-  r.set_leaf_index(index);
-  r.set_reason(absl::StrCat("event ", base::ShortHex(event_id),
-                            " is already entry ", index,
-                            "; it is not applied twice"));
   KP_ASSIGN_OR_RETURN(std::string leaf, store_->GetLeaf(index));
   KP_ASSIGN_OR_RETURN(entry::LeafView view, entry::DecodeLeaf(leaf));
-  *r.mutable_ledger_time() = entry::ToTimestamp(view.time);
   StoreStateSource source(store_);
   KP_ASSIGN_OR_RETURN(std::vector<v1::Flag> flags,
                       rules::StateView(&source).Flags(event_id));
-  for (v1::Flag f : flags) r.add_flags(f);
-  return r;
+  return AlreadyAccepted(event_id, AcceptedEvent{index, std::move(flags)},
+                         view.time, /*this_batch=*/false);
 }
 
 absl::StatusOr<StagedApply> Applier::Stage(PreparedBatch batch) {
@@ -266,10 +257,12 @@ absl::StatusOr<StagedApply> Applier::Stage(PreparedBatch batch) {
           AlreadyAccepted(ev.event_id, it->second, now, /*this_batch=*/true));
       continue;
     }
-    if (const PendingBatch* staged = stored.FindAccepted(ev.event_id)) {
-      result.receipts.push_back(
-          AlreadyAccepted(ev.event_id, staged->accepted.at(ev.event_id),
-                          staged->ledger_time, /*this_batch=*/false));
+    entry::LedgerTime staged_time;
+    if (const AcceptedEvent* staged =
+            stored.FindAccepted(ev.event_id, &staged_time)) {
+      result.receipts.push_back(AlreadyAccepted(ev.event_id, *staged,
+                                                staged_time,
+                                                /*this_batch=*/false));
       continue;
     }
     if (in_log.has_value()) {

@@ -19,10 +19,14 @@ absl::StatusOr<std::optional<std::string>> StoreStateSource::Get(
   return *std::move(value);
 }
 
-const PendingBatch* StoreStateSource::FindAccepted(
-    const std::string& event_id) const {
+const AcceptedEvent* StoreStateSource::FindAccepted(
+    const std::string& event_id, entry::LedgerTime* ledger_time) const {
   for (auto batch = pending_.rbegin(); batch != pending_.rend(); ++batch) {
-    if ((*batch)->accepted.contains(event_id)) return batch->get();
+    auto it = (*batch)->accepted.find(event_id);
+    if (it != (*batch)->accepted.end()) {
+      *ledger_time = (*batch)->ledger_time;
+      return &it->second;
+    }
   }
   return nullptr;
 }

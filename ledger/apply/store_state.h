@@ -47,9 +47,10 @@ class StoreStateSource : public rules::StateSource {
   absl::StatusOr<std::optional<std::string>> Get(
       absl::string_view key) const override;
 
-  // The pending batch that accepted `event_id`, newest first; null if
-  // none did (the event may still be in the store).
-  const PendingBatch* FindAccepted(const std::string& event_id) const;
+  // The event `event_id` as a pending batch accepted it, and that batch's
+  // ledger time; null if none did (the event may still be in the store).
+  const AcceptedEvent* FindAccepted(const std::string& event_id,
+                                    entry::LedgerTime* ledger_time) const;
 
  private:
   const store::Store* store_;
