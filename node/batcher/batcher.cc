@@ -108,7 +108,8 @@ void Batcher::Run() {
       const size_t bytes = closing.bytes;
       if (hooks_.batch_closed)
         hooks_.batch_closed(batch.envelopes.size(), bytes);
-      in_flight_.emplace(batch.nonce, std::move(callbacks));
+      in_flight_.emplace(batch.nonce,
+                         Proposed{std::move(callbacks), absl::Now()});
     }
     batch.proposed_time = clock_();
     const uint64_t nonce = batch.nonce;
@@ -121,11 +122,13 @@ void Batcher::Run() {
 void Batcher::Complete(uint64_t nonce,
                        absl::StatusOr<std::vector<v1::Receipt>> result) {
   std::vector<ReceiptCallback> callbacks;
+  absl::Time proposed_at;
   {
     absl::MutexLock lock(&mu_);
     auto it = in_flight_.find(nonce);
     if (it == in_flight_.end()) return;
-    callbacks = std::move(it->second);
+    callbacks = std::move(it->second.callbacks);
+    proposed_at = it->second.at;
     in_flight_.erase(it);
     pending_ -= callbacks.size();
   }
@@ -142,6 +145,7 @@ void Batcher::Complete(uint64_t nonce,
   for (size_t i = 0; i < callbacks.size(); ++i) {
     callbacks[i](std::move((*result)[i]));
   }
+  if (hooks_.batch_answered) hooks_.batch_answered(absl::Now() - proposed_at);
 }
 
 void Batcher::Fail(std::vector<ReceiptCallback>& callbacks,
@@ -169,8 +173,10 @@ std::vector<ReceiptCallback> Batcher::TakeWaiting() {
     for (ReceiptCallback& cb : full.callbacks) waiting.push_back(std::move(cb));
   }
   full_.clear();
-  for (auto& [nonce, callbacks] : in_flight_) {
-    for (ReceiptCallback& cb : callbacks) waiting.push_back(std::move(cb));
+  for (auto& [nonce, proposed] : in_flight_) {
+    for (ReceiptCallback& cb : proposed.callbacks) {
+      waiting.push_back(std::move(cb));
+    }
   }
   in_flight_.clear();
   pending_ = 0;

@@ -48,6 +48,9 @@ using ReceiptCallback = std::function<void(absl::StatusOr<v1::Receipt>)>;
 // What the batcher reports as it works (metrics); may be empty.
 struct BatcherHooks {
   std::function<void(size_t events, size_t bytes)> batch_closed;
+  // A batch was applied and its submitters answered, `round` after it was
+  // proposed (ordering, delivery, rules and write).
+  std::function<void(absl::Duration round)> batch_answered;
 };
 
 class Batcher {
@@ -115,9 +118,12 @@ class Batcher {
   // Batches that filled up (events or bytes) and wait to be proposed, so
   // that no batch grows past its limits while the proposer is busy.
   std::deque<Open> full_ ABSL_GUARDED_BY(mu_);
-  // Batches proposed and not yet applied: nonce -> their submitters.
-  std::map<uint64_t, std::vector<ReceiptCallback>> in_flight_
-      ABSL_GUARDED_BY(mu_);
+  struct Proposed {
+    std::vector<ReceiptCallback> callbacks;
+    absl::Time at;
+  };
+  // Batches proposed and not yet applied, by nonce.
+  std::map<uint64_t, Proposed> in_flight_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace kpledger::node

@@ -30,12 +30,6 @@ constexpr size_t kBatchEndsKept = 100000;
 // The proposer's clock: each batch's proposed time.
 entry::LedgerTime WallClock() { return entry::FromAbslTime(absl::Now()); }
 
-std::vector<double> PowersOf2(double from, int n) {
-  std::vector<double> bounds;
-  for (int i = 0; i < n; ++i) bounds.push_back(from * (1 << i));
-  return bounds;
-}
-
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<LedgerNode>> LedgerNode::Open(
@@ -57,15 +51,22 @@ LedgerNode::LedgerNode(NodeOptions options,
                                     "Events submitted to this node.");
   metrics_.applied_batches = r.GetCounter(
       "kpledger_batches_applied_total", "Batches applied from the sequencer.");
-  metrics_.batch_events = r.GetHistogram(
-      "kpledger_batch_events", "Events per proposed batch.", PowersOf2(1, 13));
-  metrics_.batch_bytes = r.GetHistogram(
-      "kpledger_batch_bytes", "Bytes per proposed batch.", PowersOf2(1024, 11));
+  metrics_.batch_events =
+      r.GetHistogram("kpledger_batch_events", "Events per proposed batch.",
+                     DoublingBuckets(1, 13));
+  metrics_.batch_bytes =
+      r.GetHistogram("kpledger_batch_bytes", "Bytes per proposed batch.",
+                     DoublingBuckets(1024, 11));
   metrics_.apply_seconds = r.GetHistogram(
       "kpledger_apply_seconds",
       "Time to apply one batch: from the start of its rules to the end "
       "of its store write.",
-      PowersOf2(0.0005, 12));
+      DoublingBuckets(0.0005, 12));
+  metrics_.round_seconds = r.GetHistogram(
+      "kpledger_batch_round_seconds",
+      "Time from proposing one of this node's batches to answering its "
+      "submitters: ordering (the sequencer), delivery, rules and write.",
+      DoublingBuckets(0.0005, 12));
   metrics_.accepted = r.GetCounter("kpledger_events_accepted_total",
                                    "Events the rules accepted into the log.");
   metrics_.tree_size =
@@ -117,6 +118,9 @@ absl::Status LedgerNode::Init() {
   hooks.batch_closed = [this](size_t events, size_t bytes) {
     metrics_.batch_events->Observe(static_cast<double>(events));
     metrics_.batch_bytes->Observe(static_cast<double>(bytes));
+  };
+  hooks.batch_answered = [this](absl::Duration round) {
+    metrics_.round_seconds->Observe(absl::ToDoubleSeconds(round));
   };
   batcher_ = std::make_unique<Batcher>(options_.batcher, checkpointer_->name(),
                                        sequencer_.get(), WallClock, hooks);

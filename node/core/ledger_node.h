@@ -121,6 +121,7 @@ class LedgerNode {
     Histogram* batch_events;
     Histogram* batch_bytes;
     Histogram* apply_seconds;
+    Histogram* round_seconds;
     Gauge* tree_size;
     Gauge* pending;
     Gauge* diverged;

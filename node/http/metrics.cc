@@ -124,6 +124,12 @@ void RenderHistogram(const std::string& name, const MetricLabels& labels,
 
 }  // namespace
 
+std::vector<double> DoublingBuckets(double first, int n) {
+  std::vector<double> bounds;
+  for (int i = 0; i < n; ++i) bounds.push_back(first * (int64_t{1} << i));
+  return bounds;
+}
+
 Histogram::Histogram(std::vector<double> upper_bounds)
     : upper_bounds_(std::move(upper_bounds)),
       bucket_counts_(upper_bounds_.size() + 1, 0) {}

@@ -93,6 +93,10 @@ class Histogram {
   double sum_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
+// Histogram bounds first, 2*first, 4*first, ... (n of them): latencies and
+// sizes spread over orders of magnitude.
+std::vector<double> DoublingBuckets(double first, int n);
+
 class MetricsRegistry {
  public:
   MetricsRegistry() = default;

@@ -51,6 +51,14 @@ TEST(MetricsTest, GaugeRendersInfinityAndNaNAsPrometheusSpellsThem) {
                                                      "a{k=\"3\"} NaN\n"));
 }
 
+TEST(MetricsTest, DoublingBucketsDoubleFromTheFirst) {
+  EXPECT_EQ(DoublingBuckets(0.0005, 4),
+            (std::vector<double>{0.0005, 0.001, 0.002, 0.004}));
+  EXPECT_EQ(DoublingBuckets(1024, 1), (std::vector<double>{1024}));
+  // Far past 2^31 without overflow: batch sizes in bytes.
+  EXPECT_EQ(DoublingBuckets(1, 40).back(), 549755813888.0);
+}
+
 TEST(MetricsTest, HistogramBucketsAreCumulativeEndingInInfSumAndCount) {
   MetricsRegistry registry;
   Histogram* h =

@@ -109,6 +109,7 @@ class EtcdSequencer : public Sequencer {
   Counter* proposed_;
   Counter* propose_failed_;
   Counter* watch_restarts_;
+  Histogram* put_seconds_;
   Gauge* db_bytes_;
   Gauge* compacted_revision_;
   MetricsRegistry* metrics_;

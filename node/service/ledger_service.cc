@@ -37,12 +37,6 @@ grpc::Status Answer(absl::StatusOr<T> result, T* response) {
   return grpc::Status::OK;
 }
 
-std::vector<double> LatencyBuckets() {
-  std::vector<double> bounds;
-  for (double b = 0.0005; b < 20; b *= 2) bounds.push_back(b);
-  return bounds;
-}
-
 // How long a follower's wait for new entries lasts before it looks again
 // whether its client went away.
 constexpr absl::Duration kFollowPoll = absl::Milliseconds(200);
@@ -59,7 +53,7 @@ LedgerServiceImpl::LedgerServiceImpl(LedgerNode* node,
           "kpledger_submit_seconds",
           "Submit to receipt: batching, ordering, signature checks, rules "
           "and the durable write.",
-          LatencyBuckets())) {}
+          DoublingBuckets(0.0005, 16))) {}
 
 void LedgerServiceImpl::CountRefusal(absl::StatusCode code) {
   metrics_

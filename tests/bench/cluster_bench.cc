@@ -22,6 +22,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -132,22 +133,32 @@ class Cluster {
 };
 
 // Puts/s of 200-byte values with `clients` threads, each one call at a time.
-double EtcdPutRate(testing::EtcdCluster& etcd, int clients, double seconds) {
+struct EtcdPuts {
+  double rate = 0;     // puts/s
+  double mean_ms = 0;  // one put's round trip
+};
+
+EtcdPuts EtcdPutRate(testing::EtcdCluster& etcd, int clients, double seconds) {
   auto client = node::EtcdClient::Create(etcd.EndpointList(),
                                          grpc::InsecureChannelCredentials())
                     .value();
   const std::string value(200, 'v');
   std::atomic<uint64_t> done{0};
+  std::atomic<int64_t> put_ns{0};
   std::atomic<bool> stop{false};
   std::vector<std::thread> threads;
   const auto start = Clock::now();
   for (int c = 0; c < clients; ++c) {
     threads.emplace_back([&, c] {
       for (uint64_t i = 0; !stop; ++i) {
+        const auto put_start = Clock::now();
         if (client
                 ->Put(absl::StrCat("/bench/", c, "/", i % 64), value,
                       absl::Seconds(5))
                 .ok()) {
+          put_ns += std::chrono::duration_cast<std::chrono::nanoseconds>(
+                        Clock::now() - put_start)
+                        .count();
           ++done;
         }
       }
@@ -156,7 +167,10 @@ double EtcdPutRate(testing::EtcdCluster& etcd, int clients, double seconds) {
   std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
   stop = true;
   for (auto& t : threads) t.join();
-  return done / Seconds(Clock::now() - start);
+  EtcdPuts puts;
+  puts.rate = done / Seconds(Clock::now() - start);
+  if (done > 0) puts.mean_ms = put_ns / 1e6 / done;
+  return puts;
 }
 
 struct Load {
@@ -212,30 +226,59 @@ Load Submit(Cluster& cluster, const std::vector<v1::Envelope>& events,
   return load;
 }
 
-// A histogram's mean from a node's /metrics.
-double Mean(const std::string& metrics, const std::string& name) {
-  auto value = [&](const std::string& series) {
-    const size_t at = metrics.find("\n" + series + " ");
-    if (at == std::string::npos) return 0.0;
-    return std::strtod(metrics.c_str() + at + series.size() + 2, nullptr);
+// Node 0's histograms (sum and count), read from its /metrics before and
+// after a load phase: their difference is that phase alone.
+struct NodeHistograms {
+  struct SumCount {
+    double sum = 0;
+    double count = 0;
   };
-  const double count = value(name + "_count");
-  return count > 0 ? value(name + "_sum") / count : 0;
-}
+  std::map<std::string, SumCount> by_name;
 
-// Where node 0's time went, from its metrics.
-std::string Where(testing::NodeProcess& node) {
+  // The mean of `name` between `before` and this.
+  double MeanSince(const NodeHistograms& before,
+                   const std::string& name) const {
+    const SumCount now = by_name.count(name) ? by_name.at(name) : SumCount{};
+    const SumCount then =
+        before.by_name.count(name) ? before.by_name.at(name) : SumCount{};
+    const double count = now.count - then.count;
+    return count > 0 ? (now.sum - then.sum) / count : 0;
+  }
+};
+
+NodeHistograms ReadHistograms(testing::NodeProcess& node) {
   const std::string& http = node.http_address();
   httplib::Client client(http.substr(0, http.rfind(':')),
                          std::stoi(http.substr(http.rfind(':') + 1)));
+  NodeHistograms out;
   auto res = client.Get("/metrics");
-  if (!res) return "no metrics";
+  if (!res) return out;
+  auto value = [&](const std::string& series) {
+    const size_t at = res->body.find("\n" + series + " ");
+    if (at == std::string::npos) return 0.0;
+    return std::strtod(res->body.c_str() + at + series.size() + 2, nullptr);
+  };
+  for (const char* name :
+       {"kpledger_batch_events", "kpledger_etcd_put_seconds",
+        "kpledger_batch_round_seconds", "kpledger_apply_seconds",
+        "kpledger_submit_seconds"}) {
+    out.by_name[name] = {value(absl::StrCat(name, "_sum")),
+                         value(absl::StrCat(name, "_count"))};
+  }
+  return out;
+}
+
+// Where node 0's time went during one load phase.
+std::string Where(const NodeHistograms& before, const NodeHistograms& after) {
   return absl::StrFormat(
-      "node 0: batches of %.1f events on average, apply %.1f ms per batch, "
-      "submit to receipt %.1f ms on average",
-      Mean(res->body, "kpledger_batch_events"),
-      1000 * Mean(res->body, "kpledger_apply_seconds"),
-      1000 * Mean(res->body, "kpledger_submit_seconds"));
+      "node 0: batches of %.1f events; per batch, etcd put %.1f ms, "
+      "proposal to receipts %.1f ms, of which rules and write %.1f ms; "
+      "submit to receipt %.1f ms",
+      after.MeanSince(before, "kpledger_batch_events"),
+      1000 * after.MeanSince(before, "kpledger_etcd_put_seconds"),
+      1000 * after.MeanSince(before, "kpledger_batch_round_seconds"),
+      1000 * after.MeanSince(before, "kpledger_apply_seconds"),
+      1000 * after.MeanSince(before, "kpledger_submit_seconds"));
 }
 
 std::string Verdict(bool pass) { return pass ? "PASS" : "MISS"; }
@@ -269,8 +312,9 @@ int Run(const Config& config) {
   }
 
   Say("etcd: direct 200-byte puts ...");
-  const double etcd_rate =
+  const EtcdPuts etcd =
       EtcdPutRate(cluster.etcd(), config.clients, config.etcd_seconds);
+  const double etcd_rate = etcd.rate;
 
   // Registrations, then the full-speed load on 9/10 of the events and the
   // half-rate load on the rest.
@@ -278,8 +322,12 @@ int Run(const Config& config) {
   const size_t deep_start = 2 + config.events * 9 / 20;
   const size_t split = 2 + config.events * 9 / 10;
   Say("ingest: full speed ...");
+  const NodeHistograms at_start = ReadHistograms(cluster.node(0));
   const Load full = Submit(cluster, events, 2, deep_start, config.clients, 0);
   const double ingest = full.accepted / full.seconds;
+  const NodeHistograms after_full = ReadHistograms(cluster.node(0));
+  const double full_put_ms =
+      1000 * after_full.MeanSince(at_start, "kpledger_etcd_put_seconds");
   Load deep;
   if (config.depth > 0) {
     Say("ingest: deep pipelines ...");
@@ -289,7 +337,7 @@ int Run(const Config& config) {
     deep = Submit(cluster, events, deep_start, split, config.clients, 0);
   }
   const double deep_ingest = deep.accepted / deep.seconds;
-  const std::string where = Where(cluster.node(0));
+  const NodeHistograms after_deep = ReadHistograms(cluster.node(0));
   const double half_rate = ingest / 2;
   const size_t half_events =
       std::min<size_t>(events.size() - split,
@@ -339,8 +387,9 @@ int Run(const Config& config) {
       "ed25519 verify: %.0f/s on one core (%.0f/s before the load phases, "
       "%.0f/s after)\n",
       verify1, verify_before, verify_after);
-  std::printf("etcd: %.0f puts/s (200 B, %d in flight, direct)\n", etcd_rate,
-              config.clients);
+  std::printf(
+      "etcd: %.0f puts/s (200 B, %d in flight, direct; %.1f ms per put)\n",
+      etcd_rate, config.clients, etcd.mean_ms);
   std::printf(
       "ingest: %.0f events/s (%llu accepted, %llu refused%s%s); %.2fx the "
       "etcd put rate [%s, want >= 1]; %.2fx of 50%% of 2 x verify / 3 "
@@ -351,6 +400,18 @@ int Run(const Config& config) {
       ingest / etcd_rate, Verdict(ingest >= etcd_rate).c_str(),
       ingest / target_verify, target_verify,
       Verdict(ingest >= target_verify).c_str());
+  std::printf("  (%s)\n", Where(at_start, after_full).c_str());
+  if (full_put_ms > 0) {
+    // Little's law: with one call in flight each, the submitters get at
+    // most (submitters / time per call) events/s, and no call is answered
+    // before etcd took its batch.
+    const double bound = config.clients / (full_put_ms / 1000);
+    std::printf(
+        "  (bound: one call in flight per submitter, and every receipt "
+        "waits for an etcd put: at most %d / %.1f ms = %.0f events/s = "
+        "%.2fx etcd's put rate, even if the nodes took no time)\n",
+        config.clients, full_put_ms, bound, bound / etcd_rate);
+  }
   if (config.depth > 0) {
     std::printf(
         "ingest, %d submitters x %d in flight: %.0f events/s (%llu "
@@ -361,7 +422,9 @@ int Run(const Config& config) {
         static_cast<unsigned long long>(deep.refused), deep_ingest / etcd_rate,
         deep_ingest / target_verify);
   }
-  std::printf("  (%s)\n", where.c_str());
+  if (config.depth > 0) {
+    std::printf("  (%s)\n", Where(after_full, after_deep).c_str());
+  }
   std::printf(
       "half rate: %.0f events/s offered, %llu accepted, p99 %.1f ms "
       "[%s, want < 100 ms]\n",

@@ -155,6 +155,34 @@ TEST(BatcherTest, GroupCommitWhileBatchesAreInFlight) {
             (std::vector<std::string>{"b", "c", "d"}));
 }
 
+TEST(BatcherTest, ReportsTheRoundOfEachAnsweredBatch) {
+  RecordingSequencer seq;
+  BatcherOptions options;
+  options.max_events = 1;
+  absl::Mutex mu;
+  std::vector<absl::Duration> rounds;
+  BatcherHooks hooks;
+  hooks.batch_answered = [&](absl::Duration round) {
+    absl::MutexLock lock(&mu);
+    rounds.push_back(round);
+  };
+  Answers answers;  // outlives the batcher, which answers at Stop
+  Batcher batcher(options, "node-a", &seq, Clock, hooks);
+  ASSERT_TRUE(batcher.Submit("a", answers.Callback()).ok());
+  ASSERT_TRUE(batcher.Submit("b", answers.Callback()).ok());
+  const ProposedBatch first = seq.WaitFor(1);
+  const ProposedBatch second = seq.WaitFor(2);
+  absl::SleepFor(absl::Milliseconds(20));
+  batcher.Complete(first.nonce, Receipts(first));
+  // A batch that failed was not applied: it has no round to report.
+  batcher.Complete(second.nonce, absl::UnavailableError("no quorum"));
+  ASSERT_EQ(answers.size(), 2u);
+  absl::MutexLock lock(&mu);
+  ASSERT_EQ(rounds.size(), 1u);
+  EXPECT_GE(rounds[0], absl::Milliseconds(20));
+  EXPECT_LT(rounds[0], absl::Seconds(10));
+}
+
 TEST(BatcherTest, BackpressureRefusesBeyondMaxPending) {
   RecordingSequencer seq;
   BatcherOptions options;
