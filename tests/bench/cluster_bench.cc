@@ -22,7 +22,6 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <map>
 #include <mutex>
 #include <thread>
 
@@ -31,7 +30,6 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "grpcpp/grpcpp.h"
-#include "httplib.h"
 #include "ledger/base/proto_json.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/crypto/key_file.h"
@@ -41,6 +39,7 @@
 #include "tests/integration/ledger_client.h"
 #include "tests/integration/node_process.h"
 #include "tests/testing/custody_builder.h"
+#include "tests/testing/node_metrics.h"
 
 namespace kpledger::bench {
 namespace {
@@ -226,59 +225,27 @@ Load Submit(Cluster& cluster, const std::vector<v1::Envelope>& events,
   return load;
 }
 
-// Node 0's histograms (sum and count), read from its /metrics before and
-// after a load phase: their difference is that phase alone.
-struct NodeHistograms {
-  struct SumCount {
-    double sum = 0;
-    double count = 0;
+// Where node 0's time went between two reads of its /metrics.
+std::string Where(const testing::MetricsScrape& before,
+                  const testing::MetricsScrape& after) {
+  auto mean = [&](const std::string& name) {
+    return testing::HistogramBetween(before, after, name).mean();
   };
-  std::map<std::string, SumCount> by_name;
-
-  // The mean of `name` between `before` and this.
-  double MeanSince(const NodeHistograms& before,
-                   const std::string& name) const {
-    const SumCount now = by_name.count(name) ? by_name.at(name) : SumCount{};
-    const SumCount then =
-        before.by_name.count(name) ? before.by_name.at(name) : SumCount{};
-    const double count = now.count - then.count;
-    return count > 0 ? (now.sum - then.sum) / count : 0;
-  }
-};
-
-NodeHistograms ReadHistograms(testing::NodeProcess& node) {
-  const std::string& http = node.http_address();
-  httplib::Client client(http.substr(0, http.rfind(':')),
-                         std::stoi(http.substr(http.rfind(':') + 1)));
-  NodeHistograms out;
-  auto res = client.Get("/metrics");
-  if (!res) return out;
-  auto value = [&](const std::string& series) {
-    const size_t at = res->body.find("\n" + series + " ");
-    if (at == std::string::npos) return 0.0;
-    return std::strtod(res->body.c_str() + at + series.size() + 2, nullptr);
-  };
-  for (const char* name :
-       {"kpledger_batch_events", "kpledger_etcd_put_seconds",
-        "kpledger_batch_round_seconds", "kpledger_apply_seconds",
-        "kpledger_submit_seconds"}) {
-    out.by_name[name] = {value(absl::StrCat(name, "_sum")),
-                         value(absl::StrCat(name, "_count"))};
-  }
-  return out;
-}
-
-// Where node 0's time went during one load phase.
-std::string Where(const NodeHistograms& before, const NodeHistograms& after) {
   return absl::StrFormat(
       "node 0: batches of %.1f events; per batch, etcd put %.1f ms, "
       "proposal to receipts %.1f ms, of which rules and write %.1f ms; "
       "submit to receipt %.1f ms",
-      after.MeanSince(before, "kpledger_batch_events"),
-      1000 * after.MeanSince(before, "kpledger_etcd_put_seconds"),
-      1000 * after.MeanSince(before, "kpledger_batch_round_seconds"),
-      1000 * after.MeanSince(before, "kpledger_apply_seconds"),
-      1000 * after.MeanSince(before, "kpledger_submit_seconds"));
+      mean("kpledger_batch_events"), 1000 * mean("kpledger_etcd_put_seconds"),
+      1000 * mean("kpledger_batch_round_seconds"),
+      1000 * mean("kpledger_apply_seconds"),
+      1000 * mean("kpledger_submit_seconds"));
+}
+
+// Node 0's metrics now; empty if they cannot be read (the figures from
+// them are then 0).
+testing::MetricsScrape NodeMetrics(testing::NodeProcess& node) {
+  return testing::ScrapeMetrics(node.http_address())
+      .value_or(testing::MetricsScrape{});
 }
 
 std::string Verdict(bool pass) { return pass ? "PASS" : "MISS"; }
@@ -322,12 +289,14 @@ int Run(const Config& config) {
   const size_t deep_start = 2 + config.events * 9 / 20;
   const size_t split = 2 + config.events * 9 / 10;
   Say("ingest: full speed ...");
-  const NodeHistograms at_start = ReadHistograms(cluster.node(0));
+  const testing::MetricsScrape at_start = NodeMetrics(cluster.node(0));
   const Load full = Submit(cluster, events, 2, deep_start, config.clients, 0);
   const double ingest = full.accepted / full.seconds;
-  const NodeHistograms after_full = ReadHistograms(cluster.node(0));
+  const testing::MetricsScrape after_full = NodeMetrics(cluster.node(0));
   const double full_put_ms =
-      1000 * after_full.MeanSince(at_start, "kpledger_etcd_put_seconds");
+      1000 * testing::HistogramBetween(at_start, after_full,
+                                       "kpledger_etcd_put_seconds")
+                 .mean();
   Load deep;
   if (config.depth > 0) {
     Say("ingest: deep pipelines ...");
@@ -337,7 +306,7 @@ int Run(const Config& config) {
     deep = Submit(cluster, events, deep_start, split, config.clients, 0);
   }
   const double deep_ingest = deep.accepted / deep.seconds;
-  const NodeHistograms after_deep = ReadHistograms(cluster.node(0));
+  const testing::MetricsScrape after_deep = NodeMetrics(cluster.node(0));
   const double half_rate = ingest / 2;
   const size_t half_events =
       std::min<size_t>(events.size() - split,

@@ -71,7 +71,6 @@
 #include "absl/synchronization/mutex.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
-#include "httplib.h"
 #include "kpledger/v1/service.grpc.pb.h"
 #include "ledger/provenance/verify.h"
 #include "ledger/rules/genesis.h"
@@ -79,6 +78,7 @@
 #include "tests/bench/verify_rate.h"
 #include "tests/integration/node_process.h"
 #include "tests/testing/custody_builder.h"
+#include "tests/testing/node_metrics.h"
 
 namespace kpledger::bench {
 namespace {
@@ -391,83 +391,11 @@ absl::Status CheckAllAccepted(const std::string& phase, const Outcome& out) {
 
 // --------------------------------------------------------------- metrics
 
-// One scrape of the node's /metrics: series (name with labels) -> value.
-using Scrape = std::map<std::string, double>;
-
-absl::StatusOr<Scrape> ScrapeMetrics(const std::string& http_address) {
-  const size_t colon = http_address.rfind(':');
-  int port = 0;
-  if (colon == std::string::npos ||
-      !absl::SimpleAtoi(http_address.substr(colon + 1), &port)) {
-    return absl::InvalidArgumentError("bad HTTP address " + http_address);
-  }
-  httplib::Client client(http_address.substr(0, colon), port);
-  client.set_read_timeout(10, 0);
-  httplib::Result res = client.Get("/metrics");
-  if (!res || res->status != 200) {
-    return absl::UnavailableError("cannot read /metrics from " + http_address);
-  }
-  Scrape out;
-  for (absl::string_view line : absl::StrSplit(res->body, '\n')) {
-    if (line.empty() || line[0] == '#') continue;
-    const size_t space = line.rfind(' ');
-    if (space == absl::string_view::npos) continue;
-    double value = 0;
-    if (!absl::SimpleAtod(line.substr(space + 1), &value)) continue;
-    out[std::string(line.substr(0, space))] = value;
-  }
-  return out;
-}
-
-double Delta(const Scrape& before, const Scrape& after,
-             const std::string& series) {
-  auto get = [&](const Scrape& s) {
-    auto it = s.find(series);
-    return it == s.end() ? 0.0 : it->second;
-  };
-  return get(after) - get(before);
-}
-
-struct HistogramDelta {
-  double count = 0, sum = 0;
-  double median_bucket = 0;  // upper bound of the bucket holding the median
-  double p90_bucket = 0;
-  double p99_bucket = 0;
-  double mean() const { return count > 0 ? sum / count : 0; }
-};
-
-// A histogram without labels between two scrapes.
-HistogramDelta HistogramBetween(const Scrape& before, const Scrape& after,
-                                const std::string& name) {
-  HistogramDelta h;
-  h.count = Delta(before, after, name + "_count");
-  h.sum = Delta(before, after, name + "_sum");
-  std::vector<std::pair<double, double>> buckets;  // (le, cumulative)
-  const std::string prefix = name + "_bucket{le=\"";
-  for (const auto& [series, value] : after) {
-    if (series.rfind(prefix, 0) != 0) continue;
-    const std::string le =
-        series.substr(prefix.size(), series.size() - prefix.size() - 2);
-    double bound = 0;
-    if (le == "+Inf") {
-      bound = INFINITY;
-    } else if (!absl::SimpleAtod(le, &bound)) {
-      continue;
-    }
-    buckets.emplace_back(bound, value - Delta(Scrape{}, before, series));
-  }
-  std::sort(buckets.begin(), buckets.end());
-  auto quantile = [&](double q) {
-    for (const auto& [bound, cumulative] : buckets) {
-      if (cumulative >= q * h.count) return bound;
-    }
-    return 0.0;
-  };
-  h.median_bucket = quantile(0.5);
-  h.p90_bucket = quantile(0.9);
-  h.p99_bucket = quantile(0.99);
-  return h;
-}
+using testing::Delta;
+using testing::HistogramBetween;
+using testing::HistogramDelta;
+using testing::MetricsScrape;
+using testing::ScrapeMetrics;
 
 // ------------------------------------------------------------------- CPU
 
@@ -876,7 +804,7 @@ template <typename RunFn>
 absl::StatusOr<LoadFigures> Measure(const testing::NodeProcess& node,
                                     const std::string& phase,
                                     const std::string& csv, RunFn run) {
-  absl::StatusOr<Scrape> before = ScrapeMetrics(node.http_address());
+  absl::StatusOr<MetricsScrape> before = ScrapeMetrics(node.http_address());
   if (!before.ok()) return before.status();
   const CpuSample cpu_before = SampleCpu(node.pid());
   const double self_before = SelfCpuSeconds();
@@ -890,7 +818,7 @@ absl::StatusOr<LoadFigures> Measure(const testing::NodeProcess& node,
   }
   const double self_used = SelfCpuSeconds() - self_before;
   const CpuSample cpu_after = SampleCpu(node.pid());
-  absl::StatusOr<Scrape> after = ScrapeMetrics(node.http_address());
+  absl::StatusOr<MetricsScrape> after = ScrapeMetrics(node.http_address());
   if (!after.ok()) return after.status();
   if (absl::Status s = CheckAllAccepted(phase, out); !s.ok()) return s;
   const double accepted_by_node =

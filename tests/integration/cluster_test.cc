@@ -36,6 +36,7 @@
 #include "tests/integration/ledger_client.h"
 #include "tests/integration/node_process.h"
 #include "tests/testing/custody_builder.h"
+#include "tests/testing/node_metrics.h"
 
 namespace kpledger::testing {
 namespace {
@@ -152,14 +153,6 @@ class ClusterTest : public ::testing::Test {
     return mirror.ok() ? *std::move(mirror) : nullptr;
   }
 
-  // One sample's value from a /metrics page; -1 if it is not there.
-  static double MetricValue(const std::string& metrics,
-                            const std::string& series) {
-    const size_t at = metrics.find("\n" + series + " ");
-    if (at == std::string::npos) return -1;
-    return std::strtod(metrics.c_str() + at + series.size() + 2, nullptr);
-  }
-
   std::string Metrics(NodeProcess& node) {
     const std::string& http = node.http_address();
     httplib::Client client(http.substr(0, http.rfind(':')),
@@ -246,12 +239,13 @@ TEST_F(ClusterTest, FaultsLoseNothingAndAllNodesAgree) {
   {
     // Node 0 (never restarted) timed every batch etcd took from it, and
     // every one of its batches' rounds, now that all are answered.
-    const std::string m = Metrics(*nodes_[0]);
-    const double taken = MetricValue(m, "kpledger_etcd_batches_proposed_total");
+    absl::StatusOr<MetricsScrape> m = ScrapeMetrics(nodes_[0]->http_address());
+    ASSERT_TRUE(m.ok()) << m.status();
+    const double taken = Value(*m, "kpledger_etcd_batches_proposed_total");
     EXPECT_GT(taken, 0);
-    EXPECT_EQ(MetricValue(m, "kpledger_etcd_put_seconds_count"), taken);
-    EXPECT_GT(MetricValue(m, "kpledger_etcd_put_seconds_sum"), 0);
-    EXPECT_EQ(MetricValue(m, "kpledger_batch_round_seconds_count"), taken);
+    EXPECT_EQ(Value(*m, "kpledger_etcd_put_seconds_count"), taken);
+    EXPECT_GT(Value(*m, "kpledger_etcd_put_seconds_sum"), 0);
+    EXPECT_EQ(Value(*m, "kpledger_batch_round_seconds_count"), taken);
   }
 
   // (c) a majority of etcd killed: submissions fail fast with UNAVAILABLE,
