@@ -378,8 +378,10 @@ int Run(const Config& config) {
     std::printf(
         "  (bound: one call in flight per submitter, and every receipt "
         "waits for an etcd put: at most %d / %.1f ms = %.0f events/s = "
-        "%.2fx etcd's put rate, even if the nodes took no time)\n",
-        config.clients, full_put_ms, bound, bound / etcd_rate);
+        "%.2fx etcd's put rate and %.2fx of 50%% of 2 x verify / 3, even if "
+        "the nodes took no time)\n",
+        config.clients, full_put_ms, bound, bound / etcd_rate,
+        bound / target_verify);
   }
   if (config.depth > 0) {
     std::printf(
