@@ -312,8 +312,10 @@ int Run(const Config& config) {
       std::min<size_t>(events.size() - split,
                        static_cast<size_t>(half_rate * config.latency_seconds));
   Say("latency: half rate ...");
+  const testing::MetricsScrape before_half = NodeMetrics(cluster.node(0));
   const Load half = Submit(cluster, events, split, split + half_events,
                            config.clients, half_rate);
+  const testing::MetricsScrape after_half = NodeMetrics(cluster.node(0));
 
   // Every node has every event.
   const uint64_t want = 3 + full.accepted + deep.accepted + half.accepted;
@@ -401,6 +403,7 @@ int Run(const Config& config) {
       "[%s, want < 100 ms]\n",
       half_rate, static_cast<unsigned long long>(half.accepted),
       P99(half.latency_ms), Verdict(P99(half.latency_ms) < 100).c_str());
+  std::printf("  (%s)\n", Where(before_half, after_half).c_str());
   std::printf(
       "catch-up: %llu entries in %.1f s, %.0f entries/s = %.2f of one "
       "core's verify rate [%s, want >= 0.5]%s\n",
