@@ -123,6 +123,14 @@ class Cluster {
     return s.tree_size();
   }
 
+  // Waits (up to a minute) until every node holds `size` entries.
+  void WaitForAll(uint64_t size) {
+    for (int tries = 0; tries < 600; ++tries) {
+      if (Size(0) == size && Size(1) == size && Size(2) == size) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+
  private:
   const Config& config_;
   const CustodyBuilder& b_;
@@ -311,6 +319,11 @@ int Run(const Config& config) {
   const size_t half_events =
       std::min<size_t>(events.size() - split,
                        static_cast<size_t>(half_rate * config.latency_seconds));
+  // A node answers its submitters once it applied their batch, and may
+  // still be applying the other nodes' batches of the deep phase: start
+  // the half-rate phase from a cluster at rest, or its first events wait
+  // behind that backlog.
+  cluster.WaitForAll(3 + full.accepted + deep.accepted);
   Say("latency: half rate ...");
   const testing::MetricsScrape before_half = NodeMetrics(cluster.node(0));
   const Load half = Submit(cluster, events, split, split + half_events,
@@ -319,13 +332,7 @@ int Run(const Config& config) {
 
   // Every node has every event.
   const uint64_t want = 3 + full.accepted + deep.accepted + half.accepted;
-  for (int tries = 0; tries < 600; ++tries) {
-    if (cluster.Size(0) == want && cluster.Size(1) == want &&
-        cluster.Size(2) == want) {
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
+  cluster.WaitForAll(want);
 
   Say("catch-up: node 2 wiped and restarted ...");
   cluster.node(2).Stop();
