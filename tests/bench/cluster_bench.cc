@@ -139,7 +139,8 @@ class Cluster {
   std::vector<std::unique_ptr<testing::NodeProcess>> nodes_;
 };
 
-// Puts/s of 200-byte values with `clients` threads, each one call at a time.
+// Puts/s of 200-byte values with `clients` threads, each one call at a
+// time, and the mean time of one put.
 struct EtcdPuts {
   double rate = 0;     // puts/s
   double mean_ms = 0;  // one put's round trip
