@@ -370,6 +370,7 @@ void EtcdSequencer::Maintain() {
   std::vector<std::string> behind;
   bool all = true;
   uint64_t lowest = UINT64_MAX;
+  std::string furthest_behind;  // the first in genesis order, on a tie
   for (const std::string& name : options_.all_nodes) {
     auto it = nodes.find(name);
     if (it == nodes.end()) {
@@ -377,9 +378,18 @@ void EtcdSequencer::Maintain() {
       behind.push_back(name);
       continue;
     }
-    lowest = std::min(lowest, it->second);
+    if (it->second < lowest) {
+      lowest = it->second;
+      furthest_behind = name;
+    }
   }
-  if (all) target = static_cast<int64_t>(lowest);
+  // Only the node furthest behind compacts: its progress is what moves the
+  // common one, and one compaction per revision keeps etcd's log free of
+  // refused duplicates (every node would otherwise compact at the same
+  // revision every interval).
+  if (all && furthest_behind == options_.node_name) {
+    target = static_cast<int64_t>(lowest);
+  }
   if (status->dbsize() > options_.quota_bytes / 4 * 3 &&
       static_cast<int64_t>(cosigned) > target) {
     for (const auto& [name, position] : nodes) {

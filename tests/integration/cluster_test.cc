@@ -247,6 +247,34 @@ TEST_F(ClusterTest, FaultsLoseNothingAndAllNodesAgree) {
     EXPECT_GT(Value(*m, "kpledger_etcd_put_seconds_sum"), 0);
     EXPECT_EQ(Value(*m, "kpledger_batch_round_seconds_count"), taken);
   }
+  {
+    // Once every node reported its progress, the one furthest behind
+    // compacts etcd there (every 5 s): the old batches are gone.
+    double compacted = 0;
+    for (int i = 0; i < 300 && compacted == 0; ++i) {
+      for (auto& n : nodes_) {
+        absl::StatusOr<MetricsScrape> m = ScrapeMetrics(n->http_address());
+        if (m.ok()) {
+          compacted = std::max(compacted,
+                               Value(*m, "kpledger_etcd_compacted_revision"));
+        }
+      }
+      if (compacted == 0) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+    }
+    ASSERT_GT(compacted, 1);
+    auto etcd = node::EtcdClient::Create(etcd_->EndpointList(),
+                                         grpc::InsecureChannelCredentials());
+    ASSERT_TRUE(etcd.ok());
+    etcdserverpb::RangeRequest old;
+    old.set_key(absl::StrCat(
+        "/kpledger/", rules::VerifyGenesisEnvelope(b_.genesis_envelope())->hash,
+        "/batch/", b_.genesis().node_keys(0).name()));
+    old.set_revision(1);
+    EXPECT_EQ((*etcd)->Range(old, absl::Seconds(5)).status().code(),
+              absl::StatusCode::kOutOfRange);
+  }
 
   // (c) a majority of etcd killed: submissions fail fast with UNAVAILABLE,
   // reads go on; then the members come back and submissions succeed.
