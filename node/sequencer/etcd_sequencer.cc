@@ -60,7 +60,9 @@ EtcdSequencer::EtcdSequencer(std::unique_ptr<EtcdClient> client,
                                 "Size of etcd's database, as a member says.");
   compacted_revision_ =
       metrics->GetGauge("kpledger_etcd_compacted_revision",
-                        "The revision this node last compacted etcd at.");
+                        "The revision this node last compacted etcd at. "
+                        "Only the node furthest behind compacts, so the "
+                        "highest value across the nodes is etcd's.");
 }
 
 EtcdSequencer::~EtcdSequencer() { Stop(); }
