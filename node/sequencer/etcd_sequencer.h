@@ -15,10 +15,11 @@
 //
 // Once every genesis node's progress is past a revision, etcd is compacted
 // there, by the node furthest behind: the overwritten batch values vanish
-// and etcd's database stops growing. A node that then needs those batches bootstraps from a peer.
-// If a node stops reporting progress and etcd's database passes 3/4 of
-// its quota anyway, the sequencer compacts at its own progress and logs
-// which nodes are left behind: etcd must not fill, or every node stops.
+// and etcd's database stops growing. A node that then needs those batches
+// bootstraps from a peer. If a node stops reporting progress and etcd's
+// database passes 3/4 of its quota anyway, the sequencer compacts at its own
+// progress and logs which nodes are left behind: etcd must not fill, or every
+// node stops.
 //
 // When a member fails, calls and the watch move on to the next member; the
 // watch resumes from the revision after the last one delivered.
