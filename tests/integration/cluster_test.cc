@@ -24,7 +24,6 @@
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
-#include "httplib.h"
 #include "ledger/base/proto_json.h"
 #include "ledger/checkpoint/checkpoint.h"
 #include "ledger/crypto/key_file.h"
@@ -154,11 +153,7 @@ class ClusterTest : public ::testing::Test {
   }
 
   std::string Metrics(NodeProcess& node) {
-    const std::string& http = node.http_address();
-    httplib::Client client(http.substr(0, http.rfind(':')),
-                           std::stoi(http.substr(http.rfind(':') + 1)));
-    auto res = client.Get("/metrics");
-    return res ? res->body : "";
+    return MetricsPage(node.http_address()).value_or("");
   }
 
   CustodyBuilder b_;

@@ -11,7 +11,7 @@
 
 namespace kpledger::testing {
 
-absl::StatusOr<MetricsScrape> ScrapeMetrics(const std::string& http_address) {
+absl::StatusOr<std::string> MetricsPage(const std::string& http_address) {
   const size_t colon = http_address.rfind(':');
   int port = 0;
   if (colon == std::string::npos ||
@@ -24,8 +24,14 @@ absl::StatusOr<MetricsScrape> ScrapeMetrics(const std::string& http_address) {
   if (!res || res->status != 200) {
     return absl::UnavailableError("cannot read /metrics from " + http_address);
   }
+  return std::move(res->body);
+}
+
+absl::StatusOr<MetricsScrape> ScrapeMetrics(const std::string& http_address) {
+  absl::StatusOr<std::string> page = MetricsPage(http_address);
+  if (!page.ok()) return page.status();
   MetricsScrape out;
-  for (absl::string_view line : absl::StrSplit(res->body, '\n')) {
+  for (absl::string_view line : absl::StrSplit(*page, '\n')) {
     if (line.empty() || line[0] == '#') continue;
     const size_t space = line.rfind(' ');
     if (space == absl::string_view::npos) continue;

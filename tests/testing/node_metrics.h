@@ -13,7 +13,10 @@ namespace kpledger::testing {
 // Series (the name with its labels, as printed) -> value.
 using MetricsScrape = std::map<std::string, double>;
 
-// Reads http://`http_address`/metrics ("host:port").
+// The text of http://`http_address`/metrics ("host:port").
+absl::StatusOr<std::string> MetricsPage(const std::string& http_address);
+
+// MetricsPage, parsed.
 absl::StatusOr<MetricsScrape> ScrapeMetrics(const std::string& http_address);
 
 // A series' value, 0 if the scrape has none.
