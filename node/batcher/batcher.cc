@@ -73,13 +73,18 @@ void Batcher::Run() {
       while (!ShouldClose()) {
         // Wait for the open batch's delay to run out, or, while there is
         // no open batch, for its first event (which starts the delay), or
-        // for a change that closes it (full, a batch applied, Stop).
+        // for a change that closes it (full, a batch applied, Stop). Once
+        // the delay has run out only such a change can close it (too many
+        // batches are in flight): polling then would wake this thread
+        // thousands of times a second under load for nothing.
         const bool empty = open_.envelopes.empty();
+        const absl::Duration left =
+            empty ? absl::ZeroDuration()
+                  : options_.max_delay - (absl::Now() - open_.first_at);
         const absl::Duration wait =
-            empty
-                ? absl::Seconds(1)
-                : std::max(absl::Microseconds(50),
-                           options_.max_delay - (absl::Now() - open_.first_at));
+            left > absl::ZeroDuration()
+                ? std::max(absl::Microseconds(50), left)
+                : absl::Seconds(1);
         struct Wake {
           Batcher* b;
           bool empty;
