@@ -39,7 +39,6 @@
 // Exit code: 0 when every phase ran (targets met or not: speed is
 // reported, not asserted), 1 on a refusal or any other error.
 #include <signal.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -74,6 +73,7 @@
 #include "kpledger/v1/service.grpc.pb.h"
 #include "ledger/provenance/verify.h"
 #include "ledger/rules/genesis.h"
+#include "tests/bench/cpu_time.h"
 #include "tests/bench/kpbench_provenance_ledger.h"
 #include "tests/bench/verify_rate.h"
 #include "tests/integration/node_process.h"
@@ -463,13 +463,6 @@ CpuSample SampleCpu(pid_t pid) {
   return s;
 }
 
-double SelfCpuSeconds() {
-  rusage ru;
-  getrusage(RUSAGE_SELF, &ru);
-  return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec * 1e-6 + ru.ru_stime.tv_sec +
-         ru.ru_stime.tv_usec * 1e-6;
-}
-
 // Where the CPU went during a phase: cores used by the node (total and its
 // busiest threads by name, "short-lived" for threads that came and went,
 // i.e. the applier's signature-check helpers) and by the bench.
@@ -807,7 +800,7 @@ absl::StatusOr<LoadFigures> Measure(const testing::NodeProcess& node,
   absl::StatusOr<MetricsScrape> before = ScrapeMetrics(node.http_address());
   if (!before.ok()) return before.status();
   const CpuSample cpu_before = SampleCpu(node.pid());
-  const double self_before = SelfCpuSeconds();
+  const double self_before = ProcessCpuSeconds();
   const Outcome out = run();
   if (!csv.empty()) {
     std::ofstream file(csv, std::ios::app);
@@ -816,7 +809,7 @@ absl::StatusOr<LoadFigures> Measure(const testing::NodeProcess& node,
            << "\n";
     }
   }
-  const double self_used = SelfCpuSeconds() - self_before;
+  const double self_used = ProcessCpuSeconds() - self_before;
   const CpuSample cpu_after = SampleCpu(node.pid());
   absl::StatusOr<MetricsScrape> after = ScrapeMetrics(node.http_address());
   if (!after.ok()) return after.status();
