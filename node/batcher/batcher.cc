@@ -81,10 +81,9 @@ void Batcher::Run() {
         const absl::Duration left =
             empty ? absl::ZeroDuration()
                   : options_.max_delay - (absl::Now() - open_.first_at);
-        const absl::Duration wait =
-            left > absl::ZeroDuration()
-                ? std::max(absl::Microseconds(50), left)
-                : absl::Seconds(1);
+        const absl::Duration wait = left > absl::ZeroDuration()
+                                        ? std::max(absl::Microseconds(50), left)
+                                        : absl::Seconds(1);
         struct Wake {
           Batcher* b;
           bool empty;
