@@ -17,14 +17,25 @@
 
 namespace kpledger::bench {
 
-// Verifications per second of one event signature over ~`seconds` on
-// `threads` threads.
+// Verifications per second of event signatures over ~`seconds` on
+// `threads` threads. Each thread checks kDistinctEvents different events
+// in turn, as a node never checks the same signature twice: checking one
+// event over and over lets the branch predictor learn that signature's
+// data-dependent branches, which made the yardstick 1-3% faster than any
+// real stream of events.
 inline double VerifyRate(int threads, double seconds) {
   using Clock = std::chrono::steady_clock;
+  constexpr int kDistinctEvents = 256;
   crypto::PrivateKey key = testing::DeterministicKey("bench");
-  const v1::Envelope env = testing::SampleImport(key, 1);
-  const std::string pae = envelope::Pae(env.payload_type(), env.payload());
-  const std::string sig = env.signatures(0).sig();
+  struct Signed {
+    std::string pae, sig;
+  };
+  std::vector<Signed> events;
+  for (int i = 0; i < kDistinctEvents; ++i) {
+    const v1::Envelope env = testing::SampleImport(key, i + 1);
+    events.push_back({envelope::Pae(env.payload_type(), env.payload()),
+                      env.signatures(0).sig()});
+  }
   std::atomic<uint64_t> total{0};
   std::atomic<bool> stop{false};
   std::vector<std::thread> workers;
@@ -33,10 +44,10 @@ inline double VerifyRate(int threads, double seconds) {
     workers.emplace_back([&] {
       uint64_t n = 0;
       while (!stop.load(std::memory_order_relaxed)) {
-        for (int i = 0; i < 64; ++i) {
-          if (!key.public_key().Verify(pae, sig)) std::abort();
+        for (const Signed& e : events) {
+          if (!key.public_key().Verify(e.pae, e.sig)) std::abort();
         }
-        n += 64;
+        n += events.size();
       }
       total += n;
     });
