@@ -373,4 +373,23 @@ void EventRules::PutParcel(v1::ParcelState parcel) {
   changes_->Put(ParcelKey(parcel.parcel_id()), parcel);
 }
 
+std::vector<std::string> StateKeysRead(const v1::CustodyEvent& event) {
+  TouchedParcels parcels = ParcelsTouchedBy(event);
+  std::vector<std::string> keys;
+  keys.reserve(parcels.existing.size() + parcels.created.size() + 1);
+  for (const std::string& id : parcels.existing) keys.push_back(ParcelKey(id));
+  for (const std::string& id : parcels.created) keys.push_back(ParcelKey(id));
+  if (event.has_import()) {
+    const v1::KpCertificate& cert = event.import().certificate();
+    keys.push_back(ImportCertificateKey(cert.exporting_country(),
+                                        cert.certificate_number()));
+  } else if (event.has_export_()) {
+    keys.push_back(
+        ExportKey(event.export_().certificate().certificate_number()));
+  } else if (event.has_import_confirmation()) {
+    keys.push_back(ExportKey(event.import_confirmation().certificate_number()));
+  }
+  return keys;
+}
+
 }  // namespace kpledger::rules

@@ -52,6 +52,13 @@ absl::StatusOr<std::vector<v1::Flag>> ApplyEvent(const EventContext& ctx,
                                                  const SignedEvent& event,
                                                  StateChanges* changes);
 
+// The state records ApplyEvent reads because of this event's body: the
+// parcels it touches and the KP certificate it imports or exports (records
+// every event reads, like the policy and the signers' actors, are not
+// listed). A hint, so that a caller can read a whole batch's records in one
+// go first; what ApplyEvent decides does not depend on it.
+std::vector<std::string> StateKeysRead(const v1::CustodyEvent& event);
+
 // True for a status that is the state's failure (a store that cannot be
 // read, a corrupt record), not the event's: the caller fails the whole
 // batch instead of refusing the event. The rules never refuse with these

@@ -317,6 +317,22 @@ absl::StatusOr<std::string> Store::GetState(absl::string_view key) const {
   return value;
 }
 
+absl::StatusOr<std::vector<std::optional<std::string>>> Store::GetStates(
+    const std::vector<std::string>& keys) const {
+  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+  std::vector<rocksdb::PinnableSlice> values(keys.size());
+  std::vector<rocksdb::Status> statuses(keys.size());
+  db_->MultiGet(rocksdb::ReadOptions(), state_, slices.size(), slices.data(),
+                values.data(), statuses.data());
+  std::vector<std::optional<std::string>> found(keys.size());
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (statuses[i].IsNotFound()) continue;
+    KP_RETURN_IF_ERROR(FromRocksDb(statuses[i], "cannot read state"));
+    found[i] = values[i].ToString();
+  }
+  return found;
+}
+
 absl::Status Store::ScanState(
     absl::string_view prefix, absl::string_view start_after,
     absl::FunctionRef<bool(absl::string_view, absl::string_view)> fn) const {

@@ -187,6 +187,10 @@ class Store {
       const std::vector<std::string>& event_ids) const;
   // The value of a state record, as of the last committed batch; NotFound.
   absl::StatusOr<std::string> GetState(absl::string_view key) const;
+  // The values of many state records in one read: nullopt for a record
+  // that does not exist.
+  absl::StatusOr<std::vector<std::optional<std::string>>> GetStates(
+      const std::vector<std::string>& keys) const;
 
   // Calls fn(key, value) for the state records whose key starts with
   // `prefix` and sorts after `start_after` (empty: from the first), in key

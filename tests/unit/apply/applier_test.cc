@@ -278,6 +278,32 @@ TEST_F(ApplierTest, BatchStagedBeforeTheOneBeforeItCommitsReadsItsState) {
   EXPECT_EQ(applier_->applied_position(), 3u);
 }
 
+// Stage reads the records a batch's bodies name in one go; a staged batch
+// not yet committed must still win over the store's older value.
+TEST_F(ApplierTest, StateReadAheadNeverHidesAStagedBatch) {
+  KP_ASSERT_OK_AND_ASSIGN(
+      BatchResult r, applier_->Apply(DayBatch(2, 1, {Import("P-1", "BW")})));
+  ASSERT_EQ(r.receipts[0].outcome(), v1::Receipt::ACCEPTED);
+  const std::string parcel = rules::ParcelKey("P-1");
+  const std::string cert = rules::ImportCertificateKey("BW", "BW-P-1");
+  ASSERT_NE(StateRecord(parcel), "");
+  auto staged = std::make_shared<PendingBatch>();
+  staged->state.push_back({parcel, "as the staged batch leaves it"});
+
+  StoreStateSource source(store_.get(), {staged});
+  KP_ASSERT_OK(source.Prefetch({parcel, cert, rules::ParcelKey("P-404")}));
+  KP_ASSERT_OK_AND_ASSIGN(std::optional<std::string> got, source.Get(parcel));
+  EXPECT_EQ(got, "as the staged batch leaves it");
+  KP_ASSERT_OK_AND_ASSIGN(got, source.Get(cert));
+  EXPECT_EQ(got, StateRecord(cert));
+  EXPECT_NE(got, "");
+  KP_ASSERT_OK_AND_ASSIGN(got, source.Get(rules::ParcelKey("P-404")));
+  EXPECT_EQ(got, std::nullopt);
+  // A record not read ahead is read from the store as before.
+  KP_ASSERT_OK_AND_ASSIGN(got, source.Get(rules::ActorKey("vault-1")));
+  EXPECT_EQ(got, StateRecord(rules::ActorKey("vault-1")));
+}
+
 // Batches are committed in the order they were staged; a store that was
 // asked otherwise writes nothing more, and the applier stages nothing more.
 TEST_F(ApplierTest, CommitOutOfOrderWritesNothing) {

@@ -700,5 +700,32 @@ TEST_F(CustodyRulesTest, ClosedParcelsCannotBeHeldOrInspected) {
                        "is CLOSED: it cannot be inspected"));
 }
 
+// The records an event's body makes the rules read, which the applier
+// reads for a whole batch at once before applying it.
+TEST(StateKeysReadTest, NamesTheParcelsAndCertificateABodyReads) {
+  EXPECT_THAT(StateKeysRead(ImportEvent(
+                  "AZ-P-1", "vault-1",
+                  IncomingCertificate("BW-2026-7", "BW", 10000, 100))),
+              ElementsAre(ParcelKey("AZ-P-1"),
+                          ImportCertificateKey("BW", "BW-2026-7")));
+  EXPECT_THAT(StateKeysRead(TransferEvent("AZ-P-1", "vault-1", "lab-1")),
+              ElementsAre(ParcelKey("AZ-P-1")));
+  EXPECT_THAT(StateKeysRead(SplitEvent(
+                  "AZ-P-1", {{"AZ-P-2", 600}, {"AZ-P-3", 400}}, 100)),
+              ElementsAre(ParcelKey("AZ-P-1"), ParcelKey("AZ-P-2"),
+                          ParcelKey("AZ-P-3")));
+  EXPECT_THAT(StateKeysRead(ExportEvent("AZ-P-1", "AZ-2026-9", 1000, 100,
+                                        "7102.31", {{"BW", 1000000}}, "EX-1",
+                                        "BE", kGenesisSeconds)),
+              ElementsAre(ParcelKey("AZ-P-1"), ExportKey("AZ-2026-9")));
+  EXPECT_THAT(StateKeysRead(
+                  ConfirmationEvent("AZ-2026-9", "BE", 1000, kGenesisSeconds)),
+              ElementsAre(ExportKey("AZ-2026-9")));
+  // Governance events read only what every event reads (policy, actors).
+  v1::CustodyEvent revoke;
+  revoke.mutable_revoke_actor()->set_actor_id("lab-1");
+  EXPECT_THAT(StateKeysRead(revoke), IsEmpty());
+}
+
 }  // namespace
 }  // namespace kpledger::rules
