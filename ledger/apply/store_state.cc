@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "ledger/base/status_macros.h"
+
 namespace kpledger::apply {
 
 const std::string* StoreStateSource::FindPending(absl::string_view key) const {
@@ -36,14 +38,10 @@ absl::Status StoreStateSource::Prefetch(const std::vector<std::string>& keys) {
     }
   }
   if (wanted.empty()) return absl::OkStatus();
-  absl::StatusOr<std::vector<std::optional<std::string>>> values =
-      store_->GetStates(wanted);
-  if (!values.ok()) {
-    prefetched_.clear();
-    return values.status();
-  }
+  KP_ASSIGN_OR_RETURN(std::vector<std::optional<std::string>> values,
+                      store_->GetStates(wanted));
   for (size_t i = 0; i < wanted.size(); ++i) {
-    prefetched_[wanted[i]] = std::move((*values)[i]);
+    prefetched_[wanted[i]] = std::move(values[i]);
   }
   return absl::OkStatus();
 }
