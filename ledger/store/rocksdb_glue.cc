@@ -16,4 +16,15 @@ absl::Status FromRocksDb(const rocksdb::Status& s, absl::string_view what) {
   return absl::InternalError(msg);
 }
 
+MultiGetResult MultiGet(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* family,
+                        const std::vector<std::string>& keys) {
+  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+  MultiGetResult out;
+  out.values.resize(keys.size());
+  out.statuses.resize(keys.size());
+  db->MultiGet(rocksdb::ReadOptions(), family, slices.size(), slices.data(),
+               out.values.data(), out.statuses.data());
+  return out;
+}
+
 }  // namespace kpledger::store

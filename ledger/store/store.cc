@@ -291,13 +291,9 @@ absl::StatusOr<std::vector<std::optional<uint64_t>>> Store::FindEvents(
   // Read the size first: an Append in progress writes the index before it
   // publishes the new size, and until then its events are not in the log.
   const uint64_t log_size = size();
-  std::vector<rocksdb::Slice> keys(raw.begin(), raw.end());
-  std::vector<rocksdb::PinnableSlice> values(keys.size());
-  std::vector<rocksdb::Status> statuses(keys.size());
-  db_->MultiGet(rocksdb::ReadOptions(), event_index_, keys.size(), keys.data(),
-                values.data(), statuses.data());
+  auto [values, statuses] = MultiGet(db_.get(), event_index_, raw);
   std::vector<std::optional<uint64_t>> found(event_ids.size());
-  for (size_t i = 0; i < keys.size(); ++i) {
+  for (size_t i = 0; i < raw.size(); ++i) {
     if (statuses[i].IsNotFound()) continue;
     KP_RETURN_IF_ERROR(FromRocksDb(statuses[i], "cannot read event index"));
     if (values[i].size() != 8) {
@@ -324,11 +320,7 @@ absl::StatusOr<std::string> Store::GetState(absl::string_view key) const {
 
 absl::StatusOr<std::vector<std::optional<std::string>>> Store::GetStates(
     const std::vector<std::string>& keys) const {
-  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
-  std::vector<rocksdb::PinnableSlice> values(keys.size());
-  std::vector<rocksdb::Status> statuses(keys.size());
-  db_->MultiGet(rocksdb::ReadOptions(), state_, slices.size(), slices.data(),
-                values.data(), statuses.data());
+  auto [values, statuses] = MultiGet(db_.get(), state_, keys);
   std::vector<std::optional<std::string>> found(keys.size());
   for (size_t i = 0; i < keys.size(); ++i) {
     if (statuses[i].IsNotFound()) continue;
@@ -374,11 +366,7 @@ absl::StatusOr<std::vector<merkle::Hash>> Store::ReadNodes(
   std::vector<std::string> key_bytes;
   key_bytes.reserve(tiles.size());
   for (const TileId& t : tiles) key_bytes.push_back(TileKey(t));
-  std::vector<rocksdb::Slice> keys(key_bytes.begin(), key_bytes.end());
-  std::vector<rocksdb::PinnableSlice> values(keys.size());
-  std::vector<rocksdb::Status> statuses(keys.size());
-  db_->MultiGet(rocksdb::ReadOptions(), merkle_, keys.size(), keys.data(),
-                values.data(), statuses.data());
+  auto [values, statuses] = MultiGet(db_.get(), merkle_, key_bytes);
   for (size_t t = 0; t < tiles.size(); ++t) {
     if (statuses[t].IsNotFound()) {
       return absl::DataLossError(absl::StrCat("Merkle tile (level ",

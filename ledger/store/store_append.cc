@@ -106,12 +106,8 @@ absl::Status Store::CheckNewEventIds(const Batch& batch,
       return absl::OkStatus();
     }
   }
-  std::vector<rocksdb::Slice> keys(raw_ids->begin(), raw_ids->end());
-  std::vector<rocksdb::PinnableSlice> values(keys.size());
-  std::vector<rocksdb::Status> statuses(keys.size());
-  db_->MultiGet(rocksdb::ReadOptions(), event_index_, keys.size(), keys.data(),
-                values.data(), statuses.data());
-  for (size_t i = 0; i < keys.size(); ++i) {
+  auto [values, statuses] = MultiGet(db_.get(), event_index_, *raw_ids);
+  for (size_t i = 0; i < raw_ids->size(); ++i) {
     if (statuses[i].IsNotFound()) continue;
     KP_RETURN_IF_ERROR(FromRocksDb(statuses[i], "cannot read event index"));
     if (values[i].size() != 8) {
