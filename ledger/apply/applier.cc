@@ -157,9 +157,15 @@ PreparedBatch Applier::Prepare(OrderedBatch batch) const {
   constexpr size_t kChunk = 8;
   const int helpers =
       static_cast<int>(std::min<size_t>(verify_threads_, n / 16 + 1)) - 1;
+  // One arena for the batch's messages: freeing a decoded event field by
+  // field cost ~1.5 us of the apply thread's CPU an event.
+  google::protobuf::ArenaOptions arena_options;
+  arena_options.start_block_size = 64 << 10;
+  arena_options.max_block_size = 256 << 10;
+  auto arena = std::make_shared<google::protobuf::Arena>(arena_options);
   prepare_pool_->ParallelFor(n, kChunk, helpers, [&](size_t i) {
     absl::StatusOr<rules::SignedEvent> ev =
-        rules::DecodeEvent(std::move(batch.envelopes[i]));
+        rules::DecodeEvent(std::move(batch.envelopes[i]), arena);
     if (ev.ok() && bootstrapped_) {
       rules::CheckSignatures(
           &*ev, [this](absl::string_view key_id) { return LookupKey(key_id); });
@@ -236,7 +242,7 @@ absl::StatusOr<StagedApply> Applier::Stage(PreparedBatch batch) {
     std::vector<std::string> keys;
     for (const absl::StatusOr<rules::SignedEvent>& ev : batch.events) {
       if (!ev.ok()) continue;
-      std::vector<std::string> k = rules::StateKeysRead(ev->event);
+      std::vector<std::string> k = rules::StateKeysRead(*ev->event);
       std::move(k.begin(), k.end(), std::back_inserter(keys));
     }
     KP_RETURN_IF_ERROR(stored.Prefetch(keys));

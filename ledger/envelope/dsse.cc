@@ -6,6 +6,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "ledger/base/encoding.h"
+#include "ledger/base/status_macros.h"
 #include "ledger/crypto/sha256.h"
 
 namespace kpledger::envelope {
@@ -40,27 +41,32 @@ v1::Envelope SignEnvelope(
 }
 
 absl::StatusOr<v1::Envelope> ParseEnvelope(absl::string_view bytes) {
+  v1::Envelope env;
+  KP_RETURN_IF_ERROR(ParseEnvelopeInto(bytes, &env));
+  return env;
+}
+
+absl::Status ParseEnvelopeInto(absl::string_view bytes, v1::Envelope* env) {
   if (bytes.size() > kMaxEnvelopeBytes) {
     return absl::ResourceExhaustedError(absl::StrCat(
         "envelope has ", bytes.size(), " bytes, limit ", kMaxEnvelopeBytes));
   }
-  v1::Envelope env;
-  if (!env.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+  if (!env->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
     return absl::InvalidArgumentError(
         absl::StrCat("envelope is not a valid protobuf (", bytes.size(),
                      " bytes, truncated or garbage)"));
   }
-  if (!env.GetReflection()->GetUnknownFields(env).empty()) {
+  if (!env->GetReflection()->GetUnknownFields(*env).empty()) {
     return absl::InvalidArgumentError(
         "envelope has unknown fields (garbage or another message type)");
   }
-  if (env.payload_type().empty()) {
+  if (env->payload_type().empty()) {
     return absl::InvalidArgumentError("envelope has no payload type");
   }
-  if (env.payload().empty()) {
+  if (env->payload().empty()) {
     return absl::InvalidArgumentError("envelope has an empty payload");
   }
-  return env;
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<std::string>> VerifyEnvelope(

@@ -56,6 +56,9 @@ void AddSignature(v1::Envelope* env, const crypto::PrivateKey& signer);
 // bytes (that leave a field unfinished), unknown fields, an empty payload
 // type or payload; ResourceExhausted over kMaxEnvelopeBytes.
 absl::StatusOr<v1::Envelope> ParseEnvelope(absl::string_view bytes);
+// The same, into `env` (which may live on an arena); on error `env` holds
+// whatever was parsed.
+absl::Status ParseEnvelopeInto(absl::string_view bytes, v1::Envelope* env);
 
 // Resolves a key id to a public key; nullptr if the key id is unknown.
 using KeyResolver =

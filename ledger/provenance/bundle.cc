@@ -85,11 +85,11 @@ absl::Status EntryCollector::AddAncestry(const v1::ParcelState& parcel) {
     KP_ASSIGN_OR_RETURN(rules::SignedEvent ev, ReadEvent(*index));
     if (*index >= last_index) {
       last_index = *index;
-      last_type = rules::EventType(ev.event);
+      last_type = rules::EventType(*ev.event);
     }
     KP_RETURN_IF_ERROR(NoteSigners(*index, ev));
-    NoteCustodians(ev.event);
-    for (const v1::ParcelHead& h : ev.event.parcels()) {
+    NoteCustodians(*ev.event);
+    for (const v1::ParcelHead& h : ev.event->parcels()) {
       if (!h.head().empty() && queued.insert(h.head()).second) {
         pending.push_back(h.head());
       }
@@ -169,7 +169,7 @@ absl::Status EntryCollector::KeepIfCovered(uint64_t index) {
 
 absl::Status EntryCollector::NoteSigners(uint64_t index,
                                          const rules::SignedEvent& ev) {
-  for (const v1::Signature& s : ev.envelope.signatures()) {
+  for (const v1::Signature& s : ev.envelope->signatures()) {
     KP_ASSIGN_OR_RETURN(std::optional<v1::KeyRecord> key,
                         state_.Key(s.keyid()));
     // Custody events are signed by actors only, never by governance keys.

@@ -35,7 +35,7 @@ KeyMap BundleKeys(const std::vector<CheckedEntry>& entries,
   }
   for (const CheckedEntry& c : entries) {
     if (!c.event.ok()) continue;
-    const v1::CustodyEvent& ev = c.event->event;
+    const v1::CustodyEvent& ev = *c.event->event;
     if (ev.has_register_actor())
       AddKey(ev.register_actor().public_key(), &keys);
     if (ev.has_rotate_key()) AddKey(ev.rotate_key().new_public_key(), &keys);

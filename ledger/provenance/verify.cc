@@ -110,7 +110,7 @@ class Replay {
       return absl::Status(
           flags.status().code(),
           absl::StrCat(
-              "entry ", leaf.index, " (", rules::EventType(ev.event),
+              "entry ", leaf.index, " (", rules::EventType(*ev.event),
               ") does not pass the rules: ", flags.status().message()));
     }
     Keep(changes);
@@ -118,15 +118,15 @@ class Replay {
     v1::AccountEvent* out = &events->emplace_back();
     out->set_index(leaf.index);
     *out->mutable_ledger_time() = entry::ToTimestamp(leaf.time);
-    out->set_event_type(rules::EventType(ev.event));
+    out->set_event_type(rules::EventType(*ev.event));
     out->set_event_id(ev.event_id);
     // Accepted: every signature verified and its key is known.
-    for (const v1::Signature& s : ev.envelope.signatures()) {
+    for (const v1::Signature& s : ev.envelope->signatures()) {
       KP_ASSIGN_OR_RETURN(std::string signer, SignerName(s.keyid()));
       out->add_signers(std::move(signer));
     }
     for (v1::Flag f : *flags) out->add_flags(f);
-    *out->mutable_event() = std::move(ev.event);
+    *out->mutable_event() = *ev.event;
     return absl::OkStatus();
   }
 

@@ -68,7 +68,7 @@ absl::Status CatchUp(const store::Store& store, ReportBuilder* builder) {
     if (!ev.ok()) return Corrupt(index, ev.status());
     KP_ASSIGN_OR_RETURN(std::vector<v1::Flag> flags, state.Flags(ev->event_id));
     absl::Status added =
-        builder->Add(index, view->time, ev->event, ev->event_id, flags);
+        builder->Add(index, view->time, *ev->event, ev->event_id, flags);
     if (!added.ok()) return absl::DataLossError(added.message());
   }
   return absl::OkStatus();

@@ -12,6 +12,7 @@
 #ifndef KPLEDGER_LEDGER_RULES_SIGNED_EVENT_H_
 #define KPLEDGER_LEDGER_RULES_SIGNED_EVENT_H_
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -19,6 +20,7 @@
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "google/protobuf/arena.h"
 #include "kpledger/v1/envelope.pb.h"
 #include "kpledger/v1/event.pb.h"
 #include "ledger/crypto/ed25519.h"
@@ -27,8 +29,14 @@ namespace kpledger::rules {
 
 struct SignedEvent {
   std::string envelope_bytes;  // verbatim: the log entry carries these
-  v1::Envelope envelope;
-  v1::CustodyEvent event;
+  // The decoded envelope and payload, on `arena`. They are never changed
+  // after decoding, so copies of an event share them.
+  const v1::Envelope* envelope = nullptr;
+  const v1::CustodyEvent* event = nullptr;
+  // Events decoded together may share one arena (the applier's batches of
+  // a thousand): their messages are then freed in a few large blocks, not
+  // field by field; the arena lives while any of them does.
+  std::shared_ptr<google::protobuf::Arena> arena;
   std::string event_id;  // lowercase hex SHA-256 of the payload
   // The key ids of the signers, in envelope order, or why the signatures
   // are refused; nullopt until checked.
@@ -38,8 +46,12 @@ struct SignedEvent {
 // Decodes envelope bytes into an event. InvalidArgument for bytes that are
 // not an envelope, a payload type other than the event type, or a payload
 // that is not a CustodyEvent (garbage, or fields this version does not
-// know); ResourceExhausted for an envelope over the size limit.
-absl::StatusOr<SignedEvent> DecodeEvent(std::string envelope_bytes);
+// know); ResourceExhausted for an envelope over the size limit. Decodes
+// onto `arena` if given (shared by events decoded together; any thread may
+// decode onto it), else onto an arena of the event's own.
+absl::StatusOr<SignedEvent> DecodeEvent(
+    std::string envelope_bytes,
+    std::shared_ptr<google::protobuf::Arena> arena = nullptr);
 
 // Gives the public key of a key id; nullopt if it knows none.
 using KeyLookup =

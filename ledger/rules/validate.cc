@@ -69,10 +69,10 @@ EventRules::EventRules(const EventContext& ctx, const SignedEvent& event,
       ev_(event),
       changes_(changes),
       view_(changes),
-      type_(EventType(event.event)) {}
+      type_(EventType(*event.event)) {}
 
 absl::StatusOr<std::vector<v1::Flag>> EventRules::Run() {
-  const v1::CustodyEvent& e = ev_.event;
+  const v1::CustodyEvent& e = *ev_.event;
   if (e.origin() != ctx_.genesis->origin()) {
     return Invalid("origin",
                    absl::StrCat("is \"", e.origin().substr(0, 80),
@@ -122,7 +122,7 @@ absl::Status EventRules::CheckSignersUnnamed() {
         });
     KP_RETURN_IF_ERROR(lookup_error);
     if (!checked) {
-      for (const v1::Signature& s : ev_.envelope.signatures()) {
+      for (const v1::Signature& s : ev_.envelope->signatures()) {
         KP_ASSIGN_OR_RETURN(std::optional<crypto::PublicKey> key,
                             FindKey(*ctx_.genesis, view_, s.keyid()));
         if (!key.has_value()) {
@@ -179,7 +179,7 @@ absl::Status EventRules::CheckSignersUnnamed() {
     actor_signers_.emplace(actor->actor_id(), *std::move(actor));
   }
 
-  if (IsGovernance(ev_.event)) return absl::OkStatus();
+  if (IsGovernance(*ev_.event)) return absl::OkStatus();
   if (!governance_signers_.empty()) {
     return absl::PermissionDeniedError(
         absl::StrCat("governance key ", governance_signers_.front(),
@@ -189,10 +189,10 @@ absl::Status EventRules::CheckSignersUnnamed() {
 }
 
 absl::Status EventRules::CheckHeads() {
-  if (absl::Status listed = CheckParcelHeads(ev_.event); !listed.ok()) {
+  if (absl::Status listed = CheckParcelHeads(*ev_.event); !listed.ok()) {
     return Refuse(listed.code(), "parcels", listed.message());
   }
-  for (const v1::ParcelHead& h : ev_.event.parcels()) {
+  for (const v1::ParcelHead& h : ev_.event->parcels()) {
     KP_ASSIGN_OR_RETURN(std::optional<v1::ParcelState> parcel,
                         view_.Parcel(h.parcel_id()));
     if (h.head().empty()) {
@@ -225,7 +225,7 @@ absl::Status EventRules::CheckHeads() {
 }
 
 absl::Status EventRules::Dispatch() {
-  const v1::CustodyEvent& e = ev_.event;
+  const v1::CustodyEvent& e = *ev_.event;
   switch (e.body_case()) {
     case v1::CustodyEvent::kImport:
       return Import(e.import());
