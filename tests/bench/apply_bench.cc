@@ -137,7 +137,9 @@ int Run(int argc, char** argv) {
   auto refill = [&] {
     while (ready.size() < ahead && next < work.size()) {
       ready.push_back(std::async(std::launch::async, [&, n = next] {
-        return (*applier)->Prepare(work[n]);
+        // Moved, as a node hands a batch on: copying it is not the
+        // applier's work.
+        return (*applier)->Prepare(std::move(work[n]));
       }));
       ++next;
     }
