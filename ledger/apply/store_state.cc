@@ -32,8 +32,8 @@ absl::StatusOr<std::optional<std::string>> StoreStateSource::Get(
 absl::Status StoreStateSource::Prefetch(const std::vector<std::string>& keys) {
   std::vector<std::string> wanted;
   for (const std::string& key : keys) {
-    if (FindPending(key) == nullptr && !prefetched_.contains(key)) {
-      prefetched_.emplace(key, std::nullopt);  // filled below
+    // try_emplace: a key asked for twice is read once (filled below).
+    if (FindPending(key) == nullptr && prefetched_.try_emplace(key).second) {
       wanted.push_back(key);
     }
   }

@@ -291,18 +291,30 @@ absl::StatusOr<std::vector<std::optional<uint64_t>>> Store::FindEvents(
   // Read the size first: an Append in progress writes the index before it
   // publishes the new size, and until then its events are not in the log.
   const uint64_t log_size = size();
-  auto [values, statuses] = MultiGet(db_.get(), event_index_, raw);
-  std::vector<std::optional<uint64_t>> found(event_ids.size());
-  for (size_t i = 0; i < raw.size(); ++i) {
+  KP_ASSIGN_OR_RETURN(std::vector<std::optional<uint64_t>> found,
+                      ReadEventIndex(raw, [&](size_t i) -> absl::string_view {
+                        return event_ids[i];
+                      }));
+  for (std::optional<uint64_t>& index : found) {
+    if (index.has_value() && *index >= log_size) index.reset();
+  }
+  return found;
+}
+
+absl::StatusOr<std::vector<std::optional<uint64_t>>> Store::ReadEventIndex(
+    const std::vector<std::string>& raw_ids,
+    absl::FunctionRef<absl::string_view(size_t)> hex_id) const {
+  auto [values, statuses] = MultiGet(db_.get(), event_index_, raw_ids);
+  std::vector<std::optional<uint64_t>> found(raw_ids.size());
+  for (size_t i = 0; i < raw_ids.size(); ++i) {
     if (statuses[i].IsNotFound()) continue;
     KP_RETURN_IF_ERROR(FromRocksDb(statuses[i], "cannot read event index"));
     if (values[i].size() != 8) {
       return absl::DataLossError(
-          absl::StrCat("event index entry for ", base::ShortHex(event_ids[i]),
+          absl::StrCat("event index entry for ", base::ShortHex(hex_id(i)),
                        " has ", values[i].size(), " bytes, want 8"));
     }
-    const uint64_t index = DecodeU64(ToView(values[i]));
-    if (index < log_size) found[i] = index;
+    found[i] = DecodeU64(ToView(values[i]));
   }
   return found;
 }

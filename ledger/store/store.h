@@ -231,6 +231,12 @@ class Store {
   absl::StatusOr<std::vector<Tile>> LoadEdgeTiles(uint64_t size) const;
   absl::Status CheckNewEventIds(const Batch& batch,
                                 std::vector<std::string>* raw_ids) const;
+  // The entry the event index gives each raw event id (nullopt: none), in
+  // one read; DataLoss for a malformed index entry, naming the event by
+  // hex_id(i).
+  absl::StatusOr<std::vector<std::optional<uint64_t>>> ReadEventIndex(
+      const std::vector<std::string>& raw_ids,
+      absl::FunctionRef<absl::string_view(size_t)> hex_id) const;
   absl::Status CheckNotBroken() const;
 
   StoreOptions options_;

@@ -106,18 +106,16 @@ absl::Status Store::CheckNewEventIds(const Batch& batch,
       return absl::OkStatus();
     }
   }
-  auto [values, statuses] = MultiGet(db_.get(), event_index_, *raw_ids);
-  for (size_t i = 0; i < raw_ids->size(); ++i) {
-    if (statuses[i].IsNotFound()) continue;
-    KP_RETURN_IF_ERROR(FromRocksDb(statuses[i], "cannot read event index"));
-    if (values[i].size() != 8) {
-      return absl::DataLossError(absl::StrCat(
-          "event index entry for ", base::ShortHex(batch.entries[i].event_id),
-          " has ", values[i].size(), " bytes, want 8"));
-    }
+  KP_ASSIGN_OR_RETURN(
+      std::vector<std::optional<uint64_t>> found,
+      ReadEventIndex(*raw_ids, [&](size_t i) -> absl::string_view {
+        return batch.entries[i].event_id;
+      }));
+  for (size_t i = 0; i < found.size(); ++i) {
+    if (!found[i].has_value()) continue;
     return absl::AlreadyExistsError(
         absl::StrCat("event ", base::ShortHex(batch.entries[i].event_id),
-                     " is already entry ", DecodeU64(ToView(values[i]))));
+                     " is already entry ", *found[i]));
   }
   return absl::OkStatus();
 }
