@@ -4,13 +4,16 @@
 //   etcd      200-byte puts/s into the same etcd cluster, `--clients` in
 //             flight, driven directly (etcd stores bytes; kpledger batches,
 //             and every node verifies every signature on the same cores)
-//   ingest    signed events/s, `--clients` submitters spread over the 3
-//             nodes, one call in flight each, as etcd was driven; each
-//             event applied by all 3 (target: >= the etcd put rate, and
-//             >= 50% of 2 x one core's verify rate / 3); and again with
-//             `--depth` calls in flight per submitter (bulk submitters),
-//             where batching pays
-//   latency   p99 submit-to-receipt at half the ingest rate (target < 100 ms)
+//   ingest    signed events/s, each event applied by all 3 nodes, from
+//             `--clients` submitters spread over the 3 nodes (target: >=
+//             the etcd put rate, and >= 50% of 2 x one core's verify
+//             rate / 3); first bulk submitters, each a SubmitStream keeping
+//             `--window` events unanswered, as a lab or customs system with
+//             many events sends them (where batching pays); then the same
+//             submitters with one call in flight each, as etcd was driven,
+//             whose rate is bound by etcd's put time (printed beside it)
+//   latency   p99 submit-to-receipt at half each ingest rate, open loop
+//             (target < 100 ms)
 //   catch-up  a node wiped and restarted copies the log from a peer
 //             (bootstrap: verified against a cosigned checkpoint, every
 //             signature and rule again): entries/s (target: >= 50% of one
@@ -18,10 +21,12 @@
 // Usage: bazel run -c opt //tests/bench:cluster_bench -- [--events N] ...
 #include <algorithm>
 #include <atomic>
+#include <barrier>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <mutex>
 #include <thread>
 
@@ -34,6 +39,7 @@
 #include "ledger/base/status_macros.h"
 #include "ledger/crypto/key_file.h"
 #include "node/sequencer/etcd_client.h"
+#include "tests/bench/stream_submitter.h"
 #include "tests/bench/verify_rate.h"
 #include "tests/integration/etcd_process.h"
 #include "tests/integration/ledger_client.h"
@@ -51,7 +57,7 @@ struct Config {
   std::string kpnode;
   uint64_t events = 100000;
   int clients = 32;
-  int depth = 8;  // calls each submitter keeps in flight in the deep phase
+  int window = 64;  // events each bulk submitter keeps unanswered
   double etcd_seconds = 3;
   double latency_seconds = 5;
   double verify_seconds = 1;
@@ -100,13 +106,15 @@ class Cluster {
     for (int p = 0; p < 3; ++p) {
       if (p != i) peers.push_back(absl::StrCat("127.0.0.1:", ports_[p]));
     }
-    KP_ASSIGN_OR_RETURN(
-        nodes_[i],
-        testing::NodeProcess::Start(
-            Dir(i),
-            {"--listen", absl::StrCat("127.0.0.1:", ports_[i]), "--sequencer",
-             "etcd", "--etcd-endpoints", etcd_.Endpoints(), "--peers",
-             absl::StrJoin(peers, ","), "--log-level", "warn"}));
+    std::vector<std::string> flags = {
+        "--listen",         absl::StrCat("127.0.0.1:", ports_[i]),
+        "--sequencer",      "etcd",
+        "--etcd-endpoints", etcd_.Endpoints(),
+        "--peers",          absl::StrJoin(peers, ","),
+        "--log-level",      "warn"};
+    flags.insert(flags.end(), config_.node_flags.begin(),
+                 config_.node_flags.end());
+    KP_ASSIGN_OR_RETURN(nodes_[i], testing::NodeProcess::Start(Dir(i), flags));
     return absl::OkStatus();
   }
 
@@ -234,6 +242,67 @@ Load Submit(Cluster& cluster, const std::vector<v1::Envelope>& events,
   return load;
 }
 
+// Submits events[begin, end) as `clients` bulk submitters, submitter c to
+// node c % 3 on a SubmitStream of its own; submitter c sends every
+// clients-th event from begin + c. With `rate` > 0, event i is due at
+// (i - begin) / rate from when every stream is open, and its latency counts
+// from then (open loop); otherwise each submitter keeps `window` events
+// unanswered (closed loop).
+Load SubmitBulk(Cluster& cluster, const std::vector<v1::Envelope>& events,
+                size_t begin, size_t end, int clients, size_t window,
+                double rate) {
+  Load load;
+  std::mutex mu;
+  std::vector<std::thread> threads;
+  Clock::time_point start = Clock::now();
+  std::barrier all_open(clients, [&]() noexcept { start = Clock::now(); });
+  for (int c = 0; c < clients; ++c) {
+    threads.emplace_back([&, c] {
+      std::unique_ptr<v1::LedgerService::Stub> stub =
+          OwnConnection(cluster.node(c % 3).grpc_address(), c);
+      std::vector<const v1::Envelope*> mine;
+      for (size_t i = begin + c; i < end; i += clients) {
+        mine.push_back(&events[i]);
+      }
+      StreamAnswers answers;
+      if (rate > 0) {
+        double lag_ms;
+        answers = SubmitPaced(
+            *stub, mine, [&] { all_open.arrive_and_wait(); },
+            [&](size_t k) {
+              return start + std::chrono::duration_cast<Clock::duration>(
+                                 std::chrono::duration<double>(
+                                     (c + k * clients) / rate));
+            },
+            &lag_ms);
+      } else {
+        answers = SubmitWindowed(*stub, mine, window, /*per_message=*/window);
+      }
+      std::lock_guard<std::mutex> lock(mu);
+      for (size_t k = 0; k < mine.size(); ++k) {
+        const v1::Receipt& r = answers.receipts[k];
+        if (r.outcome() == v1::Receipt::ACCEPTED) {
+          ++load.accepted;
+          load.latency_ms.push_back(std::chrono::duration<double, std::milli>(
+                                        answers.answered[k] - answers.sent[k])
+                                        .count());
+          continue;
+        }
+        ++load.refused;
+        if (load.first_refusal.empty()) {
+          load.first_refusal =
+              r.outcome() == v1::Receipt::REFUSED
+                  ? r.reason()
+                  : "no answer: " + answers.status.error_message();
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  load.seconds = Seconds(Clock::now() - start);
+  return load;
+}
+
 // Where node 0's time went between two reads of its /metrics.
 std::string Where(const testing::MetricsScrape& before,
                   const testing::MetricsScrape& after) {
@@ -258,6 +327,28 @@ testing::MetricsScrape NodeMetrics(testing::NodeProcess& node) {
 }
 
 std::string Verdict(bool pass) { return pass ? "PASS" : "MISS"; }
+
+// One load phase's figures: the rate, and node 0's metrics around it.
+struct Phase {
+  Load load;
+  testing::MetricsScrape before, after;
+  double rate() const { return load.accepted / load.seconds; }
+};
+
+// Runs `submit` between two reads of node 0's metrics.
+Phase Measure(Cluster& cluster, const std::function<Load()>& submit) {
+  Phase phase;
+  phase.before = NodeMetrics(cluster.node(0));
+  phase.load = submit();
+  phase.after = NodeMetrics(cluster.node(0));
+  return phase;
+}
+
+std::string Counts(const Load& load) {
+  return absl::StrFormat("%d accepted, %d refused%s%s", load.accepted,
+                         load.refused, load.first_refusal.empty() ? "" : ": ",
+                         load.first_refusal);
+}
 
 int Run(const Config& config) {
   testing::g_kpnode_path = config.kpnode;
@@ -292,48 +383,65 @@ int Run(const Config& config) {
       EtcdPutRate(cluster.etcd(), config.clients, config.etcd_seconds);
   const double etcd_rate = etcd.rate;
 
-  // Registrations, then the full-speed load on 9/10 of the events and the
-  // half-rate load on the rest.
+  // The registrations, then the events in four parts: full speed for bulk
+  // submitters (35%) and for one-call-at-a-time submitters (35%), then each
+  // kind at half its rate (20% and 10%, or less: latency_seconds' worth).
   Submit(cluster, events, 0, 2, 1, 0);
-  const size_t deep_start = 2 + config.events * 9 / 20;
-  const size_t split = 2 + config.events * 9 / 10;
-  Say("ingest: full speed ...");
-  const testing::MetricsScrape at_start = NodeMetrics(cluster.node(0));
-  const Load full = Submit(cluster, events, 2, deep_start, config.clients, 0);
-  const double ingest = full.accepted / full.seconds;
-  const testing::MetricsScrape after_full = NodeMetrics(cluster.node(0));
-  const double full_put_ms =
-      1000 * testing::HistogramBetween(at_start, after_full,
+  const size_t bulk_start = 2;
+  const size_t single_start = bulk_start + config.events * 35 / 100;
+  const size_t half_bulk_start = single_start + config.events * 35 / 100;
+  const size_t half_single_start = half_bulk_start + config.events * 20 / 100;
+  uint64_t sent = 0;  // accepted so far, beyond the registrations
+  // A node answers its submitters once it applied their batch, and may
+  // still be applying the other nodes' batches: each phase starts from a
+  // cluster at rest, or its first events wait behind that backlog.
+  auto at_rest = [&](const Phase& done) {
+    sent += done.load.accepted;
+    cluster.WaitForAll(3 + sent);
+  };
+
+  Say(absl::StrCat("ingest: ", config.clients, " bulk submitters, ",
+                   config.window, " in flight each ..."));
+  const Phase bulk = Measure(cluster, [&] {
+    return SubmitBulk(cluster, events, bulk_start, single_start, config.clients,
+                      config.window, 0);
+  });
+  at_rest(bulk);
+  Say(absl::StrCat("ingest: ", config.clients,
+                   " submitters, one call at a time ..."));
+  const Phase single = Measure(cluster, [&] {
+    return Submit(cluster, events, single_start, half_bulk_start,
+                  config.clients, 0);
+  });
+  at_rest(single);
+  const double put_ms =
+      1000 * testing::HistogramBetween(single.before, single.after,
                                        "kpledger_etcd_put_seconds")
                  .mean();
-  Load deep;
-  if (config.depth > 0) {
-    Say("ingest: deep pipelines ...");
-    deep = Submit(cluster, events, deep_start, split,
-                  config.clients * config.depth, 0);
-  } else {
-    deep = Submit(cluster, events, deep_start, split, config.clients, 0);
-  }
-  const double deep_ingest = deep.accepted / deep.seconds;
-  const testing::MetricsScrape after_deep = NodeMetrics(cluster.node(0));
-  const double half_rate = ingest / 2;
-  const size_t half_events =
-      std::min<size_t>(events.size() - split,
-                       static_cast<size_t>(half_rate * config.latency_seconds));
-  // A node answers its submitters once it applied their batch, and may
-  // still be applying the other nodes' batches of the deep phase: start
-  // the half-rate phase from a cluster at rest, or its first events wait
-  // behind that backlog.
-  cluster.WaitForAll(3 + full.accepted + deep.accepted);
-  Say("latency: half rate ...");
-  const testing::MetricsScrape before_half = NodeMetrics(cluster.node(0));
-  const Load half = Submit(cluster, events, split, split + half_events,
-                           config.clients, half_rate);
-  const testing::MetricsScrape after_half = NodeMetrics(cluster.node(0));
 
-  // Every node has every event.
-  const uint64_t want = 3 + full.accepted + deep.accepted + half.accepted;
-  cluster.WaitForAll(want);
+  Say("latency: bulk submitters at half their rate ...");
+  const size_t half_bulk_end =
+      half_bulk_start +
+      std::min<size_t>(
+          half_single_start - half_bulk_start,
+          static_cast<size_t>(bulk.rate() / 2 * config.latency_seconds));
+  const Phase half_bulk = Measure(cluster, [&] {
+    return SubmitBulk(cluster, events, half_bulk_start, half_bulk_end,
+                      config.clients, 0, bulk.rate() / 2);
+  });
+  at_rest(half_bulk);
+  Say("latency: one call at a time at half that rate ...");
+  const size_t half_single_end =
+      half_single_start +
+      std::min<size_t>(
+          events.size() - half_single_start,
+          static_cast<size_t>(single.rate() / 2 * config.latency_seconds));
+  const Phase half_single = Measure(cluster, [&] {
+    return Submit(cluster, events, half_single_start, half_single_end,
+                  config.clients, single.rate() / 2);
+  });
+  at_rest(half_single);
+  const uint64_t want = 3 + sent;
 
   Say("catch-up: node 2 wiped and restarted ...");
   cluster.node(2).Stop();
@@ -358,6 +466,27 @@ int Run(const Config& config) {
   const double verify1 = (verify_before + verify_after) / 2;
 
   const double target_verify = 0.5 * 2 * verify1 / 3;
+  auto ingest_line = [&](const std::string& who, const Phase& phase) {
+    std::printf(
+        "ingest, %s: %.0f events/s (%s); %.2fx the etcd put rate [%s, want "
+        ">= 1]; %.2fx of 50%% of 2 x verify / 3 (%.0f/s) [%s, want >= 1]\n",
+        who.c_str(), phase.rate(), Counts(phase.load).c_str(),
+        phase.rate() / etcd_rate, Verdict(phase.rate() >= etcd_rate).c_str(),
+        phase.rate() / target_verify, target_verify,
+        Verdict(phase.rate() >= target_verify).c_str());
+    std::printf("  (%s)\n", Where(phase.before, phase.after).c_str());
+  };
+  auto half_line = [&](const std::string& who, const Phase& phase,
+                       double offered) {
+    const double p99 = P99(phase.load.latency_ms);
+    std::printf(
+        "half rate, %s: %.0f events/s offered (%s), p99 %.1f ms [%s, want < "
+        "100 ms]\n",
+        who.c_str(), offered, Counts(phase.load).c_str(), p99,
+        Verdict(p99 < 100).c_str());
+    std::printf("  (%s)\n", Where(phase.before, phase.after).c_str());
+  };
+
   std::printf(
       "cluster_bench: 3 etcd members + 3 kpnodes on this machine, "
       "%d submitters\n",
@@ -369,57 +498,38 @@ int Run(const Config& config) {
   std::printf(
       "etcd: %.0f puts/s (200 B, %d in flight, direct; %.1f ms per put)\n",
       etcd_rate, config.clients, etcd.mean_ms);
-  std::printf(
-      "ingest: %.0f events/s (%llu accepted, %llu refused%s%s); %.2fx the "
-      "etcd put rate [%s, want >= 1]; %.2fx of 50%% of 2 x verify / 3 "
-      "(%.0f/s) [%s, want >= 1]\n",
-      ingest, static_cast<unsigned long long>(full.accepted),
-      static_cast<unsigned long long>(full.refused),
-      full.first_refusal.empty() ? "" : ": ", full.first_refusal.c_str(),
-      ingest / etcd_rate, Verdict(ingest >= etcd_rate).c_str(),
-      ingest / target_verify, target_verify,
-      Verdict(ingest >= target_verify).c_str());
-  std::printf("  (%s)\n", Where(at_start, after_full).c_str());
-  if (full_put_ms > 0) {
+  const std::string bulk_who =
+      absl::StrFormat("%d bulk submitters (SubmitStream, %d in flight each)",
+                      config.clients, config.window);
+  ingest_line(bulk_who, bulk);
+  half_line(bulk_who, half_bulk, bulk.rate() / 2);
+  const std::string single_who =
+      absl::StrFormat("%d submitters, one call in flight each", config.clients);
+  ingest_line(single_who, single);
+  if (put_ms > 0) {
     // Little's law: with one call in flight each, the submitters get at
     // most (submitters / time per call) events/s, and no call is answered
     // before etcd took its batch.
-    const double bound = config.clients / (full_put_ms / 1000);
+    const double bound = config.clients / (put_ms / 1000);
     std::printf(
         "  (bound: one call in flight per submitter, and every receipt "
         "waits for an etcd put: at most %d / %.1f ms = %.0f events/s = "
         "%.2fx etcd's put rate and %.2fx of 50%% of 2 x verify / 3, even if "
         "the nodes took no time)\n",
-        config.clients, full_put_ms, bound, bound / etcd_rate,
+        config.clients, put_ms, bound, bound / etcd_rate,
         bound / target_verify);
   }
-  if (config.depth > 0) {
-    std::printf(
-        "ingest, %d submitters x %d in flight: %.0f events/s (%llu "
-        "accepted, %llu refused); %.2fx the etcd put rate; %.2fx of 50%% of "
-        "2 x verify / 3\n",
-        config.clients, config.depth, deep_ingest,
-        static_cast<unsigned long long>(deep.accepted),
-        static_cast<unsigned long long>(deep.refused), deep_ingest / etcd_rate,
-        deep_ingest / target_verify);
-  }
-  if (config.depth > 0) {
-    std::printf("  (%s)\n", Where(after_full, after_deep).c_str());
-  }
-  std::printf(
-      "half rate: %.0f events/s offered, %llu accepted, p99 %.1f ms "
-      "[%s, want < 100 ms]\n",
-      half_rate, static_cast<unsigned long long>(half.accepted),
-      P99(half.latency_ms), Verdict(P99(half.latency_ms) < 100).c_str());
-  std::printf("  (%s)\n", Where(before_half, after_half).c_str());
+  half_line(single_who, half_single, single.rate() / 2);
   std::printf(
       "catch-up: %llu entries in %.1f s, %.0f entries/s = %.2f of one "
       "core's verify rate [%s, want >= 0.5]%s\n",
       static_cast<unsigned long long>(caught - 1), catch_seconds, catch_rate,
       catch_rate / verify1, Verdict(catch_rate >= 0.5 * verify1).c_str(),
       caught == want ? "" : " (DID NOT CATCH UP)");
-  const bool ok = full.refused == 0 && deep.refused == 0 && half.refused == 0 &&
-                  caught == want;
+  bool ok = caught == want;
+  for (const Phase* p : {&bulk, &single, &half_bulk, &half_single}) {
+    ok = ok && p->load.refused == 0;
+  }
   if (!ok) std::printf("cluster_bench: FAILED\n");
   cluster.node(0).Stop();
   cluster.node(1).Stop();
@@ -441,15 +551,14 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--clients", config.clients, "concurrent submitters")
       ->capture_default_str();
-  app.add_option("--depth", config.depth,
-                 "calls each submitter keeps in flight in the deep-pipeline "
-                 "phase (0: skip it)")
+  app.add_option("--window", config.window,
+                 "events each bulk submitter keeps unanswered on its stream")
       ->capture_default_str();
   app.add_option("--etcd-seconds", config.etcd_seconds,
                  "length of the direct etcd phase")
       ->capture_default_str();
   app.add_option("--latency-seconds", config.latency_seconds,
-                 "length of the half-rate phase")
+                 "length of each half-rate phase")
       ->capture_default_str();
   app.add_option("--verify-seconds", config.verify_seconds,
                  "length of the verify-rate measurement")

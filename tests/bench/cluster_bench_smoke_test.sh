@@ -8,10 +8,13 @@ out=$("$1" --kpnode "$2" --events 1000 --clients 8 --etcd-seconds 0.5 \
         --dir "$TEST_TMPDIR/cluster-bench")
 echo "$out"
 for want in "ed25519 verify: .*/s on one core" "etcd: .* puts/s" \
-            "ingest: .* events/s (.* accepted, 0 refused)" \
+            "ingest, .* bulk submitters .*: .* events/s (.* accepted, 0 refused)" \
+            "ingest, .* one call in flight each: .* events/s (.* accepted, 0 refused)" \
             "node 0: batches of .* events; per batch, etcd put [0-9.]* ms" \
             "bound: .* = [0-9]* events/s" \
-            "half rate: .* p99 .* ms" "catch-up: .* entries in .* s"; do
+            "half rate, .* bulk submitters .* p99 .* ms" \
+            "half rate, .* one call in flight each: .* p99 .* ms" \
+            "catch-up: .* entries in .* s"; do
   if ! grep -q -- "$want" <<<"$out"; then
     echo "cluster_bench did not report \"$want\"" >&2
     exit 1

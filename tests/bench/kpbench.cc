@@ -76,6 +76,7 @@
 #include "ledger/rules/genesis.h"
 #include "tests/bench/cpu_time.h"
 #include "tests/bench/kpbench_provenance_ledger.h"
+#include "tests/bench/stream_submitter.h"
 #include "tests/bench/verify_rate.h"
 #include "tests/integration/node_process.h"
 #include "tests/testing/custody_builder.h"
@@ -593,11 +594,7 @@ void OnEachStream(
   std::vector<std::thread> threads;
   for (int s = 0; s < streams; ++s) {
     threads.emplace_back([&, s] {
-      grpc::ChannelArguments args;
-      args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-      args.SetInt("kpbench.channel", s);
-      auto stub = v1::LedgerService::NewStub(grpc::CreateCustomChannel(
-          address, grpc::InsecureChannelCredentials(), args));
+      std::unique_ptr<v1::LedgerService::Stub> stub = OwnConnection(address, s);
       std::vector<size_t> mine;
       for (size_t i = s; i < envelopes; i += streams) mine.push_back(i);
       submit(s, stub.get(), mine);
@@ -606,44 +603,27 @@ void OnEachStream(
   for (std::thread& t : threads) t.join();
 }
 
-using SubmitStreamRw =
-    grpc::ClientReaderWriter<v1::SubmitStreamRequest, v1::SubmitStreamResponse>;
-
-// Reads a stream's answers until it ends: answer k is envelope mine[k],
-// whose latency counts from started[k]; `answered(n)` after each message.
-void ReadStreamAnswers(SubmitStreamRw* stream, const std::vector<size_t>& mine,
-                       const std::vector<Clock::time_point>& started,
-                       Outcome* out, std::mutex* out_mu,
-                       const std::function<void(int)>& answered) {
-  v1::SubmitStreamResponse resp;
-  while (stream->Read(&resp)) {
-    const auto now = Clock::now();
-    {
-      std::lock_guard<std::mutex> lock(*out_mu);
-      for (const auto& a : resp.answers()) {
-        out->latency_ms[mine[a.sequence()]] =
-            std::chrono::duration<double, std::milli>(now -
-                                                      started[a.sequence()])
-                .count();
-        if (a.receipt().outcome() == v1::Receipt::ACCEPTED) {
-          ++out->accepted;
-        } else {
-          ++out->refused;
-          ++out->refusals[absl::StrCat("receipt ", a.receipt().code(), ": ",
-                                       a.receipt().reason())];
-        }
-      }
-    }
-    answered(resp.answers_size());
-  }
-}
-
-void FinishStream(SubmitStreamRw* stream, Outcome* out, std::mutex* out_mu) {
-  const grpc::Status st = stream->Finish();
-  if (st.ok()) return;
+// Adds one stream's answers to `out`: answer k is envelope mine[k].
+void Tally(const StreamAnswers& answers, const std::vector<size_t>& mine,
+           Outcome* out, std::mutex* out_mu) {
   std::lock_guard<std::mutex> lock(*out_mu);
-  ++out->refusals[absl::StrCat("stream ", st.error_code(), ": ",
-                               st.error_message())];
+  for (size_t k = 0; k < mine.size(); ++k) {
+    const v1::Receipt& r = answers.receipts[k];
+    if (r.outcome() == v1::Receipt::OUTCOME_UNSPECIFIED) continue;
+    out->latency_ms[mine[k]] = std::chrono::duration<double, std::milli>(
+                                   answers.answered[k] - answers.sent[k])
+                                   .count();
+    if (r.outcome() == v1::Receipt::ACCEPTED) {
+      ++out->accepted;
+    } else {
+      ++out->refused;
+      ++out->refusals[absl::StrCat("receipt ", r.code(), ": ", r.reason())];
+    }
+  }
+  if (!answers.status.ok()) {
+    ++out->refusals[absl::StrCat("stream ", answers.status.error_code(), ": ",
+                                 answers.status.error_message())];
+  }
 }
 
 // Sustained ingest over SubmitStream: one stream per channel, each keeping
@@ -661,52 +641,16 @@ Outcome StreamClosedLoop(const std::string& address,
   OnEachStream(
       address, envelopes.size(), streams,
       [&](int, v1::LedgerService::Stub* stub, const std::vector<size_t>& mine) {
-        const size_t limit =
-            std::max<size_t>(1, static_cast<size_t>(in_flight / streams));
-        std::vector<Clock::time_point> started(mine.size());
-        std::mutex mu;
-        std::condition_variable cv;
-        size_t unanswered = 0;
-        grpc::ClientContext ctx;
-        auto stream = stub->SubmitStream(&ctx);
-        std::thread reader([&] {
-          ReadStreamAnswers(stream.get(), mine, started, &out, &out_mu,
-                            [&](int n) {
-                              {
-                                std::lock_guard<std::mutex> l(mu);
-                                unanswered -= n;
-                              }
-                              cv.notify_one();
-                            });
-        });
-        size_t next = 0;
-        while (next < mine.size()) {
-          size_t room;
-          {
-            std::unique_lock<std::mutex> lock(mu);
-            cv.wait(lock, [&] { return unanswered < limit; });
-            room = limit - unanswered;
-          }
-          v1::SubmitStreamRequest req;
-          const auto now = Clock::now();
-          for (size_t k = 0; k < room && k < static_cast<size_t>(per_message) &&
-                             next < mine.size();
-               ++k, ++next) {
-            *req.add_envelopes() = envelopes[mine[next]];
-            started[next] = now;
-            out.start_ms[mine[next]] =
-                std::chrono::duration<double, std::milli>(now - phase_start)
-                    .count();
-          }
-          {
-            std::lock_guard<std::mutex> lock(mu);
-            unanswered += req.envelopes_size();
-          }
-          if (!stream->Write(req)) break;
+        std::vector<const v1::Envelope*> sending;
+        for (size_t i : mine) sending.push_back(&envelopes[i]);
+        const StreamAnswers answers = SubmitWindowed(
+            *stub, sending, std::max(1, in_flight / streams), per_message);
+        for (size_t k = 0; k < mine.size(); ++k) {
+          out.start_ms[mine[k]] = std::chrono::duration<double, std::milli>(
+                                      answers.sent[k] - phase_start)
+                                      .count();
         }
-        stream->WritesDone();
-        reader.join();
-        FinishStream(stream.get(), &out, &out_mu);
+        Tally(answers, mine, &out, &out_mu);
       });
   out.seconds = Seconds(Clock::now() - phase_start);
   return out;
@@ -735,47 +679,22 @@ Outcome StreamOpenLoop(const std::string& address,
                              std::chrono::duration<double>(i / rate));
   };
   std::vector<double> lag_ms(streams, 0);
-  OnEachStream(
-      address, envelopes.size(), streams,
-      [&](int s, v1::LedgerService::Stub* stub,
-          const std::vector<size_t>& mine) {
-        grpc::ClientContext ctx;
-        auto stream = stub->SubmitStream(&ctx);
-        all_open.arrive_and_wait();
-        std::vector<Clock::time_point> started(mine.size());
-        for (size_t k = 0; k < mine.size(); ++k) {
-          started[k] = due(mine[k]);
-          out.start_ms[mine[k]] = std::chrono::duration<double, std::milli>(
-                                      started[k] - phase_start)
-                                      .count();
-        }
-        std::thread reader([&] {
-          ReadStreamAnswers(stream.get(), mine, started, &out, &out_mu,
-                            [](int) {});
-        });
-        constexpr auto kTick = std::chrono::milliseconds(1);
-        Clock::time_point next_write = phase_start;
-        for (size_t next = 0; next < mine.size();) {
-          const auto now = Clock::now();
-          if (now < std::max(started[next], next_write)) {
-            std::this_thread::sleep_until(std::max(started[next], next_write));
-            continue;
-          }
-          next_write = now + kTick;
-          lag_ms[s] = std::max(
-              lag_ms[s],
-              std::chrono::duration<double, std::milli>(now - started[next])
-                  .count());
-          v1::SubmitStreamRequest req;
-          for (; next < mine.size() && started[next] <= now; ++next) {
-            *req.add_envelopes() = envelopes[mine[next]];
-          }
-          if (!stream->Write(req)) break;
-        }
-        stream->WritesDone();
-        reader.join();
-        FinishStream(stream.get(), &out, &out_mu);
-      });
+  OnEachStream(address, envelopes.size(), streams,
+               [&](int s, v1::LedgerService::Stub* stub,
+                   const std::vector<size_t>& mine) {
+                 std::vector<const v1::Envelope*> sending;
+                 for (size_t i : mine) sending.push_back(&envelopes[i]);
+                 const StreamAnswers answers = SubmitPaced(
+                     *stub, sending, [&] { all_open.arrive_and_wait(); },
+                     [&](size_t k) { return due(mine[k]); }, &lag_ms[s]);
+                 for (size_t k = 0; k < mine.size(); ++k) {
+                   out.start_ms[mine[k]] =
+                       std::chrono::duration<double, std::milli>(
+                           answers.sent[k] - phase_start)
+                           .count();
+                 }
+                 Tally(answers, mine, &out, &out_mu);
+               });
   out.seconds = Seconds(Clock::now() - phase_start);
   out.max_pacer_lag_ms = *std::max_element(lag_ms.begin(), lag_ms.end());
   return out;
