@@ -79,9 +79,13 @@ void AddFlags(CLI::App& app, KpnodeConfig* c) {
   app.add_option("--batch-delay-ms", c->batch_delay_ms,
                  "... or this long after its first event")
       ->capture_default_str();
-  app.add_option("--batch-max-in-flight", c->batch_max_in_flight,
-                 "batches ordered and not yet applied before the open batch "
-                 "waits (and grows) instead of closing on its delay")
+  app.add_option(
+         "--batch-max-in-flight", c->batch_max_in_flight,
+         absl::StrCat("batches ordered and not yet applied before "
+                      "the open batch waits (and grows) instead of "
+                      "closing on its delay; 0: ",
+                      kLocalBatchesInFlight, " with the local sequencer, ",
+                      kEtcdBatchesInFlight, " with etcd"))
       ->capture_default_str();
   app.add_option("--max-pending", c->max_pending,
                  "events waiting to be applied before Submit answers "
@@ -191,10 +195,6 @@ absl::Status Validate(const KpnodeConfig& c) {
     return absl::InvalidArgumentError(
         "--batch-max-events and --batch-max-bytes must be at least 1");
   }
-  if (c.batch_max_in_flight == 0) {
-    return absl::InvalidArgumentError(
-        "--batch-max-in-flight must be at least 1");
-  }
   if (c.max_pending == 0) {
     return absl::InvalidArgumentError("--max-pending must be at least 1");
   }
@@ -216,6 +216,11 @@ absl::Status Validate(const KpnodeConfig& c) {
         "\" is not one of trace, debug, info, warn, error, critical, off"));
   }
   return absl::OkStatus();
+}
+
+uint32_t BatchesInFlight(const KpnodeConfig& c) {
+  if (c.batch_max_in_flight != 0) return c.batch_max_in_flight;
+  return c.sequencer == "etcd" ? kEtcdBatchesInFlight : kLocalBatchesInFlight;
 }
 
 }  // namespace kpledger::node

@@ -43,7 +43,9 @@ struct KpnodeConfig {
   uint32_t batch_max_events = 2000;
   uint32_t batch_max_bytes = 1 << 20;
   uint32_t batch_delay_ms = 2;
-  uint32_t batch_max_in_flight = 3;
+  // 0: kLocalBatchesInFlight with the local sequencer, kEtcdBatchesInFlight
+  // with etcd (BatchesInFlight).
+  uint32_t batch_max_in_flight = 0;
   uint32_t max_pending = 20000;
   uint32_t max_envelope_bytes = 64 * 1024;
   uint32_t verify_threads = 0;
@@ -57,6 +59,15 @@ void AddFlags(CLI::App& app, KpnodeConfig* config);
 // Checks what CLI11 cannot: value ranges and flags that go together.
 // InvalidArgument names the flag.
 absl::Status Validate(const KpnodeConfig& config);
+
+// Batches a node keeps ordered and not yet applied before its open batch
+// waits and grows. Alone, a node pipelines: it prepares the next batch while
+// it writes one. On etcd, every batch costs every node of the cluster a raft
+// round and an apply of its own, so one at a time makes fewer, larger
+// batches for the same load (docs/benchmarks.md, cluster_bench).
+inline constexpr uint32_t kLocalBatchesInFlight = 3;
+inline constexpr uint32_t kEtcdBatchesInFlight = 1;
+uint32_t BatchesInFlight(const KpnodeConfig& config);
 
 }  // namespace kpledger::node
 

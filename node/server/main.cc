@@ -200,7 +200,7 @@ int Run(const KpnodeConfig& config) {
   options.batcher.max_bytes = config.batch_max_bytes;
   options.batcher.max_delay = absl::Milliseconds(config.batch_delay_ms);
   options.batcher.max_pending = config.max_pending;
-  options.batcher.max_in_flight = config.batch_max_in_flight;
+  options.batcher.max_in_flight = BatchesInFlight(config);
   options.verify_threads = static_cast<int>(config.verify_threads);
   options.checkpoint_interval =
       absl::Milliseconds(config.checkpoint_interval_ms);

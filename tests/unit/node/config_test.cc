@@ -1,0 +1,60 @@
+#include "node/server/config.h"
+
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace kpledger::node {
+namespace {
+
+using ::testing::HasSubstr;
+
+// kpnode's flags parsed as kpnode parses them, after the ones it requires.
+KpnodeConfig Parse(std::vector<std::string> args) {
+  CLI::App app;
+  KpnodeConfig config;
+  AddFlags(app, &config);
+  args.insert(args.begin(), {"kpnode", "--data-dir", "/nonexistent/data",
+                             "--genesis", "/nonexistent/genesis.json",
+                             "--node-key", "/nonexistent/node.key"});
+  std::vector<const char*> argv;
+  for (const std::string& a : args) argv.push_back(a.c_str());
+  app.parse(static_cast<int>(argv.size()), argv.data());
+  return config;
+}
+
+TEST(BatchesInFlight, PipelinesAloneAndTakesOneAtATimeOnEtcd) {
+  EXPECT_EQ(BatchesInFlight(Parse({})), kLocalBatchesInFlight);
+  EXPECT_EQ(BatchesInFlight(Parse(
+                {"--sequencer", "etcd", "--etcd-endpoints", "127.0.0.1:2379"})),
+            kEtcdBatchesInFlight);
+  EXPECT_EQ(kLocalBatchesInFlight, 3u);
+  EXPECT_EQ(kEtcdBatchesInFlight, 1u);
+}
+
+TEST(BatchesInFlight, TheFlagWinsOverTheSequencersDefault) {
+  EXPECT_EQ(BatchesInFlight(Parse({"--batch-max-in-flight", "5"})), 5u);
+  EXPECT_EQ(
+      BatchesInFlight(Parse({"--sequencer", "etcd", "--etcd-endpoints",
+                             "127.0.0.1:2379", "--batch-max-in-flight", "4"})),
+      4u);
+  // 0 asks for the default, as --verify-threads 0 does.
+  const KpnodeConfig zero = Parse({"--batch-max-in-flight", "0"});
+  EXPECT_TRUE(Validate(zero).ok());
+  EXPECT_EQ(BatchesInFlight(zero), kLocalBatchesInFlight);
+}
+
+TEST(Validate, NamesTheFlagThatIsWrong) {
+  const absl::Status no_endpoints = Validate(Parse({"--sequencer", "etcd"}));
+  EXPECT_EQ(no_endpoints.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(no_endpoints.message(), HasSubstr("--etcd-endpoints"));
+
+  const absl::Status empty_batch = Validate(Parse({"--batch-max-events", "0"}));
+  EXPECT_EQ(empty_batch.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(empty_batch.message(), HasSubstr("--batch-max-events"));
+}
+
+}  // namespace
+}  // namespace kpledger::node
