@@ -55,7 +55,7 @@ using testing::CustodyBuilder;
 
 struct Config {
   std::string kpnode;
-  uint64_t events = 100000;
+  uint64_t events = 130000;
   int clients = 32;
   int window = 64;  // events each bulk submitter keeps unanswered
   double etcd_seconds = 3;
