@@ -1,7 +1,5 @@
 #include "ledger/merkle/hasher.h"
 
-#include <sodium.h>
-
 #include <cstring>
 
 #include "ledger/base/encoding.h"
@@ -18,9 +16,8 @@ Hash HashChildren(const Hash& left, const Hash& right) {
   buf[0] = 0x01;
   std::memcpy(buf + 1, left.data(), kHashSize);
   std::memcpy(buf + 1 + kHashSize, right.data(), kHashSize);
-  Hash out;
-  crypto_hash_sha256(out.data(), buf, sizeof(buf));
-  return out;
+  return crypto::Sha256(
+      absl::string_view(reinterpret_cast<const char*>(buf), sizeof(buf)));
 }
 
 Hash EmptyRoot() { return crypto::Sha256(""); }
