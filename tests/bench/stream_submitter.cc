@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <mutex>
 #include <thread>
 
 namespace kpledger::bench {

@@ -7,7 +7,6 @@
 #include <chrono>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
@@ -21,7 +20,7 @@ using SubmitStreamRw =
 
 // What one stream's envelopes got, by their place k in the stream.
 struct StreamAnswers {
-  std::vector<v1::Receipt> receipts;  // empty where none came
+  std::vector<v1::Receipt> receipts;  // OUTCOME_UNSPECIFIED: none came
   std::vector<std::chrono::steady_clock::time_point> sent;      // written
   std::vector<std::chrono::steady_clock::time_point> answered;  // read
   grpc::Status status;  // how the stream ended
