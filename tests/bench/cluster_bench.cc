@@ -21,7 +21,6 @@
 // Usage: bazel run -c opt //tests/bench:cluster_bench -- [--events N] ...
 #include <algorithm>
 #include <atomic>
-#include <barrier>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -254,61 +253,65 @@ Load Submit(Cluster& cluster, const std::vector<v1::Envelope>& events,
 // node c % 3 on a SubmitStream of its own; submitter c sends every
 // clients-th event from begin + c. With `rate` > 0, event i is due at
 // (i - begin) / rate from when every stream is open, and its latency counts
-// from then (open loop); otherwise each submitter keeps `window` events
+// from then (open loop, all submitters on one thread: SubmitPaced);
+// otherwise each submitter, on a thread of its own, keeps `window` events
 // unanswered (closed loop).
 Load SubmitBulk(Cluster& cluster, const std::vector<v1::Envelope>& events,
                 size_t begin, size_t end, int clients, size_t window,
                 double rate) {
-  Load load;
-  std::mutex mu;
-  std::vector<std::thread> threads;
-  Clock::time_point start = Clock::now();
-  std::barrier all_open(clients, [&]() noexcept { start = Clock::now(); });
+  std::vector<std::unique_ptr<v1::LedgerService::Stub>> stubs;
+  std::vector<std::vector<const v1::Envelope*>> mine(clients);
   for (int c = 0; c < clients; ++c) {
-    threads.emplace_back([&, c] {
-      std::unique_ptr<v1::LedgerService::Stub> stub =
-          OwnConnection(cluster.node(c % 3).grpc_address(), c);
-      std::vector<const v1::Envelope*> mine;
-      for (size_t i = begin + c; i < end; i += clients) {
-        mine.push_back(&events[i]);
-      }
-      StreamAnswers answers;
-      double lag_ms = 0;
-      if (rate > 0) {
-        answers = SubmitPaced(
-            *stub, mine, [&] { all_open.arrive_and_wait(); },
-            [&](size_t k) {
-              return start + std::chrono::duration_cast<Clock::duration>(
-                                 std::chrono::duration<double>(
-                                     (c + k * clients) / rate));
-            },
-            &lag_ms);
-      } else {
-        answers = SubmitWindowed(*stub, mine, window, /*per_message=*/window);
-      }
-      std::lock_guard<std::mutex> lock(mu);
-      load.max_lag_ms = std::max(load.max_lag_ms, lag_ms);
-      for (size_t k = 0; k < mine.size(); ++k) {
-        const v1::Receipt& r = answers.receipts[k];
-        if (r.outcome() == v1::Receipt::ACCEPTED) {
-          ++load.accepted;
-          load.latency_ms.push_back(std::chrono::duration<double, std::milli>(
-                                        answers.answered[k] - answers.sent[k])
-                                        .count());
-          continue;
-        }
-        ++load.refused;
-        if (load.first_refusal.empty()) {
-          load.first_refusal =
-              r.outcome() == v1::Receipt::REFUSED
-                  ? r.reason()
-                  : "no answer: " + answers.status.error_message();
-        }
-      }
-    });
+    stubs.push_back(OwnConnection(cluster.node(c % 3).grpc_address(), c));
+    for (size_t i = begin + c; i < end; i += clients) {
+      mine[c].push_back(&events[i]);
+    }
   }
-  for (auto& t : threads) t.join();
+  Load load;
+  Clock::time_point start = Clock::now();
+  std::vector<StreamAnswers> answers(clients);
+  if (rate > 0) {
+    std::vector<v1::LedgerService::Stub*> paced;
+    for (auto& stub : stubs) paced.push_back(stub.get());
+    answers = SubmitPaced(
+        paced, mine, [&] { start = Clock::now(); },
+        [&](size_t c, size_t k) {
+          return start +
+                 std::chrono::duration_cast<Clock::duration>(
+                     std::chrono::duration<double>((c + k * clients) / rate));
+        },
+        &load.max_lag_ms);
+  } else {
+    std::vector<std::thread> threads;
+    for (int c = 0; c < clients; ++c) {
+      threads.emplace_back([&, c] {
+        answers[c] = SubmitWindowed(*stubs[c], mine[c], window,
+                                    /*per_message=*/window);
+      });
+    }
+    for (auto& t : threads) t.join();
+  }
   load.seconds = Seconds(Clock::now() - start);
+  for (int c = 0; c < clients; ++c) {
+    for (size_t k = 0; k < mine[c].size(); ++k) {
+      const v1::Receipt& r = answers[c].receipts[k];
+      if (r.outcome() == v1::Receipt::ACCEPTED) {
+        ++load.accepted;
+        load.latency_ms.push_back(
+            std::chrono::duration<double, std::milli>(answers[c].answered[k] -
+                                                      answers[c].sent[k])
+                .count());
+        continue;
+      }
+      ++load.refused;
+      if (load.first_refusal.empty()) {
+        load.first_refusal =
+            r.outcome() == v1::Receipt::REFUSED
+                ? r.reason()
+                : "no answer: " + answers[c].status.error_message();
+      }
+    }
+  }
   return load;
 }
 

@@ -43,7 +43,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <barrier>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -658,44 +657,49 @@ Outcome StreamClosedLoop(const std::string& address,
 // Open loop over SubmitStream at `rate` envelopes/s in all: envelope i is
 // due at i / rate and goes, on stream i % streams, in the first message
 // written at or after that time, with whatever else is due then; a stream
-// writes at most one message a millisecond, as a bulk submitter would. An
-// envelope's latency counts from when it was due.
+// writes at most one message a millisecond, as a bulk submitter would (one
+// thread serves every stream: SubmitPaced). An envelope's latency counts
+// from when it was due.
 Outcome StreamOpenLoop(const std::string& address,
                        const std::vector<v1::Envelope>& envelopes, double rate,
                        int streams) {
   Outcome out;
   out.latency_ms.resize(envelopes.size());
   out.start_ms.resize(envelopes.size());
-  std::mutex out_mu;
+  std::vector<std::unique_ptr<v1::LedgerService::Stub>> stubs;
+  std::vector<v1::LedgerService::Stub*> paced;
+  std::vector<std::vector<size_t>> mine(streams);
+  std::vector<std::vector<const v1::Envelope*>> sending(streams);
+  for (int s = 0; s < streams; ++s) {
+    stubs.push_back(OwnConnection(address, s));
+    paced.push_back(stubs.back().get());
+    for (size_t i = s; i < envelopes.size(); i += streams) {
+      mine[s].push_back(i);
+      sending[s].push_back(&envelopes[i]);
+    }
+  }
   // The schedule starts once every stream is open: a bulk submitter keeps
   // its connection, and the time to set one up (a new channel's TCP and
   // HTTP/2 handshakes, 20-30 ms here) is not the node's latency.
   Clock::time_point phase_start;
-  std::barrier all_open(streams,
-                        [&]() noexcept { phase_start = Clock::now(); });
-  auto due = [&](size_t i) {
-    return phase_start + std::chrono::duration_cast<Clock::duration>(
-                             std::chrono::duration<double>(i / rate));
-  };
-  std::vector<double> lag_ms(streams, 0);
-  OnEachStream(address, envelopes.size(), streams,
-               [&](int s, v1::LedgerService::Stub* stub,
-                   const std::vector<size_t>& mine) {
-                 std::vector<const v1::Envelope*> sending;
-                 for (size_t i : mine) sending.push_back(&envelopes[i]);
-                 const StreamAnswers answers = SubmitPaced(
-                     *stub, sending, [&] { all_open.arrive_and_wait(); },
-                     [&](size_t k) { return due(mine[k]); }, &lag_ms[s]);
-                 for (size_t k = 0; k < mine.size(); ++k) {
-                   out.start_ms[mine[k]] =
-                       std::chrono::duration<double, std::milli>(
-                           answers.sent[k] - phase_start)
-                           .count();
-                 }
-                 Tally(answers, mine, &out, &out_mu);
-               });
+  const std::vector<StreamAnswers> answers = SubmitPaced(
+      paced, sending, [&] { phase_start = Clock::now(); },
+      [&](size_t s, size_t k) {
+        return phase_start + std::chrono::duration_cast<Clock::duration>(
+                                 std::chrono::duration<double>(
+                                     static_cast<double>(mine[s][k]) / rate));
+      },
+      &out.max_pacer_lag_ms);
   out.seconds = Seconds(Clock::now() - phase_start);
-  out.max_pacer_lag_ms = *std::max_element(lag_ms.begin(), lag_ms.end());
+  std::mutex out_mu;
+  for (int s = 0; s < streams; ++s) {
+    for (size_t k = 0; k < mine[s].size(); ++k) {
+      out.start_ms[mine[s][k]] = std::chrono::duration<double, std::milli>(
+                                     answers[s].sent[k] - phase_start)
+                                     .count();
+    }
+    Tally(answers[s], mine[s], &out, &out_mu);
+  }
   return out;
 }
 

@@ -31,12 +31,6 @@ struct StreamAnswers {
 std::unique_ptr<v1::LedgerService::Stub> OwnConnection(
     const std::string& address, int tag);
 
-// Reads `stream`'s answers into `out` (sized for every envelope) until the
-// stream ends, calling `after_message` with the count of each message's
-// answers. Does not Finish the stream.
-void ReadAnswers(SubmitStreamRw& stream, StreamAnswers& out,
-                 const std::function<void(int)>& after_message);
-
 // Closed loop: writes `envelopes` in order on a new SubmitStream, at most
 // `per_message` to a message, keeping at most `window` unanswered; returns
 // once every envelope is answered or the stream ended.
@@ -44,19 +38,23 @@ StreamAnswers SubmitWindowed(v1::LedgerService::Stub& stub,
                              const std::vector<const v1::Envelope*>& envelopes,
                              size_t window, size_t per_message);
 
-// Open loop: envelope k is due at due(k) (not decreasing in k) and goes, in
-// order, in the first message written at or after that time with whatever
-// else is due then; at most one message a millisecond, as a bulk submitter
-// would write. `opened` is called once the stream is open, before the
-// first due(k): a schedule can start then. sent[k] is due(k), so latency
-// counts from when an envelope was due (no coordinated omission).
-// *max_lag_ms: the most any message was written after its first envelope
-// was due.
-StreamAnswers SubmitPaced(
-    v1::LedgerService::Stub& stub,
-    const std::vector<const v1::Envelope*>& envelopes,
+// Open loop, every stream from one thread: opens a SubmitStream on each of
+// `stubs`, calls `opened` once all are open, then sends envelopes[s][k] on
+// stream s at due(s, k) (not decreasing in k), in order, in the first
+// message written at or after that time with whatever else is due then;
+// at most one message a millisecond a stream, and a stream's next message
+// waits for its last write, as a bulk submitter would write. One thread
+// and one completion queue serve all the streams, so the load generator's
+// own CPU (thread wake-ups, above all) stays small beside the nodes'.
+// answers[s].sent[k] is due(s, k), so latency counts from when an envelope
+// was due (no coordinated omission). *max_lag_ms: the most any message was
+// written after its first envelope was due.
+std::vector<StreamAnswers> SubmitPaced(
+    const std::vector<v1::LedgerService::Stub*>& stubs,
+    const std::vector<std::vector<const v1::Envelope*>>& envelopes,
     const std::function<void()>& opened,
-    const std::function<std::chrono::steady_clock::time_point(size_t)>& due,
+    const std::function<std::chrono::steady_clock::time_point(size_t, size_t)>&
+        due,
     double* max_lag_ms);
 
 }  // namespace kpledger::bench
