@@ -21,9 +21,11 @@
 // Usage: bazel run -c opt //tests/bench:cluster_bench -- [--events N] ...
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <functional>
 #include <mutex>
@@ -63,6 +65,7 @@ struct Config {
   double verify_seconds = 1;
   std::string dir = "/tmp/kpledger-cluster-bench";
   std::vector<std::string> node_flags;  // extra kpnode flags
+  std::string latency_file;  // each half-rate event's due time and latency
 };
 
 double Seconds(Clock::duration d) {
@@ -73,11 +76,12 @@ void Say(const std::string& line) {
   std::fprintf(stderr, "%s\n", line.c_str());
 }
 
-double P99(std::vector<double> ms) {
+// The q-quantile (0 < q <= 1) of `ms`, nearest rank.
+double Quantile(std::vector<double> ms, double q) {
   if (ms.empty()) return 0;
   std::sort(ms.begin(), ms.end());
   return ms[std::min(ms.size() - 1,
-                     static_cast<size_t>(std::ceil(0.99 * ms.size())) - 1)];
+                     static_cast<size_t>(std::ceil(q * ms.size())) - 1)];
 }
 
 class Cluster {
@@ -195,6 +199,9 @@ struct Load {
   uint64_t refused = 0;
   std::string first_refusal;
   std::vector<double> latency_ms;
+  // When the event of latency_ms[i] was due (paced) or sent, in ms from
+  // the start of the phase.
+  std::vector<double> due_ms;
   // Paced loads: the most an event went out after it was due (the
   // submitters themselves falling behind; its latency counts from due).
   double max_lag_ms = 0;
@@ -212,7 +219,7 @@ Load Submit(Cluster& cluster, const std::vector<v1::Envelope>& events,
   for (int c = 0; c < clients; ++c) {
     threads.emplace_back([&, c] {
       auto stub = cluster.node(c % 3).Ledger();
-      std::vector<double> mine;
+      std::vector<double> mine, mine_due;
       uint64_t accepted = 0, refused = 0;
       std::string refusal;
       double lag_ms = 0;
@@ -230,6 +237,8 @@ Load Submit(Cluster& cluster, const std::vector<v1::Envelope>& events,
         mine.push_back(
             std::chrono::duration<double, std::milli>(Clock::now() - due)
                 .count());
+        mine_due.push_back(
+            std::chrono::duration<double, std::milli>(due - start).count());
         if (r.status.ok()) {
           ++accepted;
         } else {
@@ -242,6 +251,7 @@ Load Submit(Cluster& cluster, const std::vector<v1::Envelope>& events,
       load.refused += refused;
       if (load.first_refusal.empty()) load.first_refusal = refusal;
       load.latency_ms.insert(load.latency_ms.end(), mine.begin(), mine.end());
+      load.due_ms.insert(load.due_ms.end(), mine_due.begin(), mine_due.end());
       load.max_lag_ms = std::max(load.max_lag_ms, lag_ms);
     });
   }
@@ -302,6 +312,9 @@ Load SubmitBulk(Cluster& cluster, const std::vector<v1::Envelope>& events,
             std::chrono::duration<double, std::milli>(answers[c].answered[k] -
                                                       answers[c].sent[k])
                 .count());
+        load.due_ms.push_back(std::chrono::duration<double, std::milli>(
+                                  answers[c].sent[k] - start)
+                                  .count());
         continue;
       }
       ++load.refused;
@@ -314,6 +327,29 @@ Load SubmitBulk(Cluster& cluster, const std::vector<v1::Envelope>& events,
     }
   }
   return load;
+}
+
+// Writes each event of `loads` as "<name> <due ms> <latency ms>", in due
+// order within each load, so that where a tail comes from (one stall, or
+// all along the phase) can be seen. False if the file cannot be written.
+bool WriteLatencies(
+    const std::string& path,
+    const std::vector<std::pair<std::string, const Load*>>& loads) {
+  std::FILE* f = std::fopen(path.c_str(), "w");
+  if (f == nullptr) return false;
+  std::fprintf(f, "# phase due_ms latency_ms\n");
+  for (const auto& [name, load] : loads) {
+    std::vector<size_t> order(load->latency_ms.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+      return load->due_ms[a] < load->due_ms[b];
+    });
+    for (size_t i : order) {
+      std::fprintf(f, "%s %.3f %.3f\n", name.c_str(), load->due_ms[i],
+                   load->latency_ms[i]);
+    }
+  }
+  return std::fclose(f) == 0;
 }
 
 // Where node 0's time went between two reads of its /metrics.
@@ -365,6 +401,13 @@ std::string Counts(const Load& load) {
 
 int Run(const Config& config) {
   testing::g_kpnode_path = config.kpnode;
+  // A bad path is said now, not after minutes of load.
+  if (!config.latency_file.empty() &&
+      !WriteLatencies(config.latency_file, {})) {
+    std::fprintf(stderr, "cluster_bench: cannot write --latency-file %s: %s\n",
+                 config.latency_file.c_str(), std::strerror(errno));
+    return 2;
+  }
   std::filesystem::remove_all(config.dir);
   CustodyBuilder b(testing::DefaultPolicy(), /*checkpoint_threshold=*/2);
 
@@ -491,12 +534,14 @@ int Run(const Config& config) {
   };
   auto half_line = [&](const std::string& who, const Phase& phase,
                        double offered) {
-    const double p99 = P99(phase.load.latency_ms);
+    const double p99 = Quantile(phase.load.latency_ms, 0.99);
     std::printf(
-        "half rate, %s: %.0f events/s offered (%s), p99 %.1f ms [%s, want < "
-        "100 ms]; events went out at most %.1f ms after they were due\n",
-        who.c_str(), offered, Counts(phase.load).c_str(), p99,
-        Verdict(p99 < 100).c_str(), phase.load.max_lag_ms);
+        "half rate, %s: %.0f events/s offered (%s), p50 %.1f ms, p99 %.1f ms "
+        "[%s, want < 100 ms]; events went out at most %.1f ms after they were "
+        "due\n",
+        who.c_str(), offered, Counts(phase.load).c_str(),
+        Quantile(phase.load.latency_ms, 0.5), p99, Verdict(p99 < 100).c_str(),
+        phase.load.max_lag_ms);
     std::printf("  (%s)\n", Where(phase.before, phase.after).c_str());
   };
 
@@ -540,6 +585,16 @@ int Run(const Config& config) {
       catch_rate / verify1, Verdict(catch_rate >= 0.5 * verify1).c_str(),
       caught == want ? "" : " (DID NOT CATCH UP)");
   bool ok = caught == want;
+  if (!config.latency_file.empty()) {
+    if (WriteLatencies(config.latency_file, {{"bulk", &half_bulk.load},
+                                             {"single", &half_single.load}})) {
+      std::printf("half-rate latencies: %s\n", config.latency_file.c_str());
+    } else {
+      std::printf("cluster_bench: cannot write %s: %s\n",
+                  config.latency_file.c_str(), std::strerror(errno));
+      ok = false;
+    }
+  }
   for (const Phase* p : {&bulk, &single, &half_bulk, &half_single}) {
     ok = ok && p->load.refused == 0;
   }
@@ -578,6 +633,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--node-flag", config.node_flags,
                  "an extra kpnode flag, --name=value (repeatable)");
+  app.add_option("--latency-file", config.latency_file,
+                 "write each half-rate event's due time and latency (ms) "
+                 "to this file, one line an event");
   app.add_option("--dir", config.dir, "scratch directory (wiped first)")
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);

@@ -3,9 +3,20 @@
 # every phase and printed every figure. It asserts no speed: PASS or MISS is
 # the bench's business (docs/benchmarks.md has full runs).
 set -euo pipefail
+# A --latency-file it cannot write is refused before any work, by name.
+if err=$("$1" --kpnode "$2" --latency-file "$TEST_TMPDIR" 2>&1); then
+  echo "cluster_bench took a directory as its --latency-file" >&2
+  exit 1
+fi
+if ! grep -q -- "cannot write --latency-file $TEST_TMPDIR" <<<"$err"; then
+  echo "cluster_bench did not name the bad --latency-file: $err" >&2
+  exit 1
+fi
+
+latencies="$TEST_TMPDIR/latencies.txt"
 out=$("$1" --kpnode "$2" --events 1000 --clients 8 --etcd-seconds 0.5 \
         --latency-seconds 0.5 --verify-seconds 0.2 \
-        --dir "$TEST_TMPDIR/cluster-bench")
+        --latency-file "$latencies" --dir "$TEST_TMPDIR/cluster-bench")
 echo "$out"
 for want in "ed25519 verify: .*/s on one core" "etcd: .* puts/s" \
             "ingest, .* bulk submitters .*: .* events/s (.* accepted, 0 refused)" \
@@ -17,6 +28,19 @@ for want in "ed25519 verify: .*/s on one core" "etcd: .* puts/s" \
             "catch-up: .* entries in .* s"; do
   if ! grep -q -- "$want" <<<"$out"; then
     echo "cluster_bench did not report \"$want\"" >&2
+    exit 1
+  fi
+done
+
+# The latency file holds one line per accepted event of each half-rate
+# phase.
+for phase in "bulk:bulk submitters" "single:one call in flight each"; do
+  name=${phase%%:*}
+  accepted=$(grep -- "^half rate, .*${phase#*:}" <<<"$out" |
+               sed -n 's/.*(\([0-9]*\) accepted.*/\1/p')
+  lines=$(grep -c "^$name [0-9.]* [0-9.]*$" "$latencies" || true)
+  if [[ -z "$accepted" || "$lines" != "$accepted" ]]; then
+    echo "latency file has $lines $name lines for ${accepted:-?} accepted" >&2
     exit 1
   fi
 done
