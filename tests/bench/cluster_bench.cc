@@ -41,6 +41,7 @@
 #include "ledger/base/status_macros.h"
 #include "ledger/crypto/key_file.h"
 #include "node/sequencer/etcd_client.h"
+#include "tests/bench/cpu_time.h"
 #include "tests/bench/stream_submitter.h"
 #include "tests/bench/verify_rate.h"
 #include "tests/integration/etcd_process.h"
@@ -65,7 +66,7 @@ struct Config {
   double verify_seconds = 1;
   std::string dir = "/tmp/kpledger-cluster-bench";
   std::vector<std::string> node_flags;  // extra kpnode flags
-  std::string latency_file;  // each half-rate event's due time and latency
+  std::string latency_csv;              // every event's start and latency
 };
 
 double Seconds(Clock::duration d) {
@@ -329,23 +330,25 @@ Load SubmitBulk(Cluster& cluster, const std::vector<v1::Envelope>& events,
   return load;
 }
 
-// Writes each event of `loads` as "<name> <due ms> <latency ms>", in due
-// order within each load, so that where a tail comes from (one stall, or
-// all along the phase) can be seen. False if the file cannot be written.
+// Writes every event of `phases` as a line "<phase>,<start ms>,<latency
+// ms>" under a header, as kpbench's --latency-csv does: start is when the
+// event was due (paced phases) or sent, from the phase's start. Where a
+// tail comes from (one stall, or all along a phase) shows there. False if
+// the file cannot be written.
 bool WriteLatencies(
     const std::string& path,
-    const std::vector<std::pair<std::string, const Load*>>& loads) {
+    const std::vector<std::pair<std::string, const Load*>>& phases) {
   std::FILE* f = std::fopen(path.c_str(), "w");
   if (f == nullptr) return false;
-  std::fprintf(f, "# phase due_ms latency_ms\n");
-  for (const auto& [name, load] : loads) {
+  std::fprintf(f, "phase,start_ms,latency_ms\n");
+  for (const auto& [name, load] : phases) {
     std::vector<size_t> order(load->latency_ms.size());
     for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-      return load->due_ms[a] < load->due_ms[b];
+    std::sort(order.begin(), order.end(), [&](size_t x, size_t y) {
+      return load->due_ms[x] < load->due_ms[y];
     });
     for (size_t i : order) {
-      std::fprintf(f, "%s %.3f %.3f\n", name.c_str(), load->due_ms[i],
+      std::fprintf(f, "%s,%.3f,%.3f\n", name.c_str(), load->due_ms[i],
                    load->latency_ms[i]);
     }
   }
@@ -378,19 +381,63 @@ testing::MetricsScrape NodeMetrics(testing::NodeProcess& node) {
 std::string Verdict(bool pass) { return pass ? "PASS" : "MISS"; }
 
 // One load phase's figures: the rate, and node 0's metrics around it.
+// CPU seconds used so far, by kind of process.
+struct CpuUse {
+  Clock::time_point at = Clock::now();
+  double machine = MachineBusySeconds();  // every process
+  double nodes = 0;                       // the three kpnodes
+  double etcd = 0;                        // the three etcd members
+  double bench = ProcessCpuSeconds();     // this process
+};
+
+CpuUse SampleCpu(Cluster& cluster) {
+  CpuUse use;
+  for (int i = 0; i < 3; ++i) {
+    use.nodes += ProcessCpuSeconds(cluster.node(i).pid());
+  }
+  for (pid_t pid : cluster.etcd().pids()) {
+    if (pid > 0) use.etcd += ProcessCpuSeconds(pid);
+  }
+  return use;
+}
+
 struct Phase {
   Load load;
   testing::MetricsScrape before, after;
+  CpuUse cpu_before, cpu_after;
   double rate() const { return load.accepted / load.seconds; }
 };
 
-// Runs `submit` between two reads of node 0's metrics.
+// Runs `submit` between two reads of node 0's metrics and of the CPU
+// time used.
 Phase Measure(Cluster& cluster, const std::function<Load()>& submit) {
   Phase phase;
   phase.before = NodeMetrics(cluster.node(0));
+  phase.cpu_before = SampleCpu(cluster);
   phase.load = submit();
+  phase.cpu_after = SampleCpu(cluster);
   phase.after = NodeMetrics(cluster.node(0));
   return phase;
+}
+
+// Where the machine's cores went during a phase, and the CPU each
+// accepted event cost: on this one machine the nodes, their etcd members
+// and the submitters share the cores, so a busy machine shows here.
+std::string CpuLine(const Phase& phase) {
+  const CpuUse& a = phase.cpu_before;
+  const CpuUse& b = phase.cpu_after;
+  const double wall = Seconds(b.at - a.at);
+  const double machine = (b.machine - a.machine) / wall;
+  const double nodes = (b.nodes - a.nodes) / wall;
+  const double etcd = (b.etcd - a.etcd) / wall;
+  const double bench = (b.bench - a.bench) / wall;
+  const double events_per_s = phase.load.accepted / wall;
+  return absl::StrFormat(
+      "cpu: %.2f of %d cores busy (%.0f us an event): nodes %.2f, etcd "
+      "%.2f, submitters %.2f, the rest %.2f",
+      machine, std::thread::hardware_concurrency(),
+      events_per_s > 0 ? 1e6 * machine / events_per_s : 0.0, nodes, etcd, bench,
+      std::max(0.0, machine - nodes - etcd - bench));
 }
 
 std::string Counts(const Load& load) {
@@ -402,10 +449,9 @@ std::string Counts(const Load& load) {
 int Run(const Config& config) {
   testing::g_kpnode_path = config.kpnode;
   // A bad path is said now, not after minutes of load.
-  if (!config.latency_file.empty() &&
-      !WriteLatencies(config.latency_file, {})) {
-    std::fprintf(stderr, "cluster_bench: cannot write --latency-file %s: %s\n",
-                 config.latency_file.c_str(), std::strerror(errno));
+  if (!config.latency_csv.empty() && !WriteLatencies(config.latency_csv, {})) {
+    std::fprintf(stderr, "cluster_bench: cannot write --latency-csv %s: %s\n",
+                 config.latency_csv.c_str(), std::strerror(errno));
     return 2;
   }
   std::filesystem::remove_all(config.dir);
@@ -531,6 +577,7 @@ int Run(const Config& config) {
         phase.rate() / target_verify, target_verify,
         Verdict(phase.rate() >= target_verify).c_str());
     std::printf("  (%s)\n", Where(phase.before, phase.after).c_str());
+    std::printf("  (%s)\n", CpuLine(phase).c_str());
   };
   auto half_line = [&](const std::string& who, const Phase& phase,
                        double offered) {
@@ -543,6 +590,7 @@ int Run(const Config& config) {
         Quantile(phase.load.latency_ms, 0.5), p99, Verdict(p99 < 100).c_str(),
         phase.load.max_lag_ms);
     std::printf("  (%s)\n", Where(phase.before, phase.after).c_str());
+    std::printf("  (%s)\n", CpuLine(phase).c_str());
   };
 
   std::printf(
@@ -585,13 +633,16 @@ int Run(const Config& config) {
       catch_rate / verify1, Verdict(catch_rate >= 0.5 * verify1).c_str(),
       caught == want ? "" : " (DID NOT CATCH UP)");
   bool ok = caught == want;
-  if (!config.latency_file.empty()) {
-    if (WriteLatencies(config.latency_file, {{"bulk", &half_bulk.load},
-                                             {"single", &half_single.load}})) {
-      std::printf("half-rate latencies: %s\n", config.latency_file.c_str());
+  if (!config.latency_csv.empty()) {
+    if (WriteLatencies(config.latency_csv,
+                       {{"bulk", &bulk.load},
+                        {"single", &single.load},
+                        {"half rate bulk", &half_bulk.load},
+                        {"half rate single", &half_single.load}})) {
+      std::printf("latencies: %s\n", config.latency_csv.c_str());
     } else {
       std::printf("cluster_bench: cannot write %s: %s\n",
-                  config.latency_file.c_str(), std::strerror(errno));
+                  config.latency_csv.c_str(), std::strerror(errno));
       ok = false;
     }
   }
@@ -633,9 +684,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--node-flag", config.node_flags,
                  "an extra kpnode flag, --name=value (repeatable)");
-  app.add_option("--latency-file", config.latency_file,
-                 "write each half-rate event's due time and latency (ms) "
-                 "to this file, one line an event");
+  app.add_option("--latency-csv", config.latency_csv,
+                 "write every event's phase, start (due, in paced phases) "
+                 "and latency in ms to this CSV file");
   app.add_option("--dir", config.dir, "scratch directory (wiped first)")
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);

@@ -3,25 +3,26 @@
 # every phase and printed every figure. It asserts no speed: PASS or MISS is
 # the bench's business (docs/benchmarks.md has full runs).
 set -euo pipefail
-# A --latency-file it cannot write is refused before any work, by name.
-if err=$("$1" --kpnode "$2" --latency-file "$TEST_TMPDIR" 2>&1); then
-  echo "cluster_bench took a directory as its --latency-file" >&2
+# A --latency-csv it cannot write is refused before any work, by name.
+if err=$("$1" --kpnode "$2" --latency-csv "$TEST_TMPDIR" 2>&1); then
+  echo "cluster_bench took a directory as its --latency-csv" >&2
   exit 1
 fi
-if ! grep -q -- "cannot write --latency-file $TEST_TMPDIR" <<<"$err"; then
-  echo "cluster_bench did not name the bad --latency-file: $err" >&2
+if ! grep -q -- "cannot write --latency-csv $TEST_TMPDIR" <<<"$err"; then
+  echo "cluster_bench did not name the bad --latency-csv: $err" >&2
   exit 1
 fi
 
-latencies="$TEST_TMPDIR/latencies.txt"
+latencies="$TEST_TMPDIR/latencies.csv"
 out=$("$1" --kpnode "$2" --events 1000 --clients 8 --etcd-seconds 0.5 \
         --latency-seconds 0.5 --verify-seconds 0.2 \
-        --latency-file "$latencies" --dir "$TEST_TMPDIR/cluster-bench")
+        --latency-csv "$latencies" --dir "$TEST_TMPDIR/cluster-bench")
 echo "$out"
 for want in "ed25519 verify: .*/s on one core" "etcd: .* puts/s" \
             "ingest, .* bulk submitters .*: .* events/s (.* accepted, 0 refused)" \
             "ingest, .* one call in flight each: .* events/s (.* accepted, 0 refused)" \
             "node 0: batches of .* events; per batch, etcd put [0-9.]* ms" \
+            "cpu: [0-9.]* of [0-9]* cores busy (.* us an event): nodes [0-9.]*, etcd [0-9.]*" \
             "bound: .* = [0-9]* events/s" \
             "half rate, .* bulk submitters .* p99 .* ms" \
             "half rate, .* one call in flight each: .* p99 .* ms" \
@@ -32,13 +33,15 @@ for want in "ed25519 verify: .*/s on one core" "etcd: .* puts/s" \
   fi
 done
 
-# The latency file holds one line per accepted event of each half-rate
-# phase.
-for phase in "bulk:bulk submitters" "single:one call in flight each"; do
+# The latency file holds one line per accepted event of each phase.
+for phase in "bulk:^ingest, .*bulk submitters" \
+             "single:^ingest, .*one call in flight each" \
+             "half rate bulk:^half rate, .*bulk submitters" \
+             "half rate single:^half rate, .*one call in flight each"; do
   name=${phase%%:*}
-  accepted=$(grep -- "^half rate, .*${phase#*:}" <<<"$out" |
+  accepted=$(grep -- "${phase#*:}" <<<"$out" |
                sed -n 's/.*(\([0-9]*\) accepted.*/\1/p')
-  lines=$(grep -c "^$name [0-9.]* [0-9.]*$" "$latencies" || true)
+  lines=$(grep -c "^$name,[0-9.]*,[0-9.]*$" "$latencies" || true)
   if [[ -z "$accepted" || "$lines" != "$accepted" ]]; then
     echo "latency file has $lines $name lines for ${accepted:-?} accepted" >&2
     exit 1

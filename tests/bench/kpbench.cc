@@ -65,7 +65,6 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
@@ -398,41 +397,6 @@ using testing::MetricsScrape;
 using testing::ScrapeMetrics;
 
 // ------------------------------------------------------------------- CPU
-
-double TicksToSeconds(uint64_t ticks) {
-  return static_cast<double>(ticks) / sysconf(_SC_CLK_TCK);
-}
-
-// utime + stime of a /proc stat file, and the name in parentheses.
-bool ReadStat(const std::string& path, std::string* comm, uint64_t* ticks) {
-  std::ifstream in(path);
-  std::string text((std::istreambuf_iterator<char>(in)), {});
-  const size_t open = text.find('(');
-  const size_t close = text.rfind(')');
-  if (open == std::string::npos || close == std::string::npos) return false;
-  *comm = text.substr(open + 1, close - open - 1);
-  std::vector<std::string> fields = absl::StrSplit(
-      text.substr(close + 2), ' ', absl::SkipEmpty());  // from field 3
-  if (fields.size() < 13) return false;
-  uint64_t utime = 0, stime = 0;
-  if (!absl::SimpleAtoi(fields[11], &utime) ||
-      !absl::SimpleAtoi(fields[12], &stime)) {
-    return false;
-  }
-  *ticks = utime + stime;
-  return true;
-}
-
-// Busy CPU time of the whole machine (every process), from /proc/stat.
-double MachineBusySeconds() {
-  std::ifstream in("/proc/stat");
-  std::string cpu;
-  uint64_t user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0,
-           softirq = 0, steal = 0;
-  in >> cpu >> user >> nice >> system >> idle >> iowait >> irq >> softirq >>
-      steal;
-  return TicksToSeconds(user + nice + system + irq + softirq + steal);
-}
 
 struct CpuSample {
   Clock::time_point at = Clock::now();
@@ -954,8 +918,12 @@ int Run(const Config& config) {
   if (ec) return Fail(absl::UnavailableError("cannot create " + config.dir));
 
   if (!config.latency_csv.empty()) {
-    std::ofstream(config.latency_csv, std::ios::trunc)
-        << "phase,start_ms,latency_ms\n";
+    std::ofstream csv(config.latency_csv, std::ios::trunc);
+    csv << "phase,start_ms,latency_ms\n";
+    if (!csv.good()) {
+      return Fail(absl::InvalidArgumentError(
+          absl::StrCat("cannot write --latency-csv ", config.latency_csv)));
+    }
   }
   Progress("measuring the Ed25519 verify rate");
   const double verify_1 = VerifyRate(1, config.verify_seconds);

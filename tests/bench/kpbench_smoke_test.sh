@@ -41,3 +41,13 @@ for want in '"ratio":' '"ingest":' '"half_rate":'; do
     exit 1
   fi
 done
+# A --latency-csv it cannot write is refused before any work, by name.
+if err=$("$kpbench" --kpnode "$kpnode" --latency-csv "$TEST_TMPDIR" \
+           --dir "$TEST_TMPDIR/kpbench-bad-csv" 2>&1); then
+  echo "kpbench took a directory as its --latency-csv" >&2
+  exit 1
+fi
+if ! grep -q -- "cannot write --latency-csv $TEST_TMPDIR" <<<"$err"; then
+  echo "kpbench did not name the bad --latency-csv: $err" >&2
+  exit 1
+fi

@@ -29,6 +29,8 @@ class EtcdCluster {
   std::string Endpoints() const;
   std::vector<std::string> EndpointList() const;
   std::string Log(int i) const;
+  // The members' process ids (-1 for one not running).
+  const std::vector<pid_t>& pids() const { return pids_; }
 
  private:
   std::string dir_;
