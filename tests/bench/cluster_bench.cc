@@ -380,7 +380,6 @@ testing::MetricsScrape NodeMetrics(testing::NodeProcess& node) {
 
 std::string Verdict(bool pass) { return pass ? "PASS" : "MISS"; }
 
-// One load phase's figures: the rate, and node 0's metrics around it.
 // CPU seconds used so far, by kind of process.
 struct CpuUse {
   Clock::time_point at = Clock::now();
@@ -401,6 +400,8 @@ CpuUse SampleCpu(Cluster& cluster) {
   return use;
 }
 
+// One load phase's figures: the rate, node 0's metrics and the CPU used
+// around it.
 struct Phase {
   Load load;
   testing::MetricsScrape before, after;
