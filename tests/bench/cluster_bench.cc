@@ -67,6 +67,8 @@ struct Config {
   std::string dir = "/tmp/kpledger-cluster-bench";
   std::vector<std::string> node_flags;  // extra kpnode flags
   std::string latency_csv;              // every event's start and latency
+  // Every submitter on node 0, so that it is the only proposer.
+  bool all_to_node_0 = false;
 };
 
 double Seconds(Clock::duration d) {
@@ -127,6 +129,10 @@ class Cluster {
     return absl::StrCat(config_.dir, "/node-", i);
   }
   testing::NodeProcess& node(int i) { return *nodes_[i]; }
+  // The node submitter c sends to.
+  testing::NodeProcess& SubmitterNode(int c) {
+    return node(config_.all_to_node_0 ? 0 : c % 3);
+  }
   testing::EtcdCluster& etcd() { return etcd_; }
 
   uint64_t Size(int i) {
@@ -208,8 +214,9 @@ struct Load {
   double max_lag_ms = 0;
 };
 
-// Submits events[begin, end) from `clients` threads, thread c to node
-// c % 3; `rate` > 0 paces the whole load at that many events/s.
+// Submits events[begin, end) from `clients` threads, thread c to
+// cluster.SubmitterNode(c) (node c % 3); `rate` > 0 paces the whole load at
+// that many events/s.
 Load Submit(Cluster& cluster, const std::vector<v1::Envelope>& events,
             size_t begin, size_t end, int clients, double rate) {
   Load load;
@@ -219,7 +226,7 @@ Load Submit(Cluster& cluster, const std::vector<v1::Envelope>& events,
   const auto start = Clock::now();
   for (int c = 0; c < clients; ++c) {
     threads.emplace_back([&, c] {
-      auto stub = cluster.node(c % 3).Ledger();
+      auto stub = cluster.SubmitterNode(c).Ledger();
       std::vector<double> mine, mine_due;
       uint64_t accepted = 0, refused = 0;
       std::string refusal;
@@ -262,19 +269,19 @@ Load Submit(Cluster& cluster, const std::vector<v1::Envelope>& events,
 }
 
 // Submits events[begin, end) as `clients` bulk submitters, submitter c to
-// node c % 3 on a SubmitStream of its own; submitter c sends every
-// clients-th event from begin + c. With `rate` > 0, event i is due at
-// (i - begin) / rate from when every stream is open, and its latency counts
-// from then (open loop, all submitters on one thread: SubmitPaced);
-// otherwise each submitter, on a thread of its own, keeps `window` events
-// unanswered (closed loop).
+// cluster.SubmitterNode(c) on a SubmitStream of its own; submitter c sends
+// every clients-th event from begin + c. With `rate` > 0, event i is due at (i
+// - begin) / rate from when every stream is open, and its latency counts from
+// then (open loop, all submitters on one thread: SubmitPaced); otherwise each
+// submitter, on a thread of its own, keeps `window` events unanswered (closed
+// loop).
 Load SubmitBulk(Cluster& cluster, const std::vector<v1::Envelope>& events,
                 size_t begin, size_t end, int clients, size_t window,
                 double rate) {
   std::vector<std::unique_ptr<v1::LedgerService::Stub>> stubs;
   std::vector<std::vector<const v1::Envelope*>> mine(clients);
   for (int c = 0; c < clients; ++c) {
-    stubs.push_back(OwnConnection(cluster.node(c % 3).grpc_address(), c));
+    stubs.push_back(OwnConnection(cluster.SubmitterNode(c).grpc_address(), c));
     for (size_t i = begin + c; i < end; i += clients) {
       mine[c].push_back(&events[i]);
     }
@@ -596,8 +603,10 @@ int Run(const Config& config) {
 
   std::printf(
       "cluster_bench: 3 etcd members + 3 kpnodes on this machine, "
-      "%d submitters\n",
-      config.clients);
+      "%d submitters%s\n",
+      config.clients,
+      config.all_to_node_0 ? ", all on node 0 (--all-to-node-0)"
+                           : " spread over the nodes");
   std::printf(
       "ed25519 verify: %.0f/s on one core (%.0f/s before the load phases, "
       "%.0f/s after)\n",
@@ -688,6 +697,9 @@ int main(int argc, char** argv) {
   app.add_option("--latency-csv", config.latency_csv,
                  "write every event's phase, start (due, in paced phases) "
                  "and latency in ms to this CSV file");
+  app.add_flag("--all-to-node-0", config.all_to_node_0,
+               "every submitter on node 0, the only proposer then (what a "
+               "single-proposer design would see, without forwarding)");
   app.add_option("--dir", config.dir, "scratch directory (wiped first)")
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);

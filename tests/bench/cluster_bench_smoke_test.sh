@@ -47,3 +47,22 @@ for phase in "bulk:^ingest, .*bulk submitters" \
     exit 1
   fi
 done
+
+# --all-to-node-0: every submitter on node 0, and every event still on
+# every node (the catch-up phase checks node 2 holds them all).
+out=$("$1" --kpnode "$2" --events 600 --clients 4 --etcd-seconds 0.2 \
+        --latency-seconds 0.3 --verify-seconds 0.1 --all-to-node-0 \
+        --dir "$TEST_TMPDIR/cluster-bench-node-0")
+echo "$out"
+for want in "4 submitters, all on node 0" \
+            "ingest, .* bulk submitters .*: .* events/s (.* accepted, 0 refused)" \
+            "catch-up: .* entries in .* s"; do
+  if ! grep -q -- "$want" <<<"$out"; then
+    echo "cluster_bench --all-to-node-0 did not report \"$want\"" >&2
+    exit 1
+  fi
+done
+if grep -q -- "FAILED\|DID NOT CATCH UP" <<<"$out"; then
+  echo "cluster_bench --all-to-node-0 failed" >&2
+  exit 1
+fi
