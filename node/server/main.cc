@@ -154,8 +154,7 @@ absl::StatusOr<std::vector<std::unique_ptr<Cosigner>>> MakePeers(
   absl::StatusOr<std::string> hash = GenesisHash(genesis);
   if (!hash.ok()) return hash.status();
   absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
-      ClientCredentials("--peer-ca", config.peer_ca_file, "--tls-cert",
-                        config.tls_cert_file, "--tls-key", config.tls_key_file);
+      PeerCredentials(config);
   if (!credentials.ok()) return credentials.status();
   for (const std::string& address : config.peers) {
     peers.push_back(
