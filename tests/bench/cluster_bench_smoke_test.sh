@@ -39,6 +39,7 @@ expect_reports cluster_bench "$out" \
   "node 0: batches of .* events; per batch, etcd put [0-9.]* ms" \
   "cpu: [0-9.]* of [0-9]* cores busy (.* us an event): nodes [0-9.]*, etcd [0-9.]*" \
   "bound: .* = [0-9]* events/s" \
+  "bound: 3 nodes check every signature on [0-9]* cores: .* reached [0-9.]* of it" \
   "half rate, .* bulk submitters .* p99 .* ms" \
   "half rate, .* one call in flight each: .* p99 .* ms" \
   "catch-up: .* entries in .* s"
