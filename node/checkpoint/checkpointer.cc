@@ -187,7 +187,8 @@ void Checkpointer::GatherCosignatures(const v1::Checkpoint& cp) {
     const std::string error = absl::StatusCodeToString(line.status().code());
     if (error != peer_errors_[i]) {
       spdlog::warn("peer {} did not cosign checkpoint {}: {}",
-                   peers_[i]->address(), cp.tree_size(), error);
+                   peers_[i]->address(), cp.tree_size(),
+                   line.status().ToString());
       peer_errors_[i] = error;
     }
   }

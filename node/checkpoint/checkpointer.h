@@ -109,6 +109,14 @@ class Checkpointer {
   // Why this node diverged from its cluster; OK if it did not.
   absl::Status diverged() const;
 
+  // Marks this node diverged (its log is not its cluster's): it serves no
+  // checkpoint from now on, logs `why` as critical and calls the diverged
+  // hook (which stops the node applying). The first reason is kept. Called
+  // when a threshold-signed checkpoint disagrees with this node's root, and
+  // by the peer follower when entries copied from a peer do not give the
+  // root of the peer's checkpoint once applied here.
+  void Diverge(const std::string& why);
+
  private:
   Checkpointer(const store::Store* store, const v1::Genesis& genesis,
                std::optional<crypto::PrivateKey> key, std::string name);
@@ -116,7 +124,6 @@ class Checkpointer {
   absl::StatusOr<v1::Checkpoint> SignHead() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Asks every peer to cosign `cp`; adopts the result if cosigned.
   void GatherCosignatures(const v1::Checkpoint& cp);
-  void Diverge(const std::string& why);
   void Run(absl::Duration interval);
 
   const store::Store* store_;

@@ -1,7 +1,6 @@
 #include "node/sequencer/etcd_sequencer.h"
 
 #include <algorithm>
-#include <map>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -9,6 +8,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "ledger/base/thread_name.h"
+#include "node/checkpoint/checkpointer.h"
+#include "node/sequencer/compaction.h"
 #include "spdlog/spdlog.h"
 
 namespace kpledger::node {
@@ -56,8 +57,14 @@ EtcdSequencer::EtcdSequencer(std::unique_ptr<EtcdClient> client,
       "trip, a raft round synced by a majority of the members. Every "
       "receipt waits at least this long.",
       DoublingBuckets(0.0005, 12));
-  db_bytes_ = metrics->GetGauge("kpledger_etcd_db_bytes",
-                                "Size of etcd's database, as a member says.");
+  db_bytes_ = metrics->GetGauge(
+      "kpledger_etcd_db_bytes",
+      "Size of etcd's database file, as a member says. Compaction frees "
+      "space inside it for reuse; only etcdctl defrag shrinks it.");
+  db_bytes_in_use_ = metrics->GetGauge(
+      "kpledger_etcd_db_bytes_in_use",
+      "Bytes of etcd's database in use, as a member says: what compaction "
+      "keeps under 3/4 of --etcd-quota-bytes.");
   compacted_revision_ =
       metrics->GetGauge("kpledger_etcd_compacted_revision",
                         "The revision this node last compacted etcd at. "
@@ -143,8 +150,9 @@ bool EtcdSequencer::Bootstrap(uint64_t* last) {
     return stopping_;
   };
   // Batches delivered before are applied first: the copy continues the
-  // node's log as it is on disk.
-  while (node_.applied_position() < *last) {
+  // node's log as it is on disk. (Not up to *last: a refused put moves it
+  // past the last batch delivered.)
+  while (node_.applied_position() < delivered_) {
     if (stopping()) return false;
     absl::SleepFor(absl::Milliseconds(5));
   }
@@ -154,10 +162,10 @@ bool EtcdSequencer::Bootstrap(uint64_t* last) {
     if (!caught.ok()) {
       spdlog::warn("bootstrap from {}: {}", peer->address(),
                    caught.status().ToString());
-      if (!absl::IsUnavailable(caught.status()) &&
-          !absl::IsCancelled(caught.status())) {
+      if (IsSyncRefusal(caught.status(), node_)) {
         SyncRefusedCounter(metrics_)->Increment();
       }
+      if (!node_.checkpointer->diverged().ok()) return false;
       continue;
     }
     if (caught->entries == 0) continue;  // nothing newer there
@@ -166,9 +174,32 @@ bool EtcdSequencer::Bootstrap(uint64_t* last) {
         "revision {}",
         caught->entries, peer->address(), caught->position + 1);
     *last = caught->position;
+    delivered_ = caught->position;
     return true;
   }
   return false;
+}
+
+bool EtcdSequencer::FinishCopy(uint64_t* last) {
+  const std::string why = absl::StrCat(
+      "this node's log has ", node_.store->size(),
+      " entries copied from a peer but not the etcd revision they end at "
+      "(the copy was cut short); it takes no batches from etcd until a "
+      "peer finishes the copy",
+      peers_.empty() ? ", and it has no peers: list them in --peers" : "");
+  spdlog::error("{}", why);
+  {
+    absl::MutexLock lock(&mu_);
+    health_ = absl::FailedPreconditionError(why);
+  }
+  while (!Bootstrap(last)) {
+    if (!node_.checkpointer->diverged().ok() || !Sleep(absl::Seconds(2))) {
+      return false;
+    }
+  }
+  absl::MutexLock lock(&mu_);
+  health_ = absl::OkStatus();
+  return true;
 }
 
 bool EtcdSequencer::EtcdHasCaughtUpWith(uint64_t last) {
@@ -198,9 +229,18 @@ bool EtcdSequencer::EtcdHasCaughtUpWith(uint64_t last) {
 
 void EtcdSequencer::WatchLoop(uint64_t applied_position) {
   uint64_t last = applied_position;
-  // A new node copies what its peers hold instead of replaying all of
-  // etcd's history (which may be compacted).
-  if (last == 0 && !peers_.empty()) Bootstrap(&last);
+  delivered_ = applied_position;
+  if (last == 0 && node_.store->size() > 1) {
+    // Entries but no etcd revision: a copy from a peer that a crash or stop
+    // cut short (only its last batch stores the peer's revision). Watching
+    // etcd from its first revision would apply the cluster's history again
+    // on top of it, in another order; only a peer can finish it.
+    if (!FinishCopy(&last)) return;
+  } else if (last == 0 && !peers_.empty()) {
+    // A new node copies what its peers hold instead of replaying all of
+    // etcd's history (which may be compacted).
+    Bootstrap(&last);
+  }
   while (true) {
     if (!EtcdHasCaughtUpWith(last)) {
       if (!Sleep(absl::Seconds(2))) return;
@@ -299,6 +339,7 @@ bool EtcdSequencer::WatchOnce(uint64_t* last) {
           break;
         }
         *last = revision;
+        delivered_ = revision;
       }
     }
   }
@@ -360,50 +401,30 @@ void EtcdSequencer::Maintain() {
       client_->Status(kCallTimeout);
   if (!ranged.ok() || !status.ok()) return;
   db_bytes_->Set(static_cast<double>(status->dbsize()));
+  db_bytes_in_use_->Set(static_cast<double>(status->dbsizeinuse()));
 
-  std::map<std::string, uint64_t> nodes;  // name -> progress
+  CompactionInput in;
   for (const etcdserverpb::KeyValue& kv : ranged->kvs()) {
     uint64_t position = 0;
     if (absl::SimpleAtoi(kv.value(), &position)) {
-      nodes[kv.key().substr(progress.size())] = position;
+      in.progress[kv.key().substr(progress.size())] = position;
     }
   }
-  int64_t target = 0;
-  std::vector<std::string> behind;
-  bool all = true;
-  uint64_t lowest = UINT64_MAX;
-  std::string furthest_behind;  // the first in genesis order, on a tie
-  for (const std::string& name : options_.all_nodes) {
-    auto it = nodes.find(name);
-    if (it == nodes.end()) {
-      all = false;
-      behind.push_back(name);
-      continue;
-    }
-    if (it->second < lowest) {
-      lowest = it->second;
-      furthest_behind = name;
-    }
-  }
-  // Only the node furthest behind compacts: its progress is what moves the
-  // common one, and one compaction per revision keeps etcd's log free of
-  // refused duplicates (every node would otherwise compact at the same
-  // revision every interval).
-  if (all && furthest_behind == options_.node_name) {
-    target = static_cast<int64_t>(lowest);
-  }
-  if (status->dbsize() > options_.quota_bytes / 4 * 3 &&
-      static_cast<int64_t>(cosigned) > target) {
-    for (const auto& [name, position] : nodes) {
-      if (position < cosigned) behind.push_back(name);
-    }
+  in.genesis_nodes = options_.all_nodes;
+  in.node_name = options_.node_name;
+  in.cosigned = cosigned;
+  in.db_bytes_in_use = status->dbsizeinuse();
+  in.quota_bytes = options_.quota_bytes;
+  const CompactionPlan plan = PlanCompaction(in);
+  const int64_t target = plan.revision;
+  if (plan.forced && target > compacted) {
     spdlog::warn(
-        "etcd's database is {} bytes, over 3/4 of its {} byte quota: "
-        "compacting at this node's progress, revision {}; nodes {} fell "
+        "etcd's database has {} bytes in use, over 3/4 of its {} byte quota: "
+        "compacting at this node's progress, revision {}; nodes {} fall "
         "behind and must bootstrap from a peer",
-        status->dbsize(), options_.quota_bytes, cosigned,
-        absl::StrJoin(behind, ", "));
-    target = static_cast<int64_t>(cosigned);
+        status->dbsizeinuse(), options_.quota_bytes, target,
+        plan.left_behind.empty() ? "(none)"
+                                 : absl::StrJoin(plan.left_behind, ", "));
   }
   if (target <= compacted) return;
   if (absl::Status st = client_->Compact(target, kCallTimeout); !st.ok()) {

@@ -13,13 +13,16 @@
 // restart resumes exactly. A put that is not a genesis node's signed batch
 // for this ledger is refused (logged, counted) and skipped by every node.
 //
-// Once every genesis node's progress is past a revision, etcd is compacted
-// there, by the node furthest behind: the overwritten batch values vanish
-// and etcd's database stops growing. A node that then needs those batches
-// bootstraps from a peer. If a node stops reporting progress and etcd's
-// database passes 3/4 of its quota anyway, the sequencer compacts at its own
-// progress and logs which nodes are left behind: etcd must not fill, or every
-// node stops.
+// Once every node that reported progress is past a revision, etcd is
+// compacted there, by the node furthest behind (compaction.h): the
+// overwritten batch values vanish and etcd's database stops growing. A
+// genesis node that never reported (a spare key, an agency not yet
+// running) does not hold compaction back; a removed agency's progress key
+// does, until an operator deletes it (docs/operations.md). A node that then
+// needs compacted batches bootstraps from a peer. If a node stops reporting
+// progress and the bytes in use in etcd's database pass 3/4 of its quota
+// anyway, the sequencer compacts at its own progress and logs which nodes
+// are left behind: etcd must not fill, or every node stops.
 //
 // When a member fails, calls and the watch move on to the next member; the
 // watch resumes from the revision after the last one delivered.
@@ -49,9 +52,10 @@
 namespace kpledger::node {
 
 struct EtcdSequencerOptions {
-  std::string prefix;                  // ends in "/"
-  std::string node_name;               // this node's key name
-  std::vector<std::string> all_nodes;  // every genesis node's key name
+  std::string prefix;     // ends in "/"
+  std::string node_name;  // this node's key name
+  std::vector<std::string>
+      all_nodes;  // every genesis node's key name, in order
   // How long a proposal may wait for etcd before its events are answered
   // UNAVAILABLE (no quorum).
   absl::Duration propose_timeout = absl::Seconds(2);
@@ -92,6 +96,9 @@ class EtcdSequencer : public Sequencer {
   // Copies the log from a peer up to its latest cosigned checkpoint and
   // moves *last to the peer's position there. False if no peer could.
   bool Bootstrap(uint64_t* last);
+  // Bootstrap, again every 2 s until a peer finishes a copy that a crash cut
+  // short; health() says why meanwhile. False once stopping or diverged.
+  bool FinishCopy(uint64_t* last);
   void MaintenanceLoop();
   void Maintain();
   bool Sleep(absl::Duration d);  // false once stopping
@@ -105,6 +112,8 @@ class EtcdSequencer : public Sequencer {
   Deliver deliver_;
   std::thread watch_thread_;
   std::string last_watch_error_;  // the watch thread's
+  uint64_t delivered_ = 0;        // the watch thread's: the last position
+                                  // handed to deliver_
   std::thread maintenance_thread_;
 
   Counter* proposed_;
@@ -112,6 +121,7 @@ class EtcdSequencer : public Sequencer {
   Counter* watch_restarts_;
   Histogram* put_seconds_;
   Gauge* db_bytes_;
+  Gauge* db_bytes_in_use_;
   Gauge* compacted_revision_;
   MetricsRegistry* metrics_;
 

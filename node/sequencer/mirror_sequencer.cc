@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "ledger/base/thread_name.h"
 #include "ledger/store/store.h"
+#include "node/checkpoint/checkpointer.h"
 #include "spdlog/spdlog.h"
 
 namespace kpledger::node {
@@ -66,12 +67,16 @@ void MirrorSequencer::Run(uint64_t applied_position) {
     } else if (absl::IsCancelled(caught.status())) {
       return;
     } else {
-      const std::string error = caught.status().ToString();
-      if (absl::IsDataLoss(caught.status()) ||
-          absl::IsUnauthenticated(caught.status()) ||
-          absl::IsFailedPrecondition(caught.status())) {
-        refused_->Increment();
+      if (absl::Status diverged = node_.checkpointer->diverged();
+          !diverged.ok()) {
+        // Logged and counted by Checkpointer::Diverge; the node's health
+        // says so. Follow no further.
+        absl::MutexLock lock(&mu_);
+        health_ = diverged;
+        return;
       }
+      const std::string error = caught.status().ToString();
+      if (IsSyncRefusal(caught.status(), node_)) refused_->Increment();
       if (error != last_error) {
         spdlog::error("mirror: following {}: {}", peer_->address(), error);
         last_error = error;

@@ -234,7 +234,7 @@ int Run(const KpnodeConfig& config) {
   ledger_options.max_envelope_bytes = config.max_envelope_bytes;
   LedgerServiceImpl ledger_service(node.get(), ledger_options, &metrics);
   ReportServiceImpl report_service(node.get());
-  NodeServiceImpl node_service(node.get());
+  NodeServiceImpl node_service(node.get(), &metrics);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();

@@ -34,27 +34,62 @@ grpc::Status NodeServiceImpl::GetStatus(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status NodeServiceImpl::Cosign(grpc::ServerContext*,
+grpc::Status NodeServiceImpl::Refuse(const grpc::ServerContext& context,
+                                     const std::string& call,
+                                     const std::string& reason,
+                                     const absl::Status& status) {
+  spdlog::warn("refused {} from {}: {}", call, context.peer(),
+               status.ToString());
+  metrics_
+      ->GetCounter("kpledger_peer_calls_refused_total",
+                   "NodeService calls refused for what the peer sent: "
+                   "other_ledger (another genesis), malformed or unsigned "
+                   "(a checkpoint to cosign that does not parse, or carries "
+                   "no genesis node's valid signature), not_computed_here (a "
+                   "root this node did not compute at that size, or a "
+                   "cosign request to a mirror).",
+                   {{"call", call}, {"reason", reason}})
+      ->Increment();
+  return ToGrpc(status);
+}
+
+grpc::Status NodeServiceImpl::Cosign(grpc::ServerContext* context,
                                      const v1::CosignRequest* request,
                                      v1::CosignResponse* response) {
   if (request->genesis_hash() != node_->genesis_hash()) {
-    return ToGrpc(absl::FailedPreconditionError(absl::StrCat(
-        "this node keeps ledger ", node_->genesis_hash(), ", not ",
-        request->genesis_hash(), ": not a node of the same cluster")));
+    return Refuse(
+        *context, "Cosign", "other_ledger",
+        absl::FailedPreconditionError(absl::StrCat(
+            "this node keeps ledger ", node_->genesis_hash(), ", not ",
+            request->genesis_hash(), ": not a node of the same cluster")));
   }
-  // The asking node may be a batch or two ahead: wait a moment for them.
   absl::StatusOr<checkpoint::SignedNote> note =
       checkpoint::ParseNote(request->checkpoint_note());
-  if (!note.ok()) return ToGrpc(note.status());
+  if (!note.ok()) return Refuse(*context, "Cosign", "malformed", note.status());
   absl::StatusOr<checkpoint::CheckpointBody> body =
       checkpoint::CheckpointBody::Parse(note->text);
-  if (!body.ok()) return ToGrpc(body.status());
+  if (!body.ok()) return Refuse(*context, "Cosign", "malformed", body.status());
+  // The asking node may be a batch or two ahead: wait a moment for them.
   if (body->tree_size > 0) {
     node_->WaitForEntries(body->tree_size - 1, absl::Now() + absl::Seconds(1));
   }
+  // The store only grows: if it had the entries now, CosignFor saw them.
+  const uint64_t have = node_->store().size();
   absl::StatusOr<std::string> line =
       node_->checkpointer().CosignFor(request->checkpoint_note());
-  if (!line.ok()) return ToGrpc(line.status());
+  if (!line.ok()) {
+    // Not the peer's doing: this node is behind, or diverged (its health
+    // and kpledger_diverged say so).
+    if (body->tree_size > have || !node_->checkpointer().diverged().ok()) {
+      return ToGrpc(line.status());
+    }
+    const absl::Status& st = line.status();
+    return Refuse(*context, "Cosign",
+                  absl::IsInvalidArgument(st)   ? "malformed"
+                  : absl::IsUnauthenticated(st) ? "unsigned"
+                                                : "not_computed_here",
+                  st);
+  }
   response->set_signature_line(*std::move(line));
   return grpc::Status::OK;
 }
@@ -67,12 +102,12 @@ grpc::Status NodeServiceImpl::Sync(
     grpc::ServerContext* context, const v1::SyncRequest* request,
     grpc::ServerWriter<v1::SyncResponse>* writer) {
   if (request->genesis_hash() != node_->genesis_hash()) {
-    spdlog::warn("refused Sync from {} ({}): its genesis is {}",
-                 context->peer(), request->node_name(),
-                 request->genesis_hash());
-    return ToGrpc(absl::FailedPreconditionError(absl::StrCat(
-        "this node keeps ledger ", node_->genesis_hash(), ", not ",
-        request->genesis_hash(), ": not a node of the same ledger")));
+    return Refuse(
+        *context, "Sync", "other_ledger",
+        absl::FailedPreconditionError(absl::StrCat(
+            "this node keeps ledger ", node_->genesis_hash(), ", not ",
+            request->genesis_hash(), " (asked by ", request->node_name(),
+            "): not a node of the same ledger")));
   }
   absl::StatusOr<v1::Checkpoint> cp =
       node_->checkpointer().Cosigned(0, absl::Seconds(2));

@@ -5,14 +5,17 @@
 #ifndef KPLEDGER_NODE_SERVICE_NODE_SERVICE_H_
 #define KPLEDGER_NODE_SERVICE_NODE_SERVICE_H_
 
+#include "absl/status/status.h"
 #include "kpledger/v1/service.grpc.pb.h"
 #include "node/core/ledger_node.h"
+#include "node/http/metrics.h"
 
 namespace kpledger::node {
 
 class NodeServiceImpl final : public v1::NodeService::Service {
  public:
-  explicit NodeServiceImpl(LedgerNode* node) : node_(node) {}
+  NodeServiceImpl(LedgerNode* node, MetricsRegistry* metrics)
+      : node_(node), metrics_(metrics) {}
 
   grpc::Status GetStatus(grpc::ServerContext*, const v1::GetStatusRequest*,
                          v1::NodeStatus*) override;
@@ -22,7 +25,14 @@ class NodeServiceImpl final : public v1::NodeService::Service {
                     grpc::ServerWriter<v1::SyncResponse>*) override;
 
  private:
+  // Logs and counts (kpledger_peer_calls_refused_total) a call refused for
+  // what the peer sent, and returns it as a gRPC status.
+  grpc::Status Refuse(const grpc::ServerContext& context,
+                      const std::string& call, const std::string& reason,
+                      const absl::Status& status);
+
   LedgerNode* const node_;
+  MetricsRegistry* const metrics_;
 };
 
 }  // namespace kpledger::node

@@ -16,7 +16,15 @@ Counter* SyncRefusedCounter(MetricsRegistry* metrics) {
       "kpledger_sync_refused_total",
       "Streams from a peer refused before anything of them was applied: "
       "entries that do not give the root of the peer's cosigned checkpoint, "
-      "a checkpoint without the genesis threshold, a peer of another ledger.");
+      "a checkpoint without the genesis threshold or malformed, a peer of "
+      "another ledger. (Entries this node's rules then apply otherwise than "
+      "the peer's set kpledger_diverged instead.)");
+}
+
+bool IsSyncRefusal(const absl::Status& round, const NodeView& node) {
+  return !round.ok() && !absl::IsUnavailable(round) &&
+         !absl::IsDeadlineExceeded(round) && !absl::IsCancelled(round) &&
+         node.checkpointer->diverged().ok();
 }
 
 PeerFollower::PeerFollower(
@@ -33,6 +41,8 @@ absl::StatusOr<PeerFollower::Caught> PeerFollower::Round(
     const NodeView& node, const Sequencer::Deliver& deliver,
     uint64_t applied_position, bool index_positions,
     const std::function<bool()>& stopping) {
+  // A diverged node applies nothing more, and stays diverged.
+  KP_RETURN_IF_ERROR(node.checkpointer->diverged());
   const uint64_t from = node.store->size();
   KP_ASSIGN_OR_RETURN(
       PeerLog log, FetchPeerLog(*stub_, node.genesis_hash, node.node_name, from,
@@ -44,23 +54,33 @@ absl::StatusOr<PeerFollower::Caught> PeerFollower::Round(
         "peer ", address_, " has sequencer position ", log.position,
         " at its checkpoint, not past this node's ", applied_position));
   }
-  for (SequencedBatch& batch :
-       PeerLogBatches(log, applied_position, index_positions)) {
+  std::vector<SequencedBatch> batches =
+      PeerLogBatches(log, applied_position, index_positions);
+  const uint64_t last_position = batches.back().position;
+  for (SequencedBatch& batch : batches) {
     KP_RETURN_IF_ERROR(deliver(std::move(batch)));
   }
-  // Delivered batches are applied by the node's apply thread.
+  // Delivered batches are applied by the node's apply thread. Wait for the
+  // last one's position, not for the size: the rules may refuse an entry.
   const uint64_t want = log.checkpoint.tree_size();
-  while (node.store->size() < want) {
+  while (node.applied_position() < last_position) {
     if (stopping()) return absl::CancelledError("stopping");
+    KP_RETURN_IF_ERROR(node.checkpointer->diverged());
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  KP_ASSIGN_OR_RETURN(merkle::Hash root, node.store->RootAt(want));
-  if (std::string(root.begin(), root.end()) != log.checkpoint.root_hash() ||
-      node.store->size() != want) {
-    return absl::DataLossError(absl::StrCat(
-        "after applying peer ", address_, "'s entries up to ", want,
-        " this node's log differs from the cosigned checkpoint: its rules "
-        "refused an entry the cluster accepted (another release?)"));
+  absl::StatusOr<merkle::Hash> root = node.store->RootAt(want);
+  if (node.store->size() != want || !root.ok() ||
+      std::string(root->begin(), root->end()) != log.checkpoint.root_hash()) {
+    // VerifyPeerLog checked the entries against the checkpoint, so this
+    // node's own rules decided otherwise than the cluster's: what it now
+    // holds is not the cluster's history.
+    const std::string why = absl::StrCat(
+        "after applying peer ", address_, "'s entries ", from, " to ", want,
+        " this node's log has ", node.store->size(),
+        " entries and does not give the cosigned checkpoint's root: its rules "
+        "refused or changed an entry the cluster accepted (another release?)");
+    node.checkpointer->Diverge(why);
+    return absl::DataLossError(why);
   }
   node.checkpointer->Adopt(log.checkpoint.note());
   return Caught{want - from, log.position};

@@ -22,6 +22,11 @@ namespace kpledger::node {
 // of them was applied.
 Counter* SyncRefusedCounter(MetricsRegistry* metrics);
 
+// Whether a failed PeerFollower::Round refused what the peer sent (counted
+// in kpledger_sync_refused_total), rather than not reaching the peer,
+// stopping, or finding this node diverged (counted in kpledger_diverged).
+bool IsSyncRefusal(const absl::Status& round, const NodeView& node);
+
 class PeerFollower {
  public:
   // `address`: the peer's host:port.
@@ -37,8 +42,9 @@ class PeerFollower {
   // One round. `applied_position`: the node's, for PeerLogBatches. Errors: the
   // peer's (FetchPeerLog), a stream that fails VerifyPeerLog (nothing of it
   // applied), Deliver's, DataLoss when the applied entries do not give the
-  // checkpoint's root (the rules refused one the peers accepted), Cancelled
-  // when `stopping` turned true.
+  // checkpoint's root (the rules refused or changed one the peer's
+  // accepted: the node is then marked diverged, Checkpointer::Diverge),
+  // the node's diverged() status, Cancelled when `stopping` turned true.
   absl::StatusOr<Caught> Round(const NodeView& node,
                                const Sequencer::Deliver& deliver,
                                uint64_t applied_position, bool index_positions,

@@ -98,6 +98,15 @@ absl::Status VerifyPeerLog(const store::Store& store,
                      " but its checkpoint is of ", cp.body.tree_size));
   }
   const merkle::Hash root = range.Root();
+  // The caller goes by these fields: they must be what the note signs.
+  if (log.checkpoint.tree_size() != cp.body.tree_size ||
+      log.checkpoint.root_hash() !=
+          absl::string_view(reinterpret_cast<const char*>(cp.body.root.data()),
+                            cp.body.root.size())) {
+    return absl::DataLossError(
+        "the peer's checkpoint has a tree size or root other than its signed "
+        "note's");
+  }
   if (root != cp.body.root) {
     return absl::DataLossError(absl::StrCat(
         "the peer's entries give root ",

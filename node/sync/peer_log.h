@@ -50,7 +50,8 @@ absl::StatusOr<PeerLog> FetchPeerLog(v1::NodeService::Stub& stub,
 //                       node signatures
 //   DataLoss            a leaf that does not decode or names another index;
 //                       the store's tree extended by the leaves does not
-//                       have the checkpoint's size and root
+//                       have the checkpoint's size and root; the
+//                       checkpoint's fields disagree with its signed note
 absl::Status VerifyPeerLog(const store::Store& store,
                            const v1::Genesis& genesis, const PeerLog& log);
 

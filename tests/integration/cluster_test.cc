@@ -24,11 +24,16 @@
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "ledger/apply/applier.h"
 #include "ledger/base/proto_json.h"
 #include "ledger/checkpoint/checkpoint.h"
 #include "ledger/crypto/key_file.h"
+#include "ledger/entry/leaf.h"
 #include "ledger/envelope/dsse.h"
+#include "ledger/merkle/compact_range.h"
+#include "ledger/merkle/hasher.h"
 #include "ledger/rules/genesis.h"
+#include "ledger/store/store.h"
 #include "node/sequencer/batch_codec.h"
 #include "node/sequencer/etcd_client.h"
 #include "tests/integration/etcd_process.h"
@@ -437,6 +442,10 @@ TEST_F(ClusterTest, ANodeRefusesToCosignARootItDidNotCompute) {
     EXPECT_EQ(st.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
     EXPECT_THAT(st.error_message(), HasSubstr("did not compute"));
     EXPECT_FALSE(Status(*nodes_[1]).diverged());
+    EXPECT_THAT(Metrics(*nodes_[1]),
+                HasSubstr("kpledger_peer_calls_refused_total{call=\"Cosign\","
+                          "reason=\"not_computed_here\"} 1"));
+    EXPECT_THAT(nodes_[1]->Log(), HasSubstr("refused Cosign from"));
   }
   // Another ledger's node is refused, for cosigning and for its log.
   {
@@ -449,6 +458,10 @@ TEST_F(ClusterTest, ANodeRefusesToCosignARootItDidNotCompute) {
     const grpc::Status st = reader->Finish();
     EXPECT_EQ(st.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
     EXPECT_THAT(st.error_message(), HasSubstr("not a node of the same ledger"));
+    EXPECT_THAT(Metrics(*nodes_[1]),
+                HasSubstr("kpledger_peer_calls_refused_total{call=\"Sync\","
+                          "reason=\"other_ledger\"} 1"));
+    EXPECT_THAT(nodes_[1]->Log(), HasSubstr("refused Sync from"));
   }
   {
     v1::CosignRequest other = req;
@@ -457,6 +470,9 @@ TEST_F(ClusterTest, ANodeRefusesToCosignARootItDidNotCompute) {
     v1::CosignResponse resp;
     EXPECT_EQ(nodes_[1]->Node()->Cosign(&ctx, other, &resp).error_code(),
               grpc::StatusCode::FAILED_PRECONDITION);
+    EXPECT_THAT(Metrics(*nodes_[1]),
+                HasSubstr("kpledger_peer_calls_refused_total{call=\"Cosign\","
+                          "reason=\"other_ledger\"} 1"));
   }
   // The same made-up root signed by two node keys is a cosigned checkpoint
   // node 2 disagrees with: it has diverged, stops, and says so.
@@ -559,6 +575,157 @@ TEST_F(ClusterTest, AMirrorRefusesANodeThatLies) {
     mirror->Stop();
     server->Shutdown();
   }
+}
+
+// A peer whose log, under a checkpoint with the genesis threshold of node
+// signatures, ends in an entry this node's rules refuse: the replay of an
+// event already in the log (as if the cluster ran rules that let it in).
+// Everything the follower checks before applying holds.
+class ThresholdSignedReplay final : public v1::NodeService::Service {
+ public:
+  ThresholdSignedReplay(std::string real, const CustodyBuilder& b)
+      : real_(std::move(real)), b_(b) {}
+
+  grpc::Status Sync(grpc::ServerContext*, const v1::SyncRequest* request,
+                    grpc::ServerWriter<v1::SyncResponse>* writer) override {
+    auto stub = v1::NodeService::NewStub(
+        grpc::CreateChannel(real_, grpc::InsecureChannelCredentials()));
+    v1::SyncRequest all = *request;
+    all.set_from_index(0);
+    grpc::ClientContext ctx;
+    auto reader = stub->Sync(&ctx, all);
+    std::vector<std::string> leaves;
+    v1::SyncResponse item, end;
+    while (reader->Read(&item)) {
+      if (item.has_entry()) leaves.push_back(item.entry().leaf());
+      if (item.has_checkpoint()) end = item;
+    }
+    grpc::Status st = reader->Finish();
+    if (!st.ok()) return st;
+    const entry::LeafView last = entry::DecodeLeaf(leaves.back()).value();
+    leaves.push_back(
+        entry::EncodeLeaf(leaves.size(), last.time, last.envelope));
+    merkle::CompactRange range;
+    for (const std::string& leaf : leaves) {
+      range.Append(merkle::HashLeaf(leaf), [](auto&&...) {});
+    }
+    checkpoint::CheckpointBody body;
+    body.origin = b_.genesis().origin();
+    body.tree_size = leaves.size();
+    body.root = range.Root();
+    v1::Checkpoint* cp = end.mutable_checkpoint();
+    cp->set_note(checkpoint::SignCheckpoint(body, b_.NodeSigners(2)).value());
+    cp->set_tree_size(body.tree_size);
+    cp->set_root_hash(std::string(body.root.begin(), body.root.end()));
+    end.set_position(end.position() + 1);
+    for (uint64_t i = request->from_index(); i < leaves.size(); ++i) {
+      item.Clear();
+      item.mutable_entry()->set_index(i);
+      item.mutable_entry()->set_leaf(leaves[i]);
+      writer->Write(item);
+    }
+    writer->Write(end);
+    return grpc::Status::OK;
+  }
+
+ private:
+  const std::string real_;
+  const CustodyBuilder& b_;
+};
+
+TEST_F(ClusterTest, AMirrorWhoseRulesRefuseACosignedEntrySaysItDiverged) {
+  RegisterActors();
+  ThresholdSignedReplay peer(nodes_[0]->grpc_address(), b_);
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
+                           &port);
+  builder.RegisterService(&peer);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  ASSERT_NE(port, 0);
+  std::unique_ptr<NodeProcess> mirror =
+      StartMirror("mirror-replay", absl::StrCat("127.0.0.1:", port));
+  ASSERT_NE(mirror, nullptr);
+  bool diverged = false;
+  for (int tries = 0; tries < 100 && !diverged; ++tries) {
+    diverged = Status(*mirror).diverged();
+    if (!diverged) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  // It applied the three real entries, refused the replay, and then did
+  // not have the cosigned root: it says so and follows no further.
+  EXPECT_TRUE(diverged) << mirror->Log();
+  EXPECT_EQ(Status(*mirror).tree_size(), 3u);
+  EXPECT_THAT(Metrics(*mirror), HasSubstr("kpledger_diverged 1"));
+  EXPECT_THAT(mirror->Log(), HasSubstr("refused or changed an entry"));
+  EXPECT_THAT(Metrics(*mirror), HasSubstr("kpledger_sync_refused_total 0"));
+  grpc::ClientContext ctx;
+  v1::Checkpoint cp;
+  EXPECT_EQ(mirror->Ledger()->GetCheckpoint(&ctx, {}, &cp).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+  mirror->Stop();
+  server->Shutdown();
+}
+
+TEST_F(ClusterTest, ACopyCutShortIsFinishedFromAPeerNotFromEtcd) {
+  RegisterActors();
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(Submit(*nodes_[0]->Ledger(), Import(i)).status.ok());
+  }
+  WaitForSize(5);
+  // Node 2's log as a bootstrap leaves it when killed after its first
+  // copied batch: the genesis and entry 1, and no etcd revision.
+  nodes_[2]->Stop();
+  std::filesystem::remove_all(NodeDir(2) + "/data");
+  {
+    auto store = store::Store::Open(NodeDir(2) + "/data");
+    ASSERT_TRUE(store.ok()) << store.status();
+    auto applier = apply::Applier::Open(store->get());
+    ASSERT_TRUE(applier.ok());
+    ASSERT_TRUE((*applier)->Bootstrap(b_.genesis_envelope()).ok());
+    v1::SyncRequest sync;
+    sync.set_genesis_hash(
+        rules::VerifyGenesisEnvelope(b_.genesis_envelope())->hash);
+    sync.set_from_index(1);
+    grpc::ClientContext ctx;
+    auto reader = nodes_[0]->Node()->Sync(&ctx, sync);
+    v1::SyncResponse item;
+    ASSERT_TRUE(reader->Read(&item) && item.has_entry());
+    ctx.TryCancel();
+    reader->Finish();
+    const entry::LeafView view = entry::DecodeLeaf(item.entry().leaf()).value();
+    apply::OrderedBatch copied;
+    copied.position = 0;
+    copied.from_peer = true;
+    copied.proposed_time = view.time;
+    copied.envelopes.emplace_back(view.envelope);
+    ASSERT_TRUE((*applier)->Apply(std::move(copied)).ok());
+    ASSERT_EQ((*store)->size(), 2u);
+  }
+  // Without peers it cannot finish the copy, and does not watch etcd from
+  // its first revision instead.
+  {
+    absl::StatusOr<std::unique_ptr<NodeProcess>> alone = NodeProcess::Start(
+        NodeDir(2),
+        {"--listen", absl::StrCat("127.0.0.1:", ports_[2]), "--sequencer",
+         "etcd", "--etcd-endpoints", etcd_->Endpoints()});
+    ASSERT_TRUE(alone.ok()) << alone.status();
+    std::string log;
+    for (int tries = 0; tries < 100; ++tries) {
+      log = (*alone)->Log();
+      if (absl::StrContains(log, "cut short")) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    EXPECT_THAT(log, HasSubstr("list them in --peers"));
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    EXPECT_EQ(Status(**alone).tree_size(), 2u);
+    (*alone)->Stop();
+  }
+  // With its peers it finishes the copy, then follows etcd.
+  StartNode(2);
+  WaitForSize(5);
+  ASSERT_TRUE(Submit(*nodes_[2]->Ledger(), Import(2)).status.ok());
+  WaitForSize(6);
+  EXPECT_EQ(Status(*nodes_[2]).root_hash(), Status(*nodes_[0]).root_hash());
 }
 
 TEST_F(ClusterTest, NodesRefuseAnEtcdThatLostTheirHistory) {

@@ -150,6 +150,20 @@ TEST_F(PeerLogTest, RefusesAWrongRootOrTooFewSignatures) {
   EXPECT_TRUE(absl::IsUnauthenticated(Verify())) << Verify();
 }
 
+TEST_F(PeerLogTest, RefusesCheckpointFieldsOtherThanItsSignedNote) {
+  // The follower goes by the fields: a peer must not make it wait for
+  // another size, or compare with another root, than the note signs.
+  log_.checkpoint.set_tree_size(log_.checkpoint.tree_size() - 1);
+  absl::Status st = Verify();
+  EXPECT_TRUE(absl::IsDataLoss(st)) << st;
+  EXPECT_THAT(st.message(), ::testing::HasSubstr("other than its signed note"));
+  log_.checkpoint = Checkpoint(peer_->head().root, 2);
+  (*log_.checkpoint.mutable_root_hash())[0] ^= 1;
+  st = Verify();
+  EXPECT_TRUE(absl::IsDataLoss(st)) << st;
+  EXPECT_THAT(st.message(), ::testing::HasSubstr("other than its signed note"));
+}
+
 TEST_F(PeerLogTest, RefusesEntriesThatDoNotContinueThisLog) {
   log_.from_index = 2;
   EXPECT_TRUE(absl::IsFailedPrecondition(Verify()));
