@@ -23,6 +23,34 @@ absl::Status Bad(absl::string_view field, absl::string_view why) {
   return FieldBad(absl::StrCat("certificate.", field), why);
 }
 
+// Numbers are compared byte for byte (reuse, uniqueness): one that differs
+// from another only by padding, a control or a look-alike character would
+// pass as new.
+absl::Status CheckCertificateNumberChars(absl::string_view number) {
+  if (number.size() > kMaxCertificateNumberBytes) {
+    return Bad("certificate_number",
+               absl::StrCat("has ", number.size(), " bytes, want at most ",
+                            kMaxCertificateNumberBytes));
+  }
+  if (number.front() == ' ' || number.back() == ' ') {
+    return Bad("certificate_number",
+               absl::StrCat("\"", number, "\" starts or ends with a space"));
+  }
+  for (size_t i = 0; i < number.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(number[i]);
+    if (c < 0x20 || c > 0x7e || (c == ' ' && number[i - 1] == ' ')) {
+      return Bad(
+          "certificate_number",
+          absl::StrCat(
+              "has ",
+              c == ' ' ? "two spaces in a row"
+                       : absl::StrCat("byte 0x", absl::Hex(c, absl::kZeroPad2)),
+              " at offset ", i, "; want printable ASCII, single spaces"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 // Annex I: the fields every certificate carries.
 absl::Status CheckMandatoryFields(const v1::KpCertificate& c) {
   if (c.certificate_number().empty())
@@ -32,12 +60,15 @@ absl::Status CheckMandatoryFields(const v1::KpCertificate& c) {
                absl::StrCat("\"", c.exporting_country(),
                             "\" is not an ISO 3166-1 alpha-2 code"));
   }
-  if (!absl::StartsWith(c.certificate_number(), c.exporting_country())) {
+  if (!absl::StartsWith(c.certificate_number(), c.exporting_country()) ||
+      c.certificate_number().size() == c.exporting_country().size()) {
     return Bad("certificate_number",
-               absl::StrCat(c.certificate_number(),
-                            " is not prefixed with the exporting country ",
+               absl::StrCat("\"", c.certificate_number().substr(0, 80),
+                            "\" is not a number prefixed with the exporting "
+                            "country ",
                             c.exporting_country(), " (KPCS Annex I)"));
   }
+  KP_RETURN_IF_ERROR(CheckCertificateNumberChars(c.certificate_number()));
   if (c.issuing_authority().empty())
     return Bad("issuing_authority", "is missing");
   if (!c.has_issued_at()) return Bad("issued_at", "is missing");
@@ -116,6 +147,12 @@ absl::StatusOr<std::vector<v1::Flag>> CheckImportCertificate(
     const v1::KpCertificate& cert, absl::string_view ledger_country,
     entry::LedgerTime now, const v1::Policy& policy) {
   KP_RETURN_IF_ERROR(CheckMandatoryFields(cert));
+  if (cert.exporting_country() == ledger_country) {
+    return Bad("exporting_country",
+               absl::StrCat("is \"", ledger_country,
+                            "\", this ledger's own country: an import comes "
+                            "with another participant's export certificate"));
+  }
   if (cert.importing_country() != ledger_country) {
     return Bad("importing_country",
                absl::StrCat("is \"", cert.importing_country(), "\", want \"",

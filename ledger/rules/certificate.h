@@ -30,8 +30,11 @@ absl::Status CheckOriginShares(
 // `ledger_country` at ledger time `now`. Returns the flags the import earns
 // (SANCTIONED_ORIGIN for an origin the policy flags). Refuses:
 //   InvalidArgument     a missing or malformed field (named), a number not
-//                       prefixed with the exporting country's code, an HS
+//                       prefixed with the exporting country's code (or
+//                       nothing more, or not printable ASCII with single
+//                       spaces, or over kMaxCertificateNumberBytes), an HS
 //                       code KPCS does not cover, bad origin shares, an
+//                       exporting country that is the ledger's own, an
 //                       importing country other than the ledger's, issue
 //                       date not before expiry
 //   FailedPrecondition  issued after `now`, expired at `now`, or an origin

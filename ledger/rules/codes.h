@@ -4,6 +4,7 @@
 #ifndef KPLEDGER_LEDGER_RULES_CODES_H_
 #define KPLEDGER_LEDGER_RULES_CODES_H_
 
+#include <cstddef>
 #include <cstdint>
 
 #include "absl/strings/string_view.h"
@@ -20,6 +21,9 @@ inline constexpr uint32_t kWholeShare = 1000000;
 // by a mass by a ppm tolerance, inside 64- and 128-bit integers.
 inline constexpr int64_t kMaxMassMct = 1000000000000;
 inline constexpr int64_t kMaxValueUsdCents = 100000000000000;
+// A KP certificate number: the exporting country's code and more, in
+// printable ASCII with single spaces.
+inline constexpr size_t kMaxCertificateNumberBytes = 64;
 
 inline bool IsValidMassMct(int64_t mass_mct) {
   return mass_mct > 0 && mass_mct <= kMaxMassMct;

@@ -234,7 +234,7 @@ absl::Status EventRules::Merge(const v1::Merge& b) {
   std::vector<int> flags;
   for (const std::string& id : b.parcel_ids()) {
     const v1::ParcelState& p = Touched(id);
-    KP_RETURN_IF_ERROR(RequireActive(p, "be merged"));
+    KP_RETURN_IF_ERROR(RequireActive(p, "be merged", "parcel_ids"));
     if (p.custodian() != custodian) {
       return Precondition(
           "parcel_ids",
@@ -319,6 +319,13 @@ absl::Status EventRules::Export(const v1::Export& b) {
   }
   KP_ASSIGN_OR_RETURN(std::optional<v1::ActorRecord> holder,
                       view_.Actor(p.custodian()));
+  if (holder.has_value() && holder->revoked()) {
+    return Precondition(
+        "certificate.exporter.license_id",
+        absl::StrCat("parcel ", p.parcel_id(), " is held by ", p.custodian(),
+                     ", whose registration is revoked: a revoked actor "
+                     "exports nothing"));
+  }
   const std::string holder_licence =
       holder.has_value() ? holder->license_id() : "";
   if (holder_licence.empty() ||
@@ -415,7 +422,9 @@ absl::Status EventRules::Inspection(const v1::Inspection& b) {
   const v1::ActorRecord* inspector = SignerWithRole(v1::INSPECTOR);
   if (inspector == nullptr) inspector = SignerWithRole(v1::KP_AUTHORITY);
   if (inspector == nullptr) {
-    return RequireRole(v1::INSPECTOR, "inspectors record inspections");
+    return RequireRole(v1::INSPECTOR,
+                       "inspections are recorded by an INSPECTOR or the "
+                       "KP_AUTHORITY");
   }
   v1::ParcelState p = Touched(b.parcel_id());
   KP_RETURN_IF_ERROR(RequireNotClosed(p, "be inspected"));

@@ -85,9 +85,10 @@ class EventRules {
   // A touched parcel as it is before the event (CheckHeads read it).
   v1::ParcelState& Touched(const std::string& parcel_id);
   // FailedPrecondition unless the parcel is ACTIVE (a held parcel cannot
-  // move, split, merge or be exported; a closed one nothing).
-  absl::Status RequireActive(const v1::ParcelState& p,
-                             absl::string_view action) const;
+  // move, split, merge or be exported; a closed one nothing). `field`: where
+  // the event names the parcel.
+  absl::Status RequireActive(const v1::ParcelState& p, absl::string_view action,
+                             absl::string_view field = "parcel_id") const;
   absl::Status RequireNotClosed(const v1::ParcelState& p,
                                 absl::string_view action) const;
   // A registered, unrevoked actor that may hold parcels (customs, vault,

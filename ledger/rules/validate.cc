@@ -80,7 +80,8 @@ absl::StatusOr<std::vector<v1::Flag>> EventRules::Run() {
                                 "\" (an event binds to one ledger)"));
   }
   if (e.body_case() == v1::CustodyEvent::BODY_NOT_SET) {
-    return absl::InvalidArgumentError("event has no body (no event type set)");
+    return absl::InvalidArgumentError(
+        "event.body: is missing (no event type is set)");
   }
   KP_ASSIGN_OR_RETURN(policy_, view_.Policy());
   KP_RETURN_IF_ERROR(CheckSigners());
@@ -258,7 +259,8 @@ absl::Status EventRules::Dispatch() {
     case v1::CustodyEvent::BODY_NOT_SET:
       break;
   }
-  return absl::InvalidArgumentError("event has no body (no event type set)");
+  return absl::InvalidArgumentError(
+      "event.body: is missing (no event type is set)");
 }
 
 absl::Status EventRules::Refuse(absl::StatusCode code, absl::string_view field,
@@ -311,10 +313,11 @@ v1::ParcelState& EventRules::Touched(const std::string& parcel_id) {
 }
 
 absl::Status EventRules::RequireActive(const v1::ParcelState& p,
-                                       absl::string_view action) const {
+                                       absl::string_view action,
+                                       absl::string_view field) const {
   if (p.status() == v1::ACTIVE) return absl::OkStatus();
   return Precondition(
-      "parcel_id",
+      field,
       absl::StrCat("parcel ", p.parcel_id(), " is ",
                    v1::ParcelStatus_Name(p.status()), ": it cannot ", action,
                    p.status() == v1::HELD ? " until released" : ""));

@@ -1,5 +1,9 @@
 #include "ledger/rules/certificate.h"
 
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "gtest/gtest.h"
 #include "tests/testing/status_matchers.h"
 
@@ -138,9 +142,47 @@ TEST_F(CertificateTest, BadOriginEntriesAreRefused) {
 
 TEST_F(CertificateTest, NumberMustCarryTheExportingCountry) {
   cert_.set_certificate_number("ZA-2026-1");
-  EXPECT_THAT(Check(),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       "is not prefixed with the exporting country BW"));
+  EXPECT_THAT(Check(), StatusIs(absl::StatusCode::kInvalidArgument,
+                                "certificate.certificate_number: \"ZA-2026-1\" "
+                                "is not a number prefixed with the exporting "
+                                "country BW"));
+  cert_.set_certificate_number("BW");  // the prefix and nothing more
+  EXPECT_THAT(Check(), StatusIs(absl::StatusCode::kInvalidArgument,
+                                "\"BW\" is not a number prefixed"));
+}
+
+TEST_F(CertificateTest, NumberIsPrintableAsciiWithSingleSpaces) {
+  // Reuse and uniqueness compare numbers byte for byte: padding, control
+  // and look-alike characters would make a used number pass as new.
+  for (const auto& [number, why] :
+       std::vector<std::pair<std::string, std::string>>{
+           {"BW-2026-004512 ", "starts or ends with a space"},
+           {"BW-2026-\t004512", "has byte 0x09 at offset 8"},
+           {"BW-2026-\xd0\x9e04512", "has byte 0xd0 at offset 8"},
+           {"BW  2026-004512", "has two spaces in a row at offset 3"},
+           {"BW-" + std::string(62, '1'), "has 65 bytes, want at most 64"},
+       }) {
+    cert_.set_certificate_number(number);
+    EXPECT_THAT(Check(), StatusIs(absl::StatusCode::kInvalidArgument,
+                                  "certificate.certificate_number: "))
+        << number;
+    EXPECT_THAT(Check(), StatusIs(absl::StatusCode::kInvalidArgument, why))
+        << number;
+  }
+  cert_.set_certificate_number("BW 2026/004512");
+  EXPECT_TRUE(Check().ok()) << Check().status();
+  cert_.set_certificate_number("BW-" + std::string(61, '1'));  // 64 bytes
+  EXPECT_TRUE(Check().ok()) << Check().status();
+}
+
+TEST_F(CertificateTest, ImportFromTheLedgersOwnCountryIsRefused) {
+  // A certificate "from AZ" presented to AZ's ledger is one of AZ's own
+  // export certificates, or a forgery of one: not an import.
+  cert_.set_exporting_country("AZ");
+  cert_.set_certificate_number("AZ-2026-0001");
+  EXPECT_THAT(Check(), StatusIs(absl::StatusCode::kInvalidArgument,
+                                "certificate.exporting_country: is \"AZ\", "
+                                "this ledger's own country"));
 }
 
 TEST_F(CertificateTest, ImportIntoAnotherCountryIsRefused) {
@@ -261,8 +303,8 @@ TEST_F(ExportCertificateTest, OnlyThisLedgersCountryExports) {
 TEST_F(ExportCertificateTest, NumberMustCarryTheLedgersCountryCode) {
   cert_.set_certificate_number("2026-000017");
   EXPECT_THAT(CheckExport(), StatusIs(absl::StatusCode::kInvalidArgument,
-                                      "is not prefixed with the exporting "
-                                      "country AZ"));
+                                      "is not a number prefixed with the "
+                                      "exporting country AZ"));
 }
 
 TEST_F(ExportCertificateTest, ExportToItselfOrNowhereIsRefused) {

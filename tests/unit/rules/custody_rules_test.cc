@@ -47,7 +47,8 @@ TEST_F(CustodyRulesTest, EventForAnotherLedgerIsRefused) {
 
 TEST_F(CustodyRulesTest, EventWithoutBodyIsRefused) {
   EXPECT_THAT(Apply(b_.Sign(v1::CustodyEvent(), {"customs-1"})),
-              StatusIs(StatusCode::kInvalidArgument, "no body"));
+              StatusIs(StatusCode::kInvalidArgument,
+                       "event.body: is missing (no event type is set)"));
 }
 
 TEST_F(CustodyRulesTest, UnknownSignerIsRefused) {

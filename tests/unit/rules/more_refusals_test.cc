@@ -5,6 +5,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "ledger/rules/codes.h"
 #include "tests/unit/rules/rules_fixture.h"
 
 namespace kpledger::rules {
@@ -209,6 +210,122 @@ TEST_F(MoreRefusalsTest, GovernanceWithMissingOrBadFields) {
   EXPECT_THAT(RefusedGovernance(update),
               StatusIs(StatusCode::kInvalidArgument,
                        "update_policy.policy: is missing"));
+}
+
+TEST_F(MoreRefusalsTest, MergeNotByTheCustodianOrLosingMass) {
+  ImportParcel("P-1");
+  ImportParcel("P-2");
+  EXPECT_THAT(
+      Refused(MergeEvent({"P-1", "P-2"}, "M", 20000, 2000000), {"lab-1"}),
+      StatusIs(StatusCode::kPermissionDenied,
+               "merge.signatures: needs the signature of vault-1"));
+  // 1,000 mct of 20,000 lost: past the 0.1% loss tolerance.
+  EXPECT_THAT(
+      Refused(MergeEvent({"P-1", "P-2"}, "M", 19000, 2000000), {"vault-1"}),
+      StatusIs(StatusCode::kFailedPrecondition, "merge.mass_mct: "));
+  ImportParcel("P-3");
+  EXPECT_THAT(
+      Refused(MergeEvent({"P-1", "P-2"}, "P-3", 20000, 2000000), {"vault-1"}),
+      StatusIs(StatusCode::kFailedPrecondition,
+               "parcel id P-3 is already used"));
+}
+
+TEST_F(MoreRefusalsTest, MergeOfAHeldParcelNamesItsField) {
+  ImportParcel("P-1");
+  ImportParcel("P-2");
+  v1::CustodyEvent hold;
+  hold.mutable_hold()->set_parcel_id("P-2");
+  hold.mutable_hold()->set_reason("seal mismatch");
+  KP_ASSERT_OK(Apply(b_.Sign(hold, {"inspector-1"})));
+  EXPECT_THAT(
+      Refused(MergeEvent({"P-1", "P-2"}, "M", 20000, 2000000), {"vault-1"}),
+      StatusIs(StatusCode::kFailedPrecondition,
+               "merge.parcel_ids: parcel P-2 is HELD: it cannot be merged"));
+}
+
+TEST_F(MoreRefusalsTest, AssessedValueAboveTheLimit) {
+  ImportParcel("P-1", 10000, "lab-1");
+  EXPECT_THAT(
+      Refused(AssessmentEvent("P-1", 10000, kMaxValueUsdCents + 1, "L-1"),
+              {"lab-1"}),
+      StatusIs(StatusCode::kInvalidArgument,
+               "lab_assessment.assessed_value_usd_cents: is 100000000000001"));
+}
+
+TEST_F(MoreRefusalsTest, TransferWithoutReceiverOrWithAnEmptySeal) {
+  ImportParcel("P-1");
+  EXPECT_THAT(Refused(TransferEvent("P-1", "vault-1", ""), {"vault-1"}),
+              StatusIs(StatusCode::kInvalidArgument,
+                       "custody_transfer.to_custodian: is missing"));
+  EXPECT_THAT(Refused(TransferEvent("P-1", "vault-1", "lab-1", {"S-1", ""}),
+                      {"vault-1", "lab-1"}),
+              StatusIs(StatusCode::kInvalidArgument,
+                       "custody_transfer.seal_ids: seal id \"\" is empty"));
+}
+
+class MoreExportRefusalsTest : public MoreRefusalsTest {
+ protected:
+  v1::CustodyEvent Export(const std::string& number,
+                          const std::string& licence = "AZ-LIC-001") {
+    return ExportEvent("P-1", number, 10000, 1000000, "7102.10",
+                       {{"BW", 1000000}}, licence, "BE",
+                       kGenesisSeconds + kDay);
+  }
+};
+
+TEST_F(MoreExportRefusalsTest, ExportOfAClosedParcel) {
+  ImportParcel("P-1", 10000, "trader-1");
+  KP_ASSERT_OK(Apply(b_.Sign(Export("AZ-2026-0001"), {"kpa", "customs-1"})));
+  EXPECT_THAT(Refused(Export("AZ-2026-0002"), {"kpa", "customs-1"}),
+              StatusIs(StatusCode::kFailedPrecondition,
+                       "export.parcel_id: parcel P-1 is CLOSED"));
+}
+
+TEST_F(MoreExportRefusalsTest, ExportByAHolderWithoutALicence) {
+  ImportParcel("P-1", 10000, "vault-1");  // vault-1 holds no licence
+  EXPECT_THAT(Refused(Export("AZ-2026-0001", ""), {"kpa", "customs-1"}),
+              StatusIs(StatusCode::kFailedPrecondition,
+                       "export.certificate.exporter.license_id: is \"\", but "
+                       "parcel P-1 is held by vault-1 (licence \"\")"));
+}
+
+TEST_F(MoreExportRefusalsTest, ExportOfAParcelHeldByARevokedActor) {
+  // Its licence is on record, but a revoked actor exports nothing.
+  ImportParcel("P-1", 10000, "trader-1");
+  v1::CustodyEvent revoke;
+  revoke.mutable_revoke_actor()->set_actor_id("trader-1");
+  revoke.mutable_revoke_actor()->set_reason("licence withdrawn");
+  KP_ASSERT_OK(Apply(b_.Governance(revoke)));
+  EXPECT_THAT(Refused(Export("AZ-2026-0001"), {"kpa", "customs-1"}),
+              StatusIs(StatusCode::kFailedPrecondition,
+                       "export.certificate.exporter.license_id: parcel P-1 "
+                       "is held by trader-1, whose registration is revoked"));
+}
+
+TEST_F(MoreExportRefusalsTest, ImportOfTheLedgersOwnExportCertificate) {
+  // The number this ledger issued on export, presented again at import:
+  // a cloned certificate (KPCS red flag), refused for its country.
+  ImportParcel("P-1", 10000, "trader-1");
+  KP_ASSERT_OK(Apply(b_.Sign(Export("AZ-2026-0001"), {"kpa", "customs-1"})));
+  EXPECT_THAT(Refused(ImportEvent("P-9", "vault-1",
+                                  IncomingCertificate("AZ-2026-0001", "AZ",
+                                                      10000, 1000000)),
+                      {"customs-1"}),
+              StatusIs(StatusCode::kInvalidArgument,
+                       "import.certificate.exporting_country: is \"AZ\", this "
+                       "ledger's own country"));
+}
+
+TEST_F(MoreRefusalsTest, InspectionNamesTheRolesThatMayRecordIt) {
+  ImportParcel("P-1");
+  v1::CustodyEvent ev;
+  ev.mutable_inspection()->set_parcel_id("P-1");
+  ev.mutable_inspection()->set_findings("seals intact");
+  EXPECT_THAT(Refused(ev, {"vault-1"}),
+              StatusIs(StatusCode::kPermissionDenied,
+                       "inspections are recorded by an INSPECTOR or the "
+                       "KP_AUTHORITY"));
+  KP_EXPECT_OK(Apply(b_.Sign(ev, {"kpa"})));
 }
 
 }  // namespace
