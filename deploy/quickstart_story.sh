@@ -108,6 +108,7 @@ echo
 echo "    Offline, trusting only the genesis (no node needed):"
 kpctl verify --bundle AZ-P-0001.bundle.json --genesis genesis.json
 kpctl report kp-stats --period "$(date -u +%Y)-Q$(( ($(date -u +%-m) - 1) / 3 + 1 ))"
+kpctl report balance
 kpctl report anomalies
 kpctl status
 

@@ -16,6 +16,12 @@ void AddKeygen(CLI::App& app, Globals& globals) {
   CLI::App* cmd = app.add_subcommand(
       "keygen",
       "create an Ed25519 key: FILE (private, mode 0600) and FILE.pub");
+  cmd->footer(
+      "The public key file, FILE.pub, is what goes into a genesis or a\n"
+      "RegisterActor event; the private one never leaves its owner.\n\n"
+      "Example:\n"
+      "  kpctl keygen --name lab-baku --out keys/lab-baku.key\n"
+      "  # writes keys/lab-baku.key (0600) and keys/lab-baku.key.pub");
   auto name = std::make_shared<std::string>();
   auto path = std::make_shared<std::string>();
   cmd->add_option("--name", *name,

@@ -179,9 +179,9 @@ for cmd in keygen genesis verify submit "parcel" "parcel show" "parcel history" 
   expect_exit 0 "$dir/out" "$kpctl" $cmd --help
   contains "$dir/out" "Usage:"
 done
-for cmd in genesis submit "parcel show" "parcel history" "certificate find" \
-    provenance tail "report kp-stats" "report balance" "report anomalies" \
-    status audit; do
+for cmd in keygen genesis verify submit "parcel show" "parcel history" \
+    "certificate find" provenance tail "report kp-stats" "report balance" \
+    "report anomalies" status audit; do
   # shellcheck disable=SC2086
   "$kpctl" $cmd --help >"$dir/out" 2>&1
   contains "$dir/out" "Example"

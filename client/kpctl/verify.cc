@@ -74,6 +74,11 @@ void AddVerify(CLI::App& app, Globals& globals) {
       "verify",
       "verify a provenance bundle offline against the ledger's genesis; "
       "exit 0 verified, 1 not verified, 2 unusable input");
+  cmd->footer(
+      "Needs no node: every signature, inclusion proof and custody rule is\n"
+      "checked against the genesis alone.\n\n"
+      "Example:\n"
+      "  kpctl verify --bundle AZ-P-0001.bundle.json --genesis genesis.json");
   auto bundle = std::make_shared<std::string>();
   auto genesis = std::make_shared<std::string>();
   cmd->add_option("--bundle", *bundle, "provenance bundle (JSON)")->required();
