@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "gmock/gmock.h"
@@ -83,17 +84,26 @@ class ClusterTest : public ::testing::Test {
 
   std::string NodeDir(int i) const { return absl::StrCat(dir_, "/node-", i); }
 
-  void StartNode(int i) {
+  void StartNode(int i, const std::vector<std::string>& extra_flags = {}) {
     std::vector<std::string> peers;
     for (int p = 0; p < kNodes; ++p) {
       if (p != i) peers.push_back(absl::StrCat("127.0.0.1:", ports_[p]));
     }
-    absl::StatusOr<std::unique_ptr<NodeProcess>> node = NodeProcess::Start(
-        NodeDir(i),
-        {"--listen", absl::StrCat("127.0.0.1:", ports_[i]), "--sequencer",
-         "etcd", "--etcd-endpoints", etcd_->Endpoints(), "--etcd-timeout-ms",
-         "1500", "--peers", absl::StrJoin(peers, ","),
-         "--checkpoint-interval-ms", "200"});
+    std::vector<std::string> flags = {"--listen",
+                                      absl::StrCat("127.0.0.1:", ports_[i]),
+                                      "--sequencer",
+                                      "etcd",
+                                      "--etcd-endpoints",
+                                      etcd_->Endpoints(),
+                                      "--etcd-timeout-ms",
+                                      "1500",
+                                      "--peers",
+                                      absl::StrJoin(peers, ","),
+                                      "--checkpoint-interval-ms",
+                                      "200"};
+    flags.insert(flags.end(), extra_flags.begin(), extra_flags.end());
+    absl::StatusOr<std::unique_ptr<NodeProcess>> node =
+        NodeProcess::Start(NodeDir(i), flags);
     ASSERT_TRUE(node.ok()) << node.status();
     nodes_[i] = *std::move(node);
   }
@@ -725,6 +735,46 @@ TEST_F(ClusterTest, ACopyCutShortIsFinishedFromAPeerNotFromEtcd) {
   WaitForSize(5);
   ASSERT_TRUE(Submit(*nodes_[2]->Ledger(), Import(2)).status.ok());
   WaitForSize(6);
+  EXPECT_EQ(Status(*nodes_[2]).root_hash(), Status(*nodes_[0]).root_hash());
+}
+
+TEST_F(ClusterTest, ANodeThatCompactionLeftBehindBootstrapsFromAPeer) {
+  // With a quota this small etcd is always near full: every node compacts
+  // at its own progress (every 5 s), whichever node lags.
+  const std::vector<std::string> tiny_quota = {"--etcd-quota-bytes", "1000"};
+  for (auto& n : nodes_) n->Stop();
+  for (int i = 0; i < kNodes; ++i) StartNode(i, tiny_quota);
+  RegisterActors();
+  uint64_t stopped_at = 0;
+  ASSERT_TRUE(
+      absl::SimpleAtoi(Status(*nodes_[2]).applied_position(), &stopped_at));
+  nodes_[2]->Stop();
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(Submit(*nodes_[0]->Ledger(), Import(i)).status.ok());
+  }
+  double compacted = 0;
+  for (int tries = 0; tries < 200 && compacted <= stopped_at; ++tries) {
+    for (int i = 0; i < 2; ++i) {
+      absl::StatusOr<MetricsScrape> m =
+          ScrapeMetrics(nodes_[i]->http_address());
+      if (m.ok()) {
+        compacted =
+            std::max(compacted, Value(*m, "kpledger_etcd_compacted_revision"));
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_GT(compacted, stopped_at);
+  EXPECT_THAT(nodes_[0]->Log() + nodes_[1]->Log(),
+              HasSubstr("over 3/4 of its 1000 byte quota"));
+  // Its watch from where it stopped finds the batches gone: it copies the
+  // log from a peer, then follows etcd again.
+  StartNode(2, tiny_quota);
+  WaitForSize(6);
+  EXPECT_THAT(nodes_[2]->Log(), HasSubstr("etcd compacted its history"));
+  EXPECT_THAT(nodes_[2]->Log(), HasSubstr("bootstrapped"));
+  ASSERT_TRUE(Submit(*nodes_[2]->Ledger(), Import(3)).status.ok());
+  WaitForSize(7);
   EXPECT_EQ(Status(*nodes_[2]).root_hash(), Status(*nodes_[0]).root_hash());
 }
 
