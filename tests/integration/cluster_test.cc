@@ -603,6 +603,40 @@ TEST_F(ClusterTest, AMirrorRefusesANodeThatLies) {
   }
 }
 
+TEST_F(ClusterTest, ABootstrappingNodeRefusesAPeerThatLies) {
+  RegisterActors();
+  LyingNode liar(nodes_[0]->grpc_address(), LyingNode::Lie::kChangedEntry);
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
+                           &port);
+  builder.RegisterService(&liar);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  ASSERT_NE(port, 0);
+  // Node 2 starts over with the liar as its only peer.
+  nodes_[2]->Stop();
+  std::filesystem::remove_all(NodeDir(2) + "/data");
+  absl::StatusOr<std::unique_ptr<NodeProcess>> node = NodeProcess::Start(
+      NodeDir(2),
+      {"--listen", absl::StrCat("127.0.0.1:", ports_[2]), "--sequencer", "etcd",
+       "--etcd-endpoints", etcd_->Endpoints(), "--peers",
+       absl::StrCat("127.0.0.1:", port)});
+  ASSERT_TRUE(node.ok()) << node.status();
+  nodes_[2] = *std::move(node);
+  // The copy is refused before anything of it is applied; etcd's history
+  // (not compacted here) then gives the node the same log. (It cannot
+  // have it cosigned: its only peer is the liar.)
+  for (int tries = 0; tries < 100 && Status(*nodes_[2]).tree_size() < 3;
+       ++tries) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(Status(*nodes_[2]).tree_size(), 3u);
+  EXPECT_THAT(nodes_[2]->Log(), HasSubstr("changed an entry"));
+  EXPECT_THAT(Metrics(*nodes_[2]), HasSubstr("kpledger_sync_refused_total 1"));
+  EXPECT_EQ(Status(*nodes_[2]).root_hash(), Status(*nodes_[0]).root_hash());
+  server->Shutdown();
+}
+
 // A peer whose log, under a checkpoint with the genesis threshold of node
 // signatures, ends in an entry this node's rules refuse: the replay of an
 // event already in the log (as if the cluster ran rules that let it in).
