@@ -795,6 +795,26 @@ TEST_F(ClusterTest, ANodeThatCompactionLeftBehindBootstrapsFromAPeer) {
   for (auto& n : nodes_) n->Stop();
   for (int i = 0; i < kNodes; ++i) StartNode(i, tiny_quota);
   RegisterActors();
+  // Once node 2 has reported its progress, it holds ordinary compaction
+  // back while it is down: only the quota's can pass it.
+  {
+    auto etcd = node::EtcdClient::Create(etcd_->EndpointList(),
+                                         grpc::InsecureChannelCredentials());
+    ASSERT_TRUE(etcd.ok());
+    etcdserverpb::RangeRequest progress;
+    progress.set_key(absl::StrCat(
+        "/kpledger/", rules::VerifyGenesisEnvelope(b_.genesis_envelope())->hash,
+        "/progress/", b_.genesis().node_keys(2).name()));
+    bool reported = false;
+    for (int tries = 0; tries < 150 && !reported; ++tries) {
+      absl::StatusOr<etcdserverpb::RangeResponse> r =
+          (*etcd)->Range(progress, absl::Seconds(5));
+      reported = r.ok() && r->kvs_size() == 1;
+      if (!reported)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    ASSERT_TRUE(reported);
+  }
   uint64_t stopped_at = 0;
   ASSERT_TRUE(
       absl::SimpleAtoi(Status(*nodes_[2]).applied_position(), &stopped_at));
