@@ -42,6 +42,21 @@ std::string Duration(int64_t seconds) {
   return parts.empty() ? "less than an hour" : absl::StrJoin(parts, " ");
 }
 
+// "+X% per carat (band Y%)": the value per carat of `to` against `from`,
+// cross-multiplied as rules::ValuePerCaratOutsideBand compares them.
+std::string PerCaratChange(int64_t from_mass_mct, int64_t from_value_usd_cents,
+                           int64_t to_mass_mct, int64_t to_value_usd_cents,
+                           uint32_t value_band_ppm) {
+  const __int128 to_x =
+      static_cast<__int128>(to_value_usd_cents) * from_mass_mct;
+  const __int128 from_x =
+      static_cast<__int128>(from_value_usd_cents) * to_mass_mct;
+  return absl::StrCat(
+      to_x < from_x ? "-" : "+",
+      FormatPercent(Ppm(Abs(to_x - from_x), static_cast<Wide>(from_x))),
+      " per carat (band ", FormatPercent(value_band_ppm), ")");
+}
+
 }  // namespace
 
 std::string SanctionedOriginDetail(const v1::KpCertificate& cert,
@@ -81,12 +96,6 @@ std::string ValueOutlierDetail(int64_t declared_mass_mct,
                                int64_t measured_mass_mct,
                                int64_t assessed_value_usd_cents,
                                uint32_t value_band_ppm) {
-  // As rules::AssessmentFlags: assessed/measured against declared/declared
-  // mass, cross-multiplied.
-  const __int128 assessed_x =
-      static_cast<__int128>(assessed_value_usd_cents) * declared_mass_mct;
-  const __int128 declared_x =
-      static_cast<__int128>(declared_value_usd_cents) * measured_mass_mct;
   return absl::StrCat(
       "lab assessed ", FormatUsd(assessed_value_usd_cents), " for ",
       FormatCarats(measured_mass_mct), " (",
@@ -94,10 +103,24 @@ std::string ValueOutlierDetail(int64_t declared_mass_mct,
       "/ct), declared ", FormatUsd(declared_value_usd_cents), " for ",
       FormatCarats(declared_mass_mct), " (",
       FormatUsd(PerCarat(declared_value_usd_cents, declared_mass_mct)),
-      "/ct): ", assessed_x < declared_x ? "-" : "+",
-      FormatPercent(
-          Ppm(Abs(assessed_x - declared_x), static_cast<Wide>(declared_x))),
-      " per carat (band ", FormatPercent(value_band_ppm), ")");
+      "/ct): ",
+      PerCaratChange(declared_mass_mct, declared_value_usd_cents,
+                     measured_mass_mct, assessed_value_usd_cents,
+                     value_band_ppm));
+}
+
+std::string RevaluationDetail(const std::string& what, int64_t in_mass_mct,
+                              int64_t in_value_usd_cents, int64_t out_mass_mct,
+                              int64_t out_value_usd_cents,
+                              uint32_t value_band_ppm) {
+  return absl::StrCat(
+      what == "merge" ? "merged into " : "split into ",
+      FormatUsd(out_value_usd_cents), " for ", FormatCarats(out_mass_mct), " (",
+      FormatUsd(PerCarat(out_value_usd_cents, out_mass_mct)), "/ct) from ",
+      FormatUsd(in_value_usd_cents), " for ", FormatCarats(in_mass_mct), " (",
+      FormatUsd(PerCarat(in_value_usd_cents, in_mass_mct)), "/ct): ",
+      PerCaratChange(in_mass_mct, in_value_usd_cents, out_mass_mct,
+                     out_value_usd_cents, value_band_ppm));
 }
 
 std::string QuickReexportDetail(entry::LedgerTime imported,

@@ -31,6 +31,14 @@ std::string ValueOutlierDetail(int64_t declared_mass_mct,
                                int64_t assessed_value_usd_cents,
                                uint32_t value_band_ppm);
 
+// VALUE_OUTLIER on a Split or Merge: the value per carat of what came out
+// against what went in (rules::ValuePerCaratOutsideBand). `what`: "split"
+// or "merge".
+std::string RevaluationDetail(const std::string& what, int64_t in_mass_mct,
+                              int64_t in_value_usd_cents, int64_t out_mass_mct,
+                              int64_t out_value_usd_cents,
+                              uint32_t value_band_ppm);
+
 // QUICK_REEXPORT on an Export: how soon after its import.
 std::string QuickReexportDetail(entry::LedgerTime imported,
                                 entry::LedgerTime exported,

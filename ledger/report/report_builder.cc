@@ -318,6 +318,29 @@ std::string ReportBuilder::FlagDetail(v1::Flag flag,
                                 policy_.value_band_ppm());
     }
   }
+  if (flag == v1::VALUE_OUTLIER && parcel != nullptr && event.has_split()) {
+    int64_t mass = 0, value = 0;
+    for (const v1::Split::Child& c : event.split().children()) {
+      mass += c.mass_mct();
+      value += c.value_usd_cents();
+    }
+    return RevaluationDetail("split", parcel->mass_mct, parcel->value_usd_cents,
+                             mass, value, policy_.value_band_ppm());
+  }
+  if (flag == v1::VALUE_OUTLIER && event.has_merge()) {
+    int64_t mass = 0, value = 0;
+    for (const std::string& id : event.merge().parcel_ids()) {
+      auto input = parcels_.find(id);
+      if (input == parcels_.end()) break;  // AddMerge refuses the entry
+      mass += input->second.mass_mct;
+      value += input->second.value_usd_cents;
+    }
+    if (mass > 0) {
+      return RevaluationDetail("merge", mass, value, event.merge().mass_mct(),
+                               event.merge().value_usd_cents(),
+                               policy_.value_band_ppm());
+    }
+  }
   if (flag == v1::QUICK_REEXPORT && parcel != nullptr && event.has_export_()) {
     return QuickReexportDetail(parcel->created, time_,
                                parcel->import_certificate,

@@ -130,6 +130,29 @@ TEST_F(ReportBuilderTest, FlagOnAnUnexpectedEventIsStillListed) {
   EXPECT_EQ(a.anomalies(0).detail(), "VALUE_OUTLIER set by the custody rules");
 }
 
+TEST_F(ReportBuilderTest, RevaluingSplitsAndMergesAreListedWithTheirFigures) {
+  Import(1, "P1");  // 1 ct for $1,000.00
+  // Two children of 0.5 ct at $250.00 each: $500.00/ct against $1,000.00/ct.
+  KP_ASSERT_OK(Add(2,
+                   testing::SplitEvent("P1", {{"A", 500}, {"B", 500}}, 25000),
+                   {v1::VALUE_OUTLIER}));
+  Import(3, "P2");
+  // A (0.5 ct, $250.00) and P2 (1 ct, $1,000.00): 1.5 ct for $1,250.00 in,
+  // 1.5 ct for $3,000.00 out: $2,000.00/ct against $833.33/ct, +140%.
+  KP_ASSERT_OK(Add(4, testing::MergeEvent({"A", "P2"}, "M", 1500, 300000),
+                   {v1::VALUE_OUTLIER}));
+  const v1::ListAnomaliesResponse a = reports_.Anomalies(Day(5));
+  ASSERT_EQ(a.anomalies_size(), 2);
+  EXPECT_EQ(a.anomalies(0).parcel_id(), "P1");
+  EXPECT_EQ(a.anomalies(0).detail(),
+            "split into $500.00 for 1.000 ct ($500.00/ct) from $1,000.00 for "
+            "1.000 ct ($1,000.00/ct): -50% per carat (band 25%)");
+  EXPECT_EQ(a.anomalies(1).parcel_id(), "M");
+  EXPECT_EQ(a.anomalies(1).detail(),
+            "merged into $3,000.00 for 1.500 ct ($2,000.00/ct) from $1,250.00 "
+            "for 1.500 ct ($833.33/ct): +140% per carat (band 25%)");
+}
+
 TEST_F(ReportBuilderTest, EntriesOfOneLedgerTimeShareOneBalance) {
   Import(1, "P1");
   Import(1, "P2");

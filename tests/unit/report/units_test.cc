@@ -76,10 +76,13 @@ TEST(ApportionTest, RemainderNotShareDecides) {
 }
 
 TEST(ApportionTest, TiesGoToTheLowerCountryCode) {
-  // 1 * (1/3 each): one unit, three equal remainders.
-  EXPECT_THAT(
-      Apportion(1, Shares({{"ZA", 333334}, {"BW", 333333}, {"CD", 333333}})),
-      ElementsAre(Portion{"BW", 0}, Portion{"CD", 0}, Portion{"ZA", 1}));
+  // 1 * (1/4 each): one unit, four equal remainders of 1/4.
+  EXPECT_THAT(Apportion(1, Shares({{"ZA", 250000},
+                                   {"BW", 250000},
+                                   {"CD", 250000},
+                                   {"AE", 250000}})),
+              ElementsAre(Portion{"AE", 1}, Portion{"BW", 0}, Portion{"CD", 0},
+                          Portion{"ZA", 0}));
   EXPECT_THAT(
       Apportion(2, Shares({{"ZA", 333333}, {"BW", 333333}, {"CD", 333334}})),
       ElementsAre(Portion{"BW", 1}, Portion{"CD", 1}, Portion{"ZA", 0}));
