@@ -79,7 +79,7 @@ void SubmitStreamReactor::Answer(uint64_t sequence, v1::Receipt receipt) {
   {
     absl::MutexLock lock(&mu_);
     --unanswered_;
-    if (!finished_) {
+    if (!finished_ && !cancelled_) {
       v1::SubmitStreamResponse::Answer* a = ready_.add_answers();
       a->set_sequence(sequence);
       *a->mutable_receipt() = std::move(receipt);
@@ -90,15 +90,30 @@ void SubmitStreamReactor::Answer(uint64_t sequence, v1::Receipt receipt) {
 }
 
 void SubmitStreamReactor::OnWriteDone(bool ok) {
-  Actions actions;
   {
     absl::MutexLock lock(&mu_);
     write_in_flight_ = false;
-    if (!ok) {
-      // The client went away: nobody to answer; OnDone follows.
-      finished_ = true;
-      ready_.Clear();
-    }
+  }
+  if (!ok) {
+    Cancelled();
+    return;
+  }
+  Actions actions;
+  {
+    absl::MutexLock lock(&mu_);
+    actions = Pump();
+  }
+  Run(actions);
+}
+
+void SubmitStreamReactor::OnCancel() { Cancelled(); }
+
+void SubmitStreamReactor::Cancelled() {
+  Actions actions;
+  {
+    absl::MutexLock lock(&mu_);
+    cancelled_ = true;
+    ready_.Clear();
     actions = Pump();
   }
   Run(actions);
@@ -122,6 +137,16 @@ SubmitStreamReactor::Actions SubmitStreamReactor::Pump() {
     return a;
   }
   if (finished_) return a;
+  if (cancelled_) {
+    // gRPC wants every stream finished, cancelled ones too; not while a
+    // write is in flight.
+    if (!write_in_flight_) {
+      finished_ = true;
+      a.finish = true;
+      a.finish_status = grpc::Status::CANCELLED;
+    }
+    return a;
+  }
   if (!write_in_flight_ && ready_.answers_size() > 0) {
     write_in_flight_ = true;
     writing_ = std::move(ready_);
@@ -147,7 +172,7 @@ void SubmitStreamReactor::Run(const Actions& a) {
   }
   if (a.write) StartWrite(&writing_);
   if (a.read) StartRead(&request_);
-  if (a.finish) Finish(grpc::Status::OK);
+  if (a.finish) Finish(a.finish_status);
 }
 
 }  // namespace kpledger::node

@@ -6,9 +6,12 @@
 // fast client is slowed by gRPC's own flow control instead of filling the
 // node. Receipts that are ready together go out in one response message.
 //
-// Lifetime: gRPC calls OnDone once the stream is finished or cancelled;
-// receipts of envelopes already handed to the node may still arrive after
-// that, so the reactor deletes itself when both have happened.
+// Lifetime: every stream is finished, with OK once every envelope is
+// answered and the client is done writing, or with CANCELLED once the client
+// went away (a failed write, or OnCancel) and no write is in flight; gRPC
+// then calls OnDone. Receipts of envelopes already handed to the node may
+// still arrive after that, so the reactor deletes itself when both have
+// happened.
 #ifndef KPLEDGER_NODE_SERVICE_SUBMIT_STREAM_H_
 #define KPLEDGER_NODE_SERVICE_SUBMIT_STREAM_H_
 
@@ -38,6 +41,7 @@ class SubmitStreamReactor final
 
   void OnReadDone(bool ok) override;
   void OnWriteDone(bool ok) override;
+  void OnCancel() override;
   void OnDone() override;
 
  private:
@@ -47,10 +51,14 @@ class SubmitStreamReactor final
     bool write = false;
     bool read = false;
     bool finish = false;
+    grpc::Status finish_status;
     bool destroy = false;  // gRPC is done and every receipt has arrived
   };
 
   void Answer(uint64_t sequence, v1::Receipt receipt);
+  // The client went away: answer nobody, finish as soon as no write is in
+  // flight.
+  void Cancelled();
   Actions Pump() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Run(const Actions& actions);
 
@@ -67,8 +75,9 @@ class SubmitStreamReactor final
   bool reading_ ABSL_GUARDED_BY(mu_) = true;  // a read is in progress
   bool reads_done_ ABSL_GUARDED_BY(mu_) = false;
   bool write_in_flight_ ABSL_GUARDED_BY(mu_) = false;
-  bool finished_ ABSL_GUARDED_BY(mu_) = false;
-  bool done_ ABSL_GUARDED_BY(mu_) = false;  // OnDone was called
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;  // Finish was called
+  bool done_ ABSL_GUARDED_BY(mu_) = false;      // OnDone was called
   v1::SubmitStreamResponse ready_ ABSL_GUARDED_BY(mu_);
 };
 

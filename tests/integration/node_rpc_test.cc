@@ -3,6 +3,7 @@
 // naming the problem while the ledger (log, root and reports) stays as it
 // was.
 #include <filesystem>
+#include <future>
 #include <map>
 #include <set>
 #include <thread>
@@ -159,6 +160,33 @@ TEST_F(NodeRpcTest, SubmitStreamAnswersEveryEnvelope) {
   EXPECT_EQ(answers[102].code(),
             static_cast<int>(grpc::StatusCode::UNAUTHENTICATED));
   EXPECT_EQ(Status().tree_size(), before.leaf_index() + 101);
+}
+
+// Clients that go away while their receipts are on the way: each stream is
+// finished anyway, so the node still stops promptly on SIGTERM (gRPC's
+// shutdown waits for every stream to be finished).
+TEST_F(NodeRpcTest, SubmitStreamsCancelledMidwayAreFinished) {
+  int n = 0;
+  for (int wait_ms : {0, 1, 2, 4, 8, 16, 32}) {
+    grpc::ClientContext ctx;
+    auto stream = ledger_->SubmitStream(&ctx);
+    v1::SubmitStreamRequest req;
+    for (int i = 0; i < 200; ++i) {
+      *req.add_envelopes() = Import(absl::StrCat("C-", n++));
+    }
+    ASSERT_TRUE(stream->Write(req));
+    std::this_thread::sleep_for(std::chrono::milliseconds(wait_ms));
+    ctx.TryCancel();
+    stream->Finish();
+  }
+  Accept(Import("after"));  // still serving
+  auto stopped =
+      std::async(std::launch::async, [this] { return node_->Stop(); });
+  if (stopped.wait_for(std::chrono::seconds(20)) != std::future_status::ready) {
+    node_->Kill();
+    FAIL() << "kpnode did not stop within 20 s of SIGTERM";
+  }
+  EXPECT_EQ(stopped.get(), 0);
 }
 
 TEST_F(NodeRpcTest, ParcelQueries) {
