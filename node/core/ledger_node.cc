@@ -135,11 +135,19 @@ absl::Status LedgerNode::Init() {
 void LedgerNode::SetPeers(std::vector<std::unique_ptr<Cosigner>> peers) {
   CheckpointerHooks hooks;
   hooks.cosigned = [this](uint64_t tree_size) { CosignedUpTo(tree_size); };
-  hooks.diverged = [this](const std::string&) {
+  hooks.diverged = [this](const std::string& why) {
     metrics_.diverged->Set(1);
-    absl::MutexLock lock(&mu_);
-    diverged_ = true;
-    failed_flag_ = true;
+    {
+      absl::MutexLock lock(&mu_);
+      diverged_ = true;
+      failed_flag_ = true;
+    }
+    // Nothing more is applied here: answer every waiting event now.
+    batcher_->Abandon(absl::UnavailableError(absl::StrCat(
+        "this node diverged from its cluster (", why,
+        ") before the event was applied; it may or may not be in the log: "
+        "submit it again to another node (a duplicate is answered with the "
+        "original receipt)")));
   };
   checkpointer_->SetPeers(std::move(peers), std::move(hooks));
 }
@@ -267,6 +275,7 @@ void LedgerNode::ApplyLoop() {
     }
     const absl::Time start = absl::Now();
     const uint64_t position = next.batch.position;
+    const bool from_peer = next.batch.from_peer;
     absl::StatusOr<apply::StagedApply> staged =
         applier_->Stage(std::move(next.batch));
     if (!staged.ok()) {
@@ -280,7 +289,8 @@ void LedgerNode::ApplyLoop() {
         },
         this));
     commit_queue_.push_back(Staged{std::move(next.proposer), next.nonce,
-                                   position, start, *std::move(staged)});
+                                   position, from_peer, start,
+                                   *std::move(staged)});
   }
   absl::MutexLock lock(&mu_);
   staging_done_ = true;
@@ -322,6 +332,14 @@ void LedgerNode::CommitLoop() {
     metrics_.tree_size->Set(static_cast<double>(result->head.size));
     if (next->proposer == name() && !result->already_applied) {
       batcher_->Complete(next->nonce, std::move(result->receipts));
+    }
+    if (next->from_peer) {
+      // A copy replaces the batches this node would have applied from its
+      // sequencer, its own among them: those may now never come back.
+      batcher_->FailInFlight(absl::UnavailableError(
+          "this node copied its log from a peer while the event was being "
+          "ordered; it may or may not be in the log: submit it again (a "
+          "duplicate is answered with the original receipt)"));
     }
     metrics_.pending->Set(static_cast<double>(batcher_->pending()));
   }

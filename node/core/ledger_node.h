@@ -136,7 +136,8 @@ class LedgerNode {
     std::string proposer;
     uint64_t nonce = 0;
     uint64_t position = 0;
-    absl::Time start;  // when its Stage began
+    bool from_peer = false;  // copied from a peer's log (bootstrap)
+    absl::Time start;        // when its Stage began
     apply::StagedApply batch;
   };
 

@@ -1,12 +1,16 @@
 // A node whose disk fails: the batch being written is answered UNAVAILABLE,
 // the node stops applying and says why, and every event it acknowledged
-// before is in the store after a restart.
+// before is in the store after a restart. A node whose batch in flight may
+// never come back (it diverged, or copied its log from a peer) answers its
+// submitters at once.
 #include "node/core/ledger_node.h"
 
 #include <future>
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "absl/synchronization/mutex.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ledger/crypto/ed25519.h"
@@ -88,6 +92,97 @@ TEST_F(LedgerNodeTest, AFailedWriteIsNotAcknowledgedAndStopsTheNode) {
   EXPECT_EQ(store->size(), 2u);  // genesis, customs-1
   KP_ASSERT_OK_AND_ASSIGN(uint64_t index, store->FindEvent(acked.event_id()));
   EXPECT_EQ(index, acked.leaf_index());
+}
+
+// A sequencer that keeps what is proposed and delivers what the test says.
+class HeldSequencer : public Sequencer {
+ public:
+  std::string name() const override { return "held"; }
+  absl::Status Start(uint64_t, Deliver deliver) override {
+    deliver_ = std::move(deliver);
+    return absl::OkStatus();
+  }
+  absl::Status Propose(ProposedBatch batch) override {
+    absl::MutexLock lock(&mu_);
+    proposed_.push_back(std::move(batch));
+    return absl::OkStatus();
+  }
+  void Stop() override {}
+
+  ProposedBatch WaitForFirst() {
+    absl::MutexLock lock(&mu_);
+    mu_.Await(absl::Condition(
+        +[](std::vector<ProposedBatch>* p) { return !p->empty(); },
+        &proposed_));
+    return proposed_.front();
+  }
+  Deliver deliver_;
+
+ private:
+  absl::Mutex mu_;
+  std::vector<ProposedBatch> proposed_ ABSL_GUARDED_BY(mu_);
+};
+
+class LedgerNodeInFlightTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    NodeOptions options;
+    options.data_dir = testing::FreshDir("ledger-node-in-flight");
+    options.genesis = b_.genesis_envelope();
+    KP_ASSERT_OK_AND_ASSIGN(
+        crypto::PrivateKey key,
+        crypto::PrivateKey::FromSeed(b_.node_key(0).seed()));
+    options.node_key = std::move(key);
+    auto seq = std::make_unique<HeldSequencer>();
+    seq_ = seq.get();
+    KP_ASSERT_OK_AND_ASSIGN(
+        node_, LedgerNode::Open(std::move(options), std::move(seq), &metrics_));
+    node_->SetPeers({});
+    KP_ASSERT_OK(node_->Start());
+    KP_ASSERT_OK(node_->Submit(
+        b_.Register("customs-1", v1::CUSTOMS).SerializeAsString(),
+        [this](absl::StatusOr<v1::Receipt> r) { answer_.set_value(r); }));
+    seq_->WaitForFirst();
+  }
+  void TearDown() override { node_->Stop(); }
+
+  absl::StatusOr<v1::Receipt> Answer() {
+    std::future<absl::StatusOr<v1::Receipt>> answered = answer_.get_future();
+    if (answered.wait_for(std::chrono::seconds(30)) !=
+        std::future_status::ready) {
+      return absl::DeadlineExceededError("no answer in 30 s");
+    }
+    return answered.get();
+  }
+
+  testing::CustodyBuilder b_;
+  MetricsRegistry metrics_;
+  HeldSequencer* seq_ = nullptr;
+  std::unique_ptr<LedgerNode> node_;
+  std::promise<absl::StatusOr<v1::Receipt>> answer_;
+};
+
+TEST_F(LedgerNodeInFlightTest, ABatchInFlightWhenTheLogIsCopiedIsAnswered) {
+  // The node's own batch comes back inside a copy of a peer's log (etcd
+  // compacted past it): no receipt of its own will ever name it.
+  SequencedBatch copied;
+  copied.from_peer = true;
+  copied.batch.proposer = "peer";
+  copied.batch.proposed_time = {testing::kGenesisSeconds + testing::kDay, 0};
+  copied.batch.envelopes = seq_->WaitForFirst().envelopes;
+  KP_ASSERT_OK(seq_->deliver_(std::move(copied)));
+  EXPECT_THAT(Answer(), StatusIs(absl::StatusCode::kUnavailable,
+                                 "copied its log from a peer"));
+  EXPECT_EQ(node_->store().size(), 2u);  // the copy was applied
+  KP_EXPECT_OK(node_->health());
+}
+
+TEST_F(LedgerNodeInFlightTest, ABatchInFlightWhenTheNodeDivergesIsAnswered) {
+  node_->checkpointer().Diverge("a cosigned root differs (test)");
+  EXPECT_THAT(Answer(), StatusIs(absl::StatusCode::kUnavailable,
+                                 "this node diverged from its cluster"));
+  EXPECT_THAT(node_->health(),
+              StatusIs(absl::StatusCode::kFailedPrecondition, "diverged"));
 }
 
 }  // namespace
