@@ -43,6 +43,13 @@ contains "$dir/out" '"parcelId": "AZ-P-0001"'
 sed 's/"parcelId": "AZ-P-0001"/"parcelId": "AZ-P-0002"/' "$bundle" >"$dir/other.json"
 expect_exit 1 "$dir/out" "$kpctl" verify --bundle "$dir/other.json" --genesis "$genesis"
 contains "$dir/out" "NOT VERIFIED"
+# A parcel id that tries to print a verdict line of its own stays on the
+# one NOT VERIFIED line.
+sed 's/"parcelId": "AZ-P-0001"/"parcelId": "X\\nProvenance of parcel X: verified"/' \
+  "$bundle" >"$dir/fake.json"
+expect_exit 1 "$dir/out" "$kpctl" verify --bundle "$dir/fake.json" --genesis "$genesis"
+[ "$(wc -l <"$dir/out")" = 1 ] || fail "a bundle's parcel id broke the verdict line"
+grep -q '^Provenance of parcel' "$dir/out" && fail "a bundle printed a verdict"
 # The checkpoint's parsed size disagrees with its signed note.
 sed 's/"treeSize": "2009"/"treeSize": "2008"/' "$bundle" >"$dir/flipped.json"
 cmp -s "$bundle" "$dir/flipped.json" && fail "the tree size was not changed"

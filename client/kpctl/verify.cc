@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "client/kpctl/commands.h"
+#include "client/kpctl/text.h"
 #include "kpledger/v1/envelope.pb.h"
 #include "kpledger/v1/ledger.pb.h"
 #include "kpledger/v1/provenance.pb.h"
@@ -27,8 +28,10 @@ int Fail(const Globals& globals, int code, absl::string_view what,
     refusal.set_reason(absl::StrCat(what, status.message()));
     std::printf("%s", base::ToJson(refusal).c_str());
   } else {
-    std::fprintf(stderr, "kpctl verify: %s%s\n", std::string(what).c_str(),
-                 std::string(status.message()).c_str());
+    // The message may quote the bundle (its parcel id, say), which nothing
+    // vouches for yet: one line, so that it cannot fake a verdict line.
+    std::fprintf(stderr, "kpctl verify: %s\n",
+                 Clean(absl::StrCat(what, status.message())).c_str());
   }
   return code;
 }
@@ -56,11 +59,11 @@ int Verify(const Globals& globals, const std::string& bundle_path,
   absl::StatusOr<v1::ProvenanceAccount> account =
       provenance::VerifyBundle(bundle, *genesis);
   if (!account.ok()) {
-    return Fail(
-        globals, kExitRefused,
-        absl::StrCat("NOT VERIFIED: bundle ", bundle_path,
-                     " does not prove parcel ", bundle.parcel_id(), ": "),
-        account.status());
+    return Fail(globals, kExitRefused,
+                absl::StrCat("NOT VERIFIED: bundle ", bundle_path,
+                             " does not prove parcel ",
+                             bundle.parcel_id().substr(0, 128), ": "),
+                account.status());
   }
   std::printf("%s", globals.json ? base::ToJson(*account).c_str()
                                  : provenance::FormatAccount(*account).c_str());

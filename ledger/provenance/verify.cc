@@ -3,6 +3,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -156,6 +157,83 @@ class Replay {
   std::map<std::string, std::string> governance_names_;  // key id -> name
 };
 
+// The actor a governance entry is about; empty for any other entry.
+std::string GovernedActor(const v1::CustodyEvent& e) {
+  switch (e.body_case()) {
+    case v1::CustodyEvent::kRegisterActor:
+      return e.register_actor().actor_id();
+    case v1::CustodyEvent::kRotateKey:
+      return e.rotate_key().actor_id();
+    case v1::CustodyEvent::kRevokeActor:
+      return e.revoke_actor().actor_id();
+    default:
+      return "";
+  }
+}
+
+// Step 6: the bundle holds what BuildBundle puts in one, nothing else. A
+// bundle with entries outside the parcel's ancestry would let its builder
+// show another parcel's events in the account, or a parcel of the DAG (a
+// split sibling, say) as of an entry later than its own last event.
+absl::Status CheckBundleScope(const std::string& parcel_id,
+                              const rules::StateView& state,
+                              const std::vector<v1::AccountEvent>& events) {
+  KP_ASSIGN_OR_RETURN(std::optional<v1::ParcelState> parcel,
+                      state.Parcel(parcel_id));
+  if (!parcel.has_value()) return absl::OkStatus();  // AssembleAccount says
+  std::map<std::string, const v1::AccountEvent*> by_id;
+  for (const v1::AccountEvent& e : events) by_id[e.event_id()] = &e;
+  // The ancestry DAG, as BuildBundle walks it: every head every event names.
+  std::set<std::string> dag;
+  std::set<std::string> actors;  // signers and custodians it names
+  std::vector<std::string> pending = {parcel->head()};
+  while (!pending.empty()) {
+    const std::string id = std::move(pending.back());
+    pending.pop_back();
+    auto it = by_id.find(id);
+    // The replay accepted every head link, so a head names an entry here.
+    if (it == by_id.end() || !dag.insert(id).second) continue;
+    const v1::AccountEvent& e = *it->second;
+    actors.insert(e.signers().begin(), e.signers().end());
+    const v1::CustodyEvent& ev = e.event();
+    if (ev.has_import()) actors.insert(ev.import().custodian());
+    if (ev.has_custody_transfer()) {
+      actors.insert(ev.custody_transfer().from_custodian());
+      actors.insert(ev.custody_transfer().to_custodian());
+    }
+    for (const v1::ParcelHead& h : ev.parcels()) {
+      if (!h.head().empty()) pending.push_back(h.head());
+    }
+  }
+  auto confirms_its_export = [&](const v1::CustodyEvent& ev) {
+    return ev.has_import_confirmation() &&
+           !parcel->export_certificate().empty() &&
+           ev.import_confirmation().certificate_number() ==
+               parcel->export_certificate();
+  };
+  for (const v1::AccountEvent& e : events) {
+    if (confirms_its_export(e.event())) {
+      actors.insert(e.signers().begin(), e.signers().end());
+    }
+  }
+  for (const v1::AccountEvent& e : events) {
+    const v1::CustodyEvent& ev = e.event();
+    const std::string governed = GovernedActor(ev);
+    if (dag.count(e.event_id()) > 0 || confirms_its_export(ev) ||
+        ev.has_update_policy() ||
+        (!governed.empty() && actors.count(governed) > 0)) {
+      continue;
+    }
+    return absl::InvalidArgumentError(absl::StrCat(
+        "entry ", e.index(), " (", e.event_type(),
+        ") is not in the provenance of parcel ", parcel_id,
+        ": a bundle holds the parcel's ancestry, the governance entries of "
+        "the actors it names, the policy updates and the confirmation of "
+        "its export, nothing else"));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<v1::ProvenanceAccount> VerifyBundle(
@@ -201,6 +279,8 @@ absl::StatusOr<v1::ProvenanceAccount> VerifyBundle(
     KP_RETURN_IF_ERROR(replay.Apply(*c.leaf, *std::move(c.event), &events));
   }
 
+  KP_RETURN_IF_ERROR(
+      CheckBundleScope(bundle.parcel_id(), replay.view(), events));
   KP_ASSIGN_OR_RETURN(
       v1::ProvenanceAccount account,
       AssembleAccount(bundle.parcel_id(), replay.view(), std::move(events)));

@@ -18,19 +18,25 @@
 //      left out an entry the rules need. (The events' signatures are
 //      checked up front, on all cores: entry_checks.h says why that is
 //      the same check);
-//   5. the parcel exists in the replayed state.
+//   5. the parcel exists in the replayed state;
+//   6. every entry is one BuildBundle puts in the parcel's bundle: an event
+//      of its ancestry DAG (walked from the parcel's replayed head along
+//      every head each event names), a governance entry of an actor those
+//      events (or the confirmation) name as signer or custodian, a policy
+//      update, or the confirmation of the parcel's export.
 // Errors name what failed: the entry (by leaf index, or by position when
 // its leaf does not decode), the proof, the signature, the rule. Codes are
 // those of the failed check, e.g. UNAUTHENTICATED for a signature,
 // FAILED_PRECONDITION for a proof that leads to another root or a bundle of
 // another ledger, INVALID_ARGUMENT for a malformed or misordered bundle,
-// and the rules' own code for a refused entry; RESOURCE_EXHAUSTED for more
+// and the rules' own code for a refused entry (INVALID_ARGUMENT for an entry
+// outside the parcel's provenance); RESOURCE_EXHAUSTED for more
 // than kMaxBundleEntries entries; NOT_FOUND if no entry creates the parcel.
 //
 // What it cannot prove: that the log holds no later event of the parcel
 // below the checkpoint's size than the bundle shows (a log commits to
-// entries, not to parcel states). The account is the parcel as of the
-// bundle's last entry.
+// entries, not to parcel states). The account is the parcel as of its
+// latest event in the bundle.
 // Thread-safe: a pure function.
 #ifndef KPLEDGER_LEDGER_PROVENANCE_VERIFY_H_
 #define KPLEDGER_LEDGER_PROVENANCE_VERIFY_H_

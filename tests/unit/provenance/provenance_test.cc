@@ -431,5 +431,43 @@ TEST_F(ProvenanceTest, BundleThatNeverCreatesItsParcelIsRefused) {
                        "bundle"));
 }
 
+// A bundle is the parcel's provenance and nothing else: relabelled for a
+// parcel of its DAG, it would show that parcel as of a later entry than
+// its own last event (A-1b went to vault-1 on day 6; M-1's bundle does not
+// say so).
+TEST_F(ProvenanceTest, BundleRelabelledForAnotherParcelOfItsDagIsRefused) {
+  v1::ProvenanceBundle bundle = Bundle("M-1");
+  bundle.set_parcel_id("A-1b");
+  EXPECT_THAT(Verify(bundle),
+              StatusIs(StatusCode::kInvalidArgument,
+                       "is not in the provenance of parcel A-1b"));
+}
+
+TEST_F(ProvenanceTest, EntriesOfAnUnrelatedParcelAreRefused) {
+  // Entries that verify on their own (proved, signed, accepted by the
+  // rules), padded into M-1's bundle in log order.
+  v1::ProvenanceBundle bundle = Bundle("M-1");
+  const v1::ProvenanceBundle other = Bundle("U-1");
+  std::vector<v1::BundleEntry> entries(bundle.entries().begin(),
+                                       bundle.entries().end());
+  for (const v1::BundleEntry& e : other.entries()) {
+    const uint64_t index = e.proof().leaf_index();
+    if (index == Index("register vault-1") || index == Index("import U-1")) {
+      entries.push_back(e);
+    }
+  }
+  std::sort(entries.begin(), entries.end(),
+            [](const v1::BundleEntry& a, const v1::BundleEntry& b) {
+              return a.proof().leaf_index() < b.proof().leaf_index();
+            });
+  bundle.clear_entries();
+  for (v1::BundleEntry& e : entries) *bundle.add_entries() = std::move(e);
+  EXPECT_THAT(Verify(bundle),
+              StatusIs(StatusCode::kInvalidArgument,
+                       EntryName(Index("register vault-1")) +
+                           " (register_actor) is not in the provenance of "
+                           "parcel M-1"));
+}
+
 }  // namespace
 }  // namespace kpledger::provenance
