@@ -3,6 +3,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "ledger/envelope/dsse.h"
 
 namespace kpledger::node {
 
@@ -106,24 +107,27 @@ void AddFlags(CLI::App& app, KpnodeConfig* c) {
 }
 
 absl::Status Validate(const KpnodeConfig& c) {
-  auto check_address = [](absl::string_view flag,
-                          const std::string& address) -> absl::Status {
+  // Port 0 means "any" only for an address this node listens on.
+  auto check_address = [](absl::string_view flag, const std::string& address,
+                          bool listen = false) -> absl::Status {
     const size_t colon = address.rfind(':');
+    const int lowest = listen ? 0 : 1;
     int port = 0;
     if (colon == std::string::npos || colon == 0 ||
         !absl::SimpleAtoi(absl::string_view(address).substr(colon + 1),
                           &port) ||
-        port < 0 || port > 65535) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          flag, " \"", address, "\" is not HOST:PORT (port 0 to 65535)"));
+        port < lowest || port > 65535) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(flag, " \"", address, "\" is not HOST:PORT (port ",
+                       lowest, " to 65535)"));
     }
     return absl::OkStatus();
   };
-  if (absl::Status st = check_address("--listen", c.listen); !st.ok()) {
+  if (absl::Status st = check_address("--listen", c.listen, true); !st.ok()) {
     return st;
   }
   if (!c.http_listen.empty()) {
-    if (absl::Status st = check_address("--http-listen", c.http_listen);
+    if (absl::Status st = check_address("--http-listen", c.http_listen, true);
         !st.ok()) {
       return st;
     }
@@ -160,7 +164,9 @@ absl::Status Validate(const KpnodeConfig& c) {
         "--sequencer etcd needs --etcd-endpoints (HOST:PORT of each member)");
   }
   if (c.sequencer != "etcd" &&
-      (!c.etcd_endpoints.empty() || !c.etcd_ca_file.empty())) {
+      (!c.etcd_endpoints.empty() || !c.etcd_ca_file.empty() ||
+       !c.etcd_cert_file.empty() || !c.etcd_key_file.empty() ||
+       !c.etcd_prefix.empty())) {
     return absl::InvalidArgumentError(
         "--etcd-* flags are for --sequencer etcd");
   }
@@ -186,6 +192,11 @@ absl::Status Validate(const KpnodeConfig& c) {
   if (c.etcd_timeout_ms == 0) {
     return absl::InvalidArgumentError("--etcd-timeout-ms must be at least 1");
   }
+  if (c.etcd_quota_bytes == 0 || c.etcd_quota_bytes > kMaxEtcdQuotaBytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--etcd-quota-bytes must be between 1 and ", kMaxEtcdQuotaBytes,
+        " (etcd's largest --quota-backend-bytes); give etcd's own setting"));
+  }
   if (!c.peer_ca_file.empty() && c.tls_cert_file.empty()) {
     return absl::InvalidArgumentError(
         "--peer-ca needs --tls-cert and --tls-key: nodes prove who they are "
@@ -195,12 +206,26 @@ absl::Status Validate(const KpnodeConfig& c) {
     return absl::InvalidArgumentError(
         "--batch-max-events and --batch-max-bytes must be at least 1");
   }
+  if (c.sequencer == "etcd" && c.batch_max_bytes > kMaxEtcdBatchBytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--batch-max-bytes must be at most ", kMaxEtcdBatchBytes,
+        " with --sequencer etcd: a batch is one etcd put, and etcd takes "
+        "requests of up to 1.5 MiB by default (max-request-bytes)"));
+  }
   if (c.max_pending == 0) {
     return absl::InvalidArgumentError("--max-pending must be at least 1");
   }
-  if (c.max_envelope_bytes < 256 || c.max_envelope_bytes > (4u << 20)) {
+  if (c.max_envelope_bytes < 256 ||
+      c.max_envelope_bytes > envelope::kMaxEnvelopeBytes) {
     return absl::InvalidArgumentError(
-        "--max-envelope-bytes must be between 256 and 4194304");
+        absl::StrCat("--max-envelope-bytes must be between 256 and ",
+                     envelope::kMaxEnvelopeBytes,
+                     " (the largest envelope the rules take, on every node)"));
+  }
+  if (c.verify_threads > kMaxVerifyThreads) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--verify-threads must be at most ", kMaxVerifyThreads,
+                     " (0: one per core)"));
   }
   if (c.checkpoint_interval_ms == 0) {
     return absl::InvalidArgumentError(

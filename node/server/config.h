@@ -53,6 +53,13 @@ struct KpnodeConfig {
   std::string log_level = "info";
 };
 
+// Bounds Validate holds flags to.
+inline constexpr uint64_t kMaxEtcdQuotaBytes = uint64_t{8} << 30;
+// One etcd put carries a batch, under etcd's default max-request-bytes
+// (1.5 MiB) with room for the batch's own encoding.
+inline constexpr uint32_t kMaxEtcdBatchBytes = 1 << 20;
+inline constexpr uint32_t kMaxVerifyThreads = 256;
+
 // Adds every flag (and --config) to `app`.
 void AddFlags(CLI::App& app, KpnodeConfig* config);
 

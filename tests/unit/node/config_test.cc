@@ -1,6 +1,7 @@
 #include "node/server/config.h"
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "gmock/gmock.h"
@@ -65,6 +66,42 @@ TEST(Validate, NamesTheFlagThatIsWrong) {
   const absl::Status empty_batch = Validate(Parse({"--batch-max-events", "0"}));
   EXPECT_EQ(empty_batch.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(empty_batch.message(), HasSubstr("--batch-max-events"));
+}
+
+// Values a node could not run on are refused at start, naming the flag.
+TEST(Validate, RefusesValuesANodeCannotRunOn) {
+  const std::vector<std::string> etcd = {"--sequencer", "etcd",
+                                         "--etcd-endpoints", "127.0.0.1:2379"};
+  auto with_etcd = [&](std::vector<std::string> more) {
+    more.insert(more.begin(), etcd.begin(), etcd.end());
+    return Parse(more);
+  };
+  for (const auto& [config, flag] :
+       std::vector<std::pair<KpnodeConfig, std::string>>{
+           {with_etcd({"--etcd-quota-bytes", "0"}), "--etcd-quota-bytes"},
+           {with_etcd({"--etcd-quota-bytes", "8589934593"}),
+            "--etcd-quota-bytes"},
+           {with_etcd({"--batch-max-bytes", "1048577"}), "--batch-max-bytes"},
+           {Parse({"--max-envelope-bytes", "262145"}), "--max-envelope-bytes"},
+           {Parse({"--verify-threads", "257"}), "--verify-threads"},
+           {Parse({"--peers", "127.0.0.1:0"}), "--peers \"127.0.0.1:0\""},
+           {Parse({"--etcd-key", "k.pem", "--etcd-cert", "c.pem"}),
+            "--etcd-* flags are for --sequencer etcd"},
+       }) {
+    const absl::Status st = Validate(config);
+    EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument) << flag;
+    EXPECT_THAT(st.message(), HasSubstr(flag));
+  }
+  // Their limits themselves are fine; port 0 is "any" where the node
+  // listens.
+  EXPECT_TRUE(Validate(with_etcd({"--etcd-quota-bytes", "8589934592",
+                                  "--batch-max-bytes", "1048576"}))
+                  .ok());
+  EXPECT_TRUE(
+      Validate(Parse({"--max-envelope-bytes", "262144", "--verify-threads",
+                      "256", "--listen", "127.0.0.1:0"}))
+          .ok());
+  EXPECT_TRUE(Validate(Parse({"--batch-max-bytes", "4194304"})).ok());
 }
 
 }  // namespace
