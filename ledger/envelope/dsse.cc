@@ -69,13 +69,15 @@ absl::Status ParseEnvelopeInto(absl::string_view bytes, v1::Envelope* env) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::vector<std::string>> VerifyEnvelope(
-    const v1::Envelope& env, absl::string_view want_payload_type,
-    KeyResolver resolve) {
+absl::Status CheckEnvelopeShape(const v1::Envelope& env,
+                                absl::string_view want_payload_type) {
   if (env.payload_type() != want_payload_type) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("envelope payload type is \"", env.payload_type(),
-                     "\", want \"", want_payload_type, "\""));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "envelope payload type is \"", env.payload_type().substr(0, 80),
+        "\", want \"", want_payload_type, "\""));
+  }
+  if (env.payload().empty()) {
+    return absl::InvalidArgumentError("envelope has an empty payload");
   }
   if (env.signatures().empty()) {
     return absl::UnauthenticatedError("envelope has no signatures");
@@ -85,8 +87,6 @@ absl::StatusOr<std::vector<std::string>> VerifyEnvelope(
         absl::StrCat("envelope has ", env.signatures_size(),
                      " signatures, limit ", kMaxSignatures));
   }
-  const std::string pae = Pae(env.payload_type(), env.payload());
-  std::vector<std::string> signers;
   std::set<absl::string_view> seen;
   for (int i = 0; i < env.signatures_size(); ++i) {
     const v1::Signature& s = env.signatures(i);
@@ -100,6 +100,18 @@ absl::StatusOr<std::vector<std::string>> VerifyEnvelope(
           absl::StrCat("signature ", i, " has ", s.sig().size(),
                        " bytes, want ", crypto::kSignatureSize));
     }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<std::string>> VerifyEnvelope(
+    const v1::Envelope& env, absl::string_view want_payload_type,
+    KeyResolver resolve) {
+  KP_RETURN_IF_ERROR(CheckEnvelopeShape(env, want_payload_type));
+  const std::string pae = Pae(env.payload_type(), env.payload());
+  std::vector<std::string> signers;
+  for (int i = 0; i < env.signatures_size(); ++i) {
+    const v1::Signature& s = env.signatures(i);
     const crypto::PublicKey* key = resolve(s.keyid());
     if (key == nullptr) {
       return absl::UnauthenticatedError(absl::StrCat(

@@ -64,6 +64,14 @@ absl::Status ParseEnvelopeInto(absl::string_view bytes, v1::Envelope* env);
 using KeyResolver =
     absl::FunctionRef<const crypto::PublicKey*(absl::string_view keyid)>;
 
+// The checks of VerifyEnvelope that need no key: the payload type is
+// `want_payload_type`, a payload, 1 to kMaxSignatures signatures of the
+// right length, no key id twice. Same codes and words as VerifyEnvelope
+// (a node makes them at its door, so that such an envelope is never
+// ordered).
+absl::Status CheckEnvelopeShape(const v1::Envelope& env,
+                                absl::string_view want_payload_type);
+
 // Verifies every signature of `env` and returns the signers' key ids, in
 // envelope order. The envelope is refused as a whole if any signature fails:
 //   InvalidArgument   payload type is not `want_payload_type`; a signature

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "kpledger/v1/envelope.pb.h"
+#include "ledger/envelope/dsse.h"
 #include "ledger/provenance/bundle.h"
 #include "node/query/queries.h"
 #include "node/service/grpc_status.h"
@@ -92,6 +93,15 @@ grpc::ServerUnaryReactor* LedgerServiceImpl::Submit(
   if (!parsed.has_envelope()) {
     RefuseAtDoor(reactor, absl::InvalidArgumentError(
                               "submit: the request has no envelope"));
+    return reactor;
+  }
+  // What needs no key is checked here: such an envelope is never ordered.
+  if (absl::Status shape = envelope::CheckEnvelopeShape(
+          parsed.envelope(), envelope::kEventPayloadType);
+      !shape.ok()) {
+    RefuseAtDoor(
+        reactor,
+        absl::Status(shape.code(), absl::StrCat("submit: ", shape.message())));
     return reactor;
   }
   std::string envelope = parsed.envelope().SerializeAsString();

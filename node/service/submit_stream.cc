@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "ledger/envelope/dsse.h"
 
 namespace kpledger::node {
 namespace {
@@ -41,8 +42,12 @@ void SubmitStreamReactor::OnReadDone(bool ok) {
         ++unanswered_;
       }
       std::string bytes = env.SerializeAsString();
-      absl::Status queued;
-      if (bytes.size() > max_envelope_bytes_) {
+      absl::Status queued =
+          envelope::CheckEnvelopeShape(env, envelope::kEventPayloadType);
+      if (!queued.ok()) {
+        queued = absl::Status(queued.code(),
+                              absl::StrCat("submit: ", queued.message()));
+      } else if (bytes.size() > max_envelope_bytes_) {
         queued = absl::ResourceExhaustedError(
             absl::StrCat("submit: the envelope has ", bytes.size(),
                          " bytes, over this node's limit of ",

@@ -576,8 +576,21 @@ TEST_F(NodeRpcTest, BadInputIsRefusedAndChangesNothing) {
                             IncomingCertificate("BW-P3", "BW", 10000, 1000000)),
                 {"customs-1"}, /*expect_accept=*/false);
     unsigned_env.clear_signatures();
+    // Refused at the door ("submit: "), before it is ordered.
     cases.push_back({"missing signature", unsigned_env,
-                     grpc::StatusCode::UNAUTHENTICATED, "no signatures"});
+                     grpc::StatusCode::UNAUTHENTICATED,
+                     "submit: envelope has no signatures"});
+  }
+  cases.push_back({"not an event envelope", b_.genesis_envelope(),
+                   grpc::StatusCode::INVALID_ARGUMENT,
+                   "submit: envelope payload type is "
+                   "\"application/vnd.kpledger.genesis.v1+proto\""});
+  {
+    v1::Envelope short_sig = Import("P7");
+    short_sig.mutable_signatures(0)->set_sig("abc");
+    cases.push_back({"short signature", short_sig,
+                     grpc::StatusCode::INVALID_ARGUMENT,
+                     "submit: signature 0 has 3 bytes, want 64"});
   }
   {
     const crypto::PrivateKey stranger = CustodyBuilder::ActorKey("stranger");
