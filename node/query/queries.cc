@@ -4,6 +4,7 @@
 #include <optional>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "ledger/apply/store_state.h"
@@ -11,11 +12,20 @@
 #include "ledger/entry/leaf.h"
 #include "ledger/entry/time.h"
 #include "ledger/envelope/dsse.h"
+#include "ledger/rules/codes.h"
+#include "ledger/rules/parcel_refs.h"
 #include "ledger/rules/signed_event.h"
 #include "ledger/rules/state.h"
 
 namespace kpledger::node {
 namespace {
+
+// What a caller sent, quoted for an error message: at most 80 bytes, with
+// control and non-ASCII bytes escaped (the message goes back in a header).
+std::string Echo(absl::string_view text) {
+  return absl::StrCat("\"", absl::CHexEscape(text.substr(0, 80)), "\"",
+                      text.size() > 80 ? " (truncated)" : "");
+}
 
 constexpr uint32_t kDefaultPageSize = 100;
 constexpr uint32_t kMaxPageSize = 1000;
@@ -56,8 +66,8 @@ absl::StatusOr<v1::LedgerEntry> EventEntry(const store::Store& store,
                                            absl::string_view event_id) {
   if (!envelope::IsEventId(event_id)) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "event id \"", event_id,
-        "\" is not 64 lowercase hex digits (the SHA-256 of the payload)"));
+        "event id ", Echo(event_id),
+        " is not 64 lowercase hex digits (the SHA-256 of the payload)"));
   }
   absl::StatusOr<uint64_t> index = store.FindEvent(event_id);
   if (absl::IsNotFound(index.status())) {
@@ -72,6 +82,12 @@ absl::StatusOr<v1::ParcelState> Parcel(const store::Store& store,
                                        absl::string_view parcel_id) {
   if (parcel_id.empty()) {
     return absl::InvalidArgumentError("parcel_id is empty");
+  }
+  if (!rules::IsValidParcelId(parcel_id)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("parcel_id ", Echo(parcel_id),
+                     " is not a parcel id (1 to 128 printable characters, no "
+                     "spaces)"));
   }
   apply::StoreStateSource source(&store);
   KP_ASSIGN_OR_RETURN(std::optional<v1::ParcelState> parcel,
@@ -157,6 +173,12 @@ absl::StatusOr<v1::FindCertificateResponse> FindCertificate(
   if (number.empty()) {
     return absl::InvalidArgumentError("certificate_number is empty");
   }
+  if (number.size() > rules::kMaxCertificateNumberBytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "certificate_number ", Echo(number), " has ", number.size(),
+        " bytes; KP certificate numbers have at most ",
+        rules::kMaxCertificateNumberBytes));
+  }
   apply::StoreStateSource source(&store);
   const rules::StateView state(&source);
   v1::FindCertificateResponse out;
@@ -195,7 +217,7 @@ absl::StatusOr<v1::FindCertificateResponse> FindCertificate(
       }));
   KP_RETURN_IF_ERROR(parse_error);
   if (!found.has_value()) {
-    return absl::NotFoundError(absl::StrCat("no KP certificate ", number,
+    return absl::NotFoundError(absl::StrCat("no KP certificate ", Echo(number),
                                             " was imported or exported here"));
   }
   KP_ASSIGN_OR_RETURN(*out.mutable_entry(),
