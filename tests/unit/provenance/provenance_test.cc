@@ -288,6 +288,44 @@ TEST_F(ProvenanceTest, ProofOfAnotherLeafIsNamed) {
                            std::to_string(i + 1)));
 }
 
+TEST_F(ProvenanceTest, ProofForAnotherTreeSizeIsNamed) {
+  v1::ProvenanceBundle bundle = Bundle("M-1");
+  const uint64_t i = Index("split A-1");
+  EntryOf(&bundle, i)->mutable_proof()->set_tree_size(Size() - 1);
+  EXPECT_THAT(
+      Verify(bundle),
+      StatusIs(StatusCode::kInvalidArgument,
+               EntryName(i) + ": its inclusion proof is for tree size " +
+                   std::to_string(Size() - 1) + ", the checkpoint's is " +
+                   std::to_string(Size())));
+}
+
+TEST_F(ProvenanceTest, ProofHashOfTheWrongLengthIsNamed) {
+  v1::ProvenanceBundle bundle = Bundle("M-1");
+  const uint64_t i = Index("split A-1");
+  EntryOf(&bundle, i)->mutable_proof()->mutable_hashes(1)->pop_back();
+  EXPECT_THAT(Verify(bundle),
+              StatusIs(StatusCode::kInvalidArgument,
+                       EntryName(i) +
+                           ": inclusion proof hash 1 has 31 bytes, want 32"));
+}
+
+TEST_F(ProvenanceTest, GenesisEntryAtAnotherIndexOrWithAChangedProofIsNamed) {
+  v1::ProvenanceBundle bundle = Bundle("M-1");
+  const entry::LeafView genesis =
+      entry::DecodeLeaf(bundle.genesis().leaf()).value();
+  const std::string envelope(genesis.envelope);
+  bundle.mutable_genesis()->set_leaf(
+      entry::EncodeLeaf(1, genesis.time, envelope));
+  EXPECT_THAT(Verify(bundle), StatusIs(StatusCode::kInvalidArgument,
+                                       "genesis entry has index 1, want 0"));
+  bundle = Bundle("M-1");
+  (*bundle.mutable_genesis()->mutable_proof()->mutable_hashes(0))[5] ^= 0x10;
+  EXPECT_THAT(Verify(bundle),
+              StatusIs(StatusCode::kFailedPrecondition,
+                       "entry 0: inclusion proof for leaf 0 leads to root"));
+}
+
 // Colluding nodes can cosign any log; the rules still refuse what no
 // honest node would have accepted.
 TEST_F(ProvenanceTest, PayloadChangedInCosignedLogFailsItsSignature) {
@@ -395,6 +433,19 @@ TEST_F(ProvenanceTest, CheckpointFieldThatDisagreesWithItsNoteIsNamed) {
               StatusIs(StatusCode::kInvalidArgument,
                        "checkpoint.tree_size is " + std::to_string(Size() + 1) +
                            ", its signed note says " + std::to_string(Size())));
+}
+
+TEST_F(ProvenanceTest, CheckpointOriginOrRootThatDisagreesWithItsNote) {
+  v1::ProvenanceBundle bundle = Bundle("M-1");
+  bundle.mutable_checkpoint()->set_origin("kpledger.test/elsewhere");
+  EXPECT_THAT(Verify(bundle),
+              StatusIs(StatusCode::kInvalidArgument,
+                       "checkpoint.origin is kpledger.test/elsewhere, its "
+                       "signed note says "));
+  bundle = Bundle("M-1");
+  (*bundle.mutable_checkpoint()->mutable_root_hash())[0] ^= 0x01;
+  EXPECT_THAT(Verify(bundle), StatusIs(StatusCode::kInvalidArgument,
+                                       "checkpoint.root_hash is "));
 }
 
 TEST_F(ProvenanceTest, GenesisEntryOfAnotherLedgerIsNamed) {
