@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/strings/str_cat.h"
 #include "ledger/base/units.h"
 #include "ledger/entry/time.h"
@@ -76,6 +77,32 @@ std::string Section(
   return absl::StrCat(out, table.Render());
 }
 
+// The last line of every report: the log it comes from, and whether
+// entries applied later (each at or after the last entry's time) may still
+// change it: `in_report(t)` says whether an entry at time t would count.
+std::string BasisLine(const v1::ReportBasis& basis,
+                      absl::FunctionRef<bool(entry::LedgerTime)> in_report) {
+  if (!basis.has_last_entry_time()) {
+    return "From the ledger's genesis alone; entries applied later may still "
+           "change this answer.\n";
+  }
+  const bool settled =
+      !in_report(entry::FromTimestamp(basis.last_entry_time()));
+  return absl::StrCat("From the ledger's first ", basis.tree_size(),
+                      " entries (the last at ", Time(basis.last_entry_time()),
+                      ")",
+                      settled ? ".\n"
+                              : "; entries applied later may still change "
+                                "this answer.\n");
+}
+
+// At or before `as_of`.
+auto UpTo(const google::protobuf::Timestamp& as_of) {
+  return [t = entry::FromTimestamp(as_of)](entry::LedgerTime e) {
+    return !(t < e);
+  };
+}
+
 }  // namespace
 
 std::string FormatStatistics(const v1::KpStatistics& stats) {
@@ -86,7 +113,10 @@ std::string FormatStatistics(const v1::KpStatistics& stats) {
               stats.imports(), stats.import_total()),
       "\n",
       Section("Exports by HS code, origin and destination", "Destination",
-              stats.exports(), stats.export_total()));
+              stats.exports(), stats.export_total()),
+      "\n",
+      BasisLine(stats.basis(), [end = entry::FromTimestamp(stats.end())](
+                                   entry::LedgerTime t) { return t < end; }));
 }
 
 std::string FormatBalance(const v1::Balance& b) {
@@ -101,12 +131,16 @@ std::string FormatBalance(const v1::Balance& b) {
              absl::StrCat(
                  b.in_custody_parcel_count(),
                  b.in_custody_parcel_count() == 1 ? " parcel" : " parcels")});
-  return absl::StrCat("Balance as of ", Time(b.as_of()), "\n", table.Render());
+  return absl::StrCat("Balance as of ", Time(b.as_of()), "\n", table.Render(),
+                      BasisLine(b.basis(), UpTo(b.as_of())));
 }
 
 std::string FormatAnomalies(const v1::ListAnomaliesResponse& list) {
   const std::string head = absl::StrCat("Anomalies as of ", Time(list.as_of()));
-  if (list.anomalies().empty()) return absl::StrCat(head, ": none\n");
+  if (list.anomalies().empty()) {
+    return absl::StrCat(head, ": none\n",
+                        BasisLine(list.basis(), UpTo(list.as_of())));
+  }
   Table table({true, false, false, false, false, false});
   table.Add(
       {"Entry", "Ledger time", "Flag", "Parcel", "Certificate", "Detail"});
@@ -115,7 +149,8 @@ std::string FormatAnomalies(const v1::ListAnomaliesResponse& list) {
                v1::Flag_Name(a.flag()), a.parcel_id(), a.certificate_number(),
                a.detail()});
   }
-  return absl::StrCat(head, ": ", list.anomalies_size(), "\n", table.Render());
+  return absl::StrCat(head, ": ", list.anomalies_size(), "\n", table.Render(),
+                      BasisLine(list.basis(), UpTo(list.as_of())));
 }
 
 }  // namespace kpledger::report

@@ -357,9 +357,19 @@ void ReportBuilder::SnapshotTotals() {
   }
 }
 
+v1::ReportBasis ReportBuilder::Basis() const {
+  v1::ReportBasis basis;
+  basis.set_tree_size(next_index_);
+  if (next_index_ > 1) {
+    *basis.mutable_last_entry_time() = entry::ToTimestamp(last_time_);
+  }
+  return basis;
+}
+
 v1::KpStatistics ReportBuilder::Statistics(entry::LedgerTime start,
                                            entry::LedgerTime end) const {
   v1::KpStatistics out;
+  *out.mutable_basis() = Basis();
   *out.mutable_start() = entry::ToTimestamp(start);
   *out.mutable_end() = entry::ToTimestamp(end);
   using Key = std::tuple<std::string, std::string, std::string>;
@@ -409,6 +419,7 @@ v1::Balance ReportBuilder::BalanceAt(entry::LedgerTime as_of) const {
   out.set_in_custody_mass_mct(t.in_custody_mass_mct);
   out.set_in_custody_parcel_count(t.in_custody_parcels);
   *out.mutable_as_of() = entry::ToTimestamp(as_of);
+  *out.mutable_basis() = Basis();
   return out;
 }
 
@@ -445,6 +456,7 @@ v1::ListAnomaliesResponse ReportBuilder::Anomalies(
   v1::ListAnomaliesResponse out;
   for (v1::Anomaly& a : all) *out.add_anomalies() = std::move(a);
   *out.mutable_as_of() = entry::ToTimestamp(as_of);
+  *out.mutable_basis() = Basis();
   return out;
 }
 

@@ -60,6 +60,9 @@ class ReportBuilder {
   // The entry Add expects next.
   uint64_t next_index() const { return next_index_; }
 
+  // The log the reports below come from (each carries it).
+  v1::ReportBasis Basis() const;
+
   // Imports and exports of certificates whose event's ledger time is in
   // [start, end), grouped by (HS code, origin, partner country), with
   // totals per section.

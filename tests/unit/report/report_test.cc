@@ -521,7 +521,14 @@ TEST_F(ReportTest, StatisticsTextHasAlignedColumnsAndTotals) {
       "7102.10  BW      BE            3.000 ct   $24,000.00             1\n"
       "7102.31  BW      IN            3.893 ct   $39,409.74             1\n"
       "7102.31  ZA      IN            4.997 ct   $50,590.26             1\n"
-      "Total                         11.890 ct  $114,000.00             2\n");
+      "Total                         11.890 ct  $114,000.00             2\n"
+      "\n"
+      // 21 entries: the genesis, 5 registrations, 5 imports, 2 transfers,
+      // an assessment, an export, a split, a transfer, a merge, a transfer,
+      // an export and its confirmation (day 30), before the period's end.
+      "From the ledger's first 21 entries (the last at "
+      "2026-10-01T00:00:00Z); entries applied later may still change this "
+      "answer.\n");
 }
 
 TEST_F(ReportTest, BalanceText) {
@@ -532,7 +539,14 @@ TEST_F(ReportTest, BalanceText) {
             "Exported                   11.890 ct  $114,000.00\n"
             "Lab re-measurement         -0.100 ct\n"
             "Lost in splits and merges   0.010 ct\n"
-            "In custody                 15.777 ct    3 parcels\n");
+            "In custody                 15.777 ct    3 parcels\n"
+            "From the ledger's first 21 entries (the last at "
+            "2026-10-01T00:00:00Z); entries applied later may still change "
+            "this answer.\n");
+  // Before the last entry: no entry applied later can change it.
+  EXPECT_THAT(FormatBalance(Project().BalanceAt(Day(20))),
+              HasSubstr("\nFrom the ledger's first 21 entries (the last at "
+                        "2026-10-01T00:00:00Z).\n"));
 }
 
 TEST_F(ReportTest, AnomaliesTextHasOneLinePerAnomaly) {
@@ -559,12 +573,17 @@ TEST_F(ReportTest, AnomaliesTextHasOneLinePerAnomaly) {
       "within 7 days\n"
       "   14  2026-09-05T00:00:00Z  UNCONFIRMED_EXPORT  P-BW-2  AZ-2026-0001 "
       " no import confirmation from BE for 3.000 ct; due "
-      "2026-11-04T00:00:00Z (60 days after the export)\n");
+      "2026-11-04T00:00:00Z (60 days after the export)\n"
+      "From the ledger's first 21 entries (the last at "
+      "2026-10-01T00:00:00Z); entries applied later may still change this "
+      "answer.\n");
 }
 
 TEST_F(ReportTest, NoAnomaliesSaysNone) {
   EXPECT_EQ(FormatAnomalies(Project().Anomalies(Day(1))),
-            "Anomalies as of 2026-09-02T00:00:00Z: none\n");
+            "Anomalies as of 2026-09-02T00:00:00Z: none\n"
+            "From the ledger's genesis alone; entries applied later may "
+            "still change this answer.\n");
 }
 
 TEST_F(ReportTest, EmptyPeriodSaysNoCertificates) {
@@ -576,7 +595,10 @@ TEST_F(ReportTest, EmptyPeriodSaysNoCertificates) {
             "  no certificates\n"
             "\n"
             "Exports by HS code, origin and destination\n"
-            "  no certificates\n");
+            "  no certificates\n"
+            "\n"
+            "From the ledger's genesis alone; entries applied later may "
+            "still change this answer.\n");
 }
 
 }  // namespace
