@@ -212,21 +212,6 @@ void Batcher::Abandon(const absl::Status& why) {
   Fail(waiting, why);
 }
 
-void Batcher::FailInFlight(const absl::Status& why) {
-  std::vector<ReceiptCallback> waiting;
-  {
-    absl::MutexLock lock(&mu_);
-    for (auto& [nonce, proposed] : in_flight_) {
-      pending_ -= proposed.callbacks.size();
-      for (ReceiptCallback& cb : proposed.callbacks) {
-        waiting.push_back(std::move(cb));
-      }
-    }
-    in_flight_.clear();
-  }
-  Fail(waiting, why);
-}
-
 size_t Batcher::pending() const {
   absl::MutexLock lock(&mu_);
   return pending_;

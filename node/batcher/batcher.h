@@ -83,10 +83,6 @@ class Batcher {
   // waiting submission with `why` and refuses new ones with it. Stop
   // still ends the thread.
   void Abandon(const absl::Status& why);
-  // Answers the submissions of every batch proposed and not yet answered
-  // with `why` (their batches may never come back: the node copied its log
-  // from a peer instead); the open batch and later submissions go on.
-  void FailInFlight(const absl::Status& why);
 
   size_t pending() const;
 

@@ -189,10 +189,21 @@ void LedgerNode::CosignedUpTo(uint64_t tree_size) {
 }
 
 absl::Status LedgerNode::Start() {
-  sequencer_->SetNode(NodeView{store_.get(), checkpointer_.get(),
-                               &applier_->genesis(), applier_->genesis_hash(),
-                               checkpointer_->name(),
-                               [this] { return applied_position(); }});
+  sequencer_->SetNode(NodeView{
+      store_.get(), checkpointer_.get(), &applier_->genesis(),
+      applier_->genesis_hash(), checkpointer_->name(),
+      [this] { return applied_position(); },
+      [this](const std::vector<uint64_t>& nonces) {
+        for (uint64_t nonce : nonces) {
+          batcher_->Complete(
+              nonce,
+              absl::UnavailableError(
+                  "the event's batch was ordered and applied, but this node "
+                  "copied that part of the log from a peer and has no "
+                  "receipt of its own for it: submit it again to learn its "
+                  "outcome (if accepted: ALREADY_EXISTS, with its index)"));
+        }
+      }});
   apply_thread_ = std::thread([this] {
     base::NameThisThread("kp-apply");
     ApplyLoop();
@@ -275,7 +286,6 @@ void LedgerNode::ApplyLoop() {
     }
     const absl::Time start = absl::Now();
     const uint64_t position = next.batch.position;
-    const bool from_peer = next.batch.from_peer;
     absl::StatusOr<apply::StagedApply> staged =
         applier_->Stage(std::move(next.batch));
     if (!staged.ok()) {
@@ -289,8 +299,7 @@ void LedgerNode::ApplyLoop() {
         },
         this));
     commit_queue_.push_back(Staged{std::move(next.proposer), next.nonce,
-                                   position, from_peer, start,
-                                   *std::move(staged)});
+                                   position, start, *std::move(staged)});
   }
   absl::MutexLock lock(&mu_);
   staging_done_ = true;
@@ -332,14 +341,6 @@ void LedgerNode::CommitLoop() {
     metrics_.tree_size->Set(static_cast<double>(result->head.size));
     if (next->proposer == name() && !result->already_applied) {
       batcher_->Complete(next->nonce, std::move(result->receipts));
-    }
-    if (next->from_peer) {
-      // A copy replaces the batches this node would have applied from its
-      // sequencer, its own among them: those may now never come back.
-      batcher_->FailInFlight(absl::UnavailableError(
-          "this node copied its log from a peer while the event was being "
-          "ordered; it may or may not be in the log: submit it again (a "
-          "duplicate is answered with the original receipt)"));
     }
     metrics_.pending->Set(static_cast<double>(batcher_->pending()));
   }

@@ -136,8 +136,7 @@ class LedgerNode {
     std::string proposer;
     uint64_t nonce = 0;
     uint64_t position = 0;
-    bool from_peer = false;  // copied from a peer's log (bootstrap)
-    absl::Time start;        // when its Stage began
+    absl::Time start;  // when its Stage began
     apply::StagedApply batch;
   };
 

@@ -10,6 +10,7 @@
 #include "ledger/base/thread_name.h"
 #include "node/checkpoint/checkpointer.h"
 #include "node/sequencer/compaction.h"
+#include "node/sequencer/own_batches.h"
 #include "spdlog/spdlog.h"
 
 namespace kpledger::node {
@@ -115,6 +116,10 @@ absl::Status EtcdSequencer::Propose(ProposedBatch batch) {
   }
   put_seconds_->Observe(absl::ToDoubleSeconds(absl::Now() - put_start));
   proposed_->Increment();
+  {
+    absl::MutexLock lock(&mu_);
+    own_.Taken(batch.nonce, static_cast<uint64_t>(*revision));
+  }
   return absl::OkStatus();
 }
 
@@ -175,6 +180,18 @@ bool EtcdSequencer::Bootstrap(uint64_t* last) {
         caught->entries, peer->address(), caught->position + 1);
     *last = caught->position;
     delivered_ = caught->position;
+    std::vector<uint64_t> skipped;
+    {
+      absl::MutexLock lock(&mu_);
+      skipped = own_.SkippedUpTo(caught->position);
+    }
+    if (!skipped.empty() && node_.lost_proposals) {
+      spdlog::info(
+          "the copy went past {} of this node's own batches: their events "
+          "are answered UNAVAILABLE (resubmitting gives their outcome)",
+          skipped.size());
+      node_.lost_proposals(skipped);
+    }
     return true;
   }
   return false;
@@ -230,6 +247,10 @@ bool EtcdSequencer::EtcdHasCaughtUpWith(uint64_t last) {
 void EtcdSequencer::WatchLoop(uint64_t applied_position) {
   uint64_t last = applied_position;
   delivered_ = applied_position;
+  {
+    absl::MutexLock lock(&mu_);
+    own_.DeliveredUpTo(applied_position);
+  }
   if (last == 0 && node_.store->size() > 1) {
     // Entries but no etcd revision: a copy from a peer that a crash or stop
     // cut short (only its last batch stores the peer's revision). Watching
@@ -340,6 +361,8 @@ bool EtcdSequencer::WatchOnce(uint64_t* last) {
         }
         *last = revision;
         delivered_ = revision;
+        absl::MutexLock lock(&mu_);
+        own_.DeliveredUpTo(revision);
       }
     }
   }

@@ -46,6 +46,7 @@
 #include "node/http/metrics.h"
 #include "node/sequencer/batch_codec.h"
 #include "node/sequencer/etcd_client.h"
+#include "node/sequencer/own_batches.h"
 #include "node/sequencer/sequencer.h"
 #include "node/sync/peer_follower.h"
 
@@ -133,6 +134,8 @@ class EtcdSequencer : public Sequencer {
   uint64_t cosigned_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t reported_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t compacted_ ABSL_GUARDED_BY(mu_) = 0;
+  // This node's batches etcd took and the watch has not delivered yet.
+  OwnBatches own_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace kpledger::node

@@ -37,6 +37,10 @@ struct NodeView {
   std::string genesis_hash;
   std::string node_name;
   std::function<uint64_t()> applied_position;  // of the last applied batch
+  // This node's batches (by nonce) that the sequencer took but will not
+  // deliver: a copy from a peer went past them. Their submitters are
+  // answered at once.
+  std::function<void(const std::vector<uint64_t>& nonces)> lost_proposals;
 };
 
 // A batch as one node proposes it.

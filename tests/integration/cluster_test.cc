@@ -153,6 +153,20 @@ class ClusterTest : public ::testing::Test {
     WaitForSize(3);
   }
 
+  // Serves `service` (a peer that lies) on a free loopback port, which
+  // `address` is set to; null if it cannot.
+  static std::unique_ptr<grpc::Server> ServeOnLoopback(grpc::Service* service,
+                                                       std::string* address) {
+    grpc::ServerBuilder builder;
+    int port = 0;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
+                             &port);
+    builder.RegisterService(service);
+    std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+    *address = absl::StrCat("127.0.0.1:", port);
+    return port == 0 ? nullptr : std::move(server);
+  }
+
   // A read-only mirror of the node at `address`, in dir_/name.
   std::unique_ptr<NodeProcess> StartMirror(const std::string& name,
                                            const std::string& address) {
@@ -571,16 +585,11 @@ TEST_F(ClusterTest, AMirrorRefusesANodeThatLies) {
   for (LyingNode::Lie lie :
        {LyingNode::Lie::kChangedEntry, LyingNode::Lie::kWrongRoot}) {
     LyingNode liar(nodes_[0]->grpc_address(), lie);
-    grpc::ServerBuilder builder;
-    int port = 0;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
-                             &port);
-    builder.RegisterService(&liar);
-    std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-    ASSERT_NE(port, 0);
+    std::string address;
+    std::unique_ptr<grpc::Server> server = ServeOnLoopback(&liar, &address);
+    ASSERT_NE(server, nullptr);
     std::unique_ptr<NodeProcess> mirror =
-        StartMirror(absl::StrCat("mirror-", static_cast<int>(lie)),
-                    absl::StrCat("127.0.0.1:", port));
+        StartMirror(absl::StrCat("mirror-", static_cast<int>(lie)), address);
     ASSERT_NE(mirror, nullptr);
     std::string metrics;
     for (int tries = 0; tries < 100; ++tries) {
@@ -606,21 +615,16 @@ TEST_F(ClusterTest, AMirrorRefusesANodeThatLies) {
 TEST_F(ClusterTest, ABootstrappingNodeRefusesAPeerThatLies) {
   RegisterActors();
   LyingNode liar(nodes_[0]->grpc_address(), LyingNode::Lie::kChangedEntry);
-  grpc::ServerBuilder builder;
-  int port = 0;
-  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
-                           &port);
-  builder.RegisterService(&liar);
-  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  ASSERT_NE(port, 0);
+  std::string address;
+  std::unique_ptr<grpc::Server> server = ServeOnLoopback(&liar, &address);
+  ASSERT_NE(server, nullptr);
   // Node 2 starts over with the liar as its only peer.
   nodes_[2]->Stop();
   std::filesystem::remove_all(NodeDir(2) + "/data");
   absl::StatusOr<std::unique_ptr<NodeProcess>> node = NodeProcess::Start(
       NodeDir(2),
       {"--listen", absl::StrCat("127.0.0.1:", ports_[2]), "--sequencer", "etcd",
-       "--etcd-endpoints", etcd_->Endpoints(), "--peers",
-       absl::StrCat("127.0.0.1:", port)});
+       "--etcd-endpoints", etcd_->Endpoints(), "--peers", address});
   ASSERT_TRUE(node.ok()) << node.status();
   nodes_[2] = *std::move(node);
   // The copy is refused before anything of it is applied; etcd's history
@@ -696,15 +700,10 @@ class ThresholdSignedReplay final : public v1::NodeService::Service {
 TEST_F(ClusterTest, AMirrorWhoseRulesRefuseACosignedEntrySaysItDiverged) {
   RegisterActors();
   ThresholdSignedReplay peer(nodes_[0]->grpc_address(), b_);
-  grpc::ServerBuilder builder;
-  int port = 0;
-  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
-                           &port);
-  builder.RegisterService(&peer);
-  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  ASSERT_NE(port, 0);
-  std::unique_ptr<NodeProcess> mirror =
-      StartMirror("mirror-replay", absl::StrCat("127.0.0.1:", port));
+  std::string address;
+  std::unique_ptr<grpc::Server> server = ServeOnLoopback(&peer, &address);
+  ASSERT_NE(server, nullptr);
+  std::unique_ptr<NodeProcess> mirror = StartMirror("mirror-replay", address);
   ASSERT_NE(mirror, nullptr);
   bool diverged = false;
   for (int tries = 0; tries < 100 && !diverged; ++tries) {

@@ -84,6 +84,27 @@ class NodeRpcTest : public ::testing::Test {
     return status;
   }
 
+  // GetParcel, FindCertificate or GetEvent of `key`; the status only.
+  grpc::Status LookUp(const std::string& method, const std::string& key) {
+    grpc::ClientContext ctx;
+    if (method == "GetParcel") {
+      v1::GetParcelRequest req;
+      req.set_parcel_id(key);
+      v1::ParcelState p;
+      return ledger_->GetParcel(&ctx, req, &p);
+    }
+    if (method == "FindCertificate") {
+      v1::FindCertificateRequest req;
+      req.set_certificate_number(key);
+      v1::FindCertificateResponse r;
+      return ledger_->FindCertificate(&ctx, req, &r);
+    }
+    v1::GetEventRequest req;
+    req.set_event_id(key);
+    v1::LedgerEntry e;
+    return ledger_->GetEvent(&ctx, req, &e);
+  }
+
   CustodyBuilder b_;
   std::string dir_;
   std::unique_ptr<NodeProcess> node_;
@@ -252,69 +273,21 @@ TEST_F(NodeRpcTest, ParcelQueries) {
     EXPECT_EQ(found.certificate().mass_mct(), 20000);
     EXPECT_EQ(found.entry().index(), imported.leaf_index() + 1);
   }
-  for (const auto& [method, status] :
-       std::vector<std::pair<std::string, grpc::Status>>{
-           {"GetParcel",
-            [&] {
-              grpc::ClientContext ctx;
-              v1::GetParcelRequest req;
-              req.set_parcel_id("NOPE");
-              v1::ParcelState p;
-              return ledger_->GetParcel(&ctx, req, &p);
-            }()},
-           {"FindCertificate",
-            [&] {
-              grpc::ClientContext ctx;
-              v1::FindCertificateRequest req;
-              req.set_certificate_number("XX-0");
-              v1::FindCertificateResponse r;
-              return ledger_->FindCertificate(&ctx, req, &r);
-            }()},
-           {"GetEvent", [&] {
-              grpc::ClientContext ctx;
-              v1::GetEventRequest req;
-              req.set_event_id(std::string(64, 'a'));
-              v1::LedgerEntry e;
-              return ledger_->GetEvent(&ctx, req, &e);
-            }()}}) {
-    EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND) << method;
+  for (const std::string& method : {"GetParcel", "FindCertificate"}) {
+    EXPECT_EQ(LookUp(method, "NOPE").error_code(), grpc::StatusCode::NOT_FOUND)
+        << method;
   }
-  grpc::ClientContext ctx;
-  v1::GetEventRequest req;
-  req.set_event_id("not-hex");
-  v1::LedgerEntry e;
-  const grpc::Status bad = ledger_->GetEvent(&ctx, req, &e);
+  EXPECT_EQ(LookUp("GetEvent", std::string(64, 'a')).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  const grpc::Status bad = LookUp("GetEvent", "not-hex");
   EXPECT_EQ(bad.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(bad.error_message(), HasSubstr("64 lowercase hex"));
 
   // Ids far too long for what they name are refused as such, and the
   // answer quotes only their start (it travels back in a header).
-  const std::string huge(100000, 'Q');
-  for (const auto& [method, status] :
-       std::vector<std::pair<std::string, grpc::Status>>{
-           {"GetParcel",
-            [&] {
-              grpc::ClientContext ctx;
-              v1::GetParcelRequest req;
-              req.set_parcel_id(huge);
-              v1::ParcelState p;
-              return ledger_->GetParcel(&ctx, req, &p);
-            }()},
-           {"FindCertificate",
-            [&] {
-              grpc::ClientContext ctx;
-              v1::FindCertificateRequest req;
-              req.set_certificate_number(huge);
-              v1::FindCertificateResponse r;
-              return ledger_->FindCertificate(&ctx, req, &r);
-            }()},
-           {"GetEvent", [&] {
-              grpc::ClientContext ctx;
-              v1::GetEventRequest req;
-              req.set_event_id(huge);
-              v1::LedgerEntry e;
-              return ledger_->GetEvent(&ctx, req, &e);
-            }()}}) {
+  for (const std::string& method :
+       {"GetParcel", "FindCertificate", "GetEvent"}) {
+    const grpc::Status status = LookUp(method, std::string(100000, 'Q'));
     EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
         << method << ": " << status.error_message();
     EXPECT_THAT(status.error_message(), HasSubstr("(truncated)")) << method;

@@ -286,32 +286,6 @@ TEST(BatcherTest, AbandonAnswersEveryWaitingEventAndRefusesNewOnes) {
   EXPECT_EQ(answers.size(), 5u);
 }
 
-TEST(BatcherTest, FailInFlightAnswersProposedBatchesAndGoesOn) {
-  RecordingSequencer seq;
-  BatcherOptions options;
-  options.max_delay = absl::Milliseconds(1);
-  options.max_in_flight = 1;
-  Answers answers;  // outlives the batcher, which answers at Stop
-  Batcher batcher(options, "node-a", &seq, Clock);
-  ASSERT_TRUE(batcher.Submit("a", answers.Callback()).ok());
-  const ProposedBatch first = seq.WaitFor(1);
-  ASSERT_TRUE(batcher.Submit("b", answers.Callback()).ok());  // waits
-  batcher.FailInFlight(absl::UnavailableError("copied from a peer"));
-  ASSERT_EQ(answers.size(), 1u);
-  EXPECT_EQ(answers.got[0].status().code(), absl::StatusCode::kUnavailable);
-  EXPECT_EQ(answers.got[0].status().message(), "copied from a peer");
-  EXPECT_EQ(batcher.pending(), 1u);
-  // The waiting event is proposed next, and its batch is answered as usual;
-  // the failed batch coming back after all is ignored.
-  const ProposedBatch second = seq.WaitFor(2);
-  EXPECT_EQ(second.envelopes, (std::vector<std::string>{"b"}));
-  batcher.Complete(first.nonce, Receipts(first));
-  batcher.Complete(second.nonce, Receipts(second));
-  ASSERT_EQ(answers.size(), 2u);
-  EXPECT_EQ(answers.got[1]->event_id(), "b");
-  EXPECT_EQ(batcher.pending(), 0u);
-}
-
 TEST(LocalSequencerTest, DeliversInOrderFromTheAppliedPosition) {
   LocalSequencer seq;
   absl::Mutex mu;
