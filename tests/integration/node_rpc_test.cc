@@ -143,7 +143,8 @@ TEST_F(NodeRpcTest, SubmitStreamAnswersEveryEnvelope) {
       req.Clear();
     }
   }
-  // 100: a replay; 101: over the size limit; 102: a forged signature.
+  // 100: a replay; 101: over the size limit; 102: a forged signature;
+  // 103: not an event envelope (refused at the door).
   *req.add_envelopes() = first;
   v1::Envelope big = Import("S-BIG");
   big.set_payload(big.payload() + std::string(100 * 1024, 'x'));
@@ -153,6 +154,7 @@ TEST_F(NodeRpcTest, SubmitStreamAnswersEveryEnvelope) {
   sig[0] ^= 1;
   forged.mutable_signatures(0)->set_sig(sig);
   *req.add_envelopes() = forged;
+  *req.add_envelopes() = b_.genesis_envelope();
   ASSERT_TRUE(stream->Write(req));
   stream->WritesDone();
 
@@ -165,7 +167,7 @@ TEST_F(NodeRpcTest, SubmitStreamAnswersEveryEnvelope) {
     }
   }
   ASSERT_TRUE(stream->Finish().ok());
-  ASSERT_EQ(answers.size(), 103u);
+  ASSERT_EQ(answers.size(), 104u);
   std::set<uint64_t> indexes;
   for (uint64_t i = 0; i < 100; ++i) {
     EXPECT_EQ(answers[i].outcome(), v1::Receipt::ACCEPTED)
@@ -180,6 +182,10 @@ TEST_F(NodeRpcTest, SubmitStreamAnswersEveryEnvelope) {
             static_cast<int>(grpc::StatusCode::RESOURCE_EXHAUSTED));
   EXPECT_EQ(answers[102].code(),
             static_cast<int>(grpc::StatusCode::UNAUTHENTICATED));
+  EXPECT_EQ(answers[103].code(),
+            static_cast<int>(grpc::StatusCode::INVALID_ARGUMENT));
+  EXPECT_THAT(answers[103].reason(),
+              HasSubstr("submit: envelope payload type is"));
   EXPECT_EQ(Status().tree_size(), before.leaf_index() + 101);
 }
 
