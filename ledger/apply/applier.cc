@@ -186,6 +186,10 @@ absl::StatusOr<v1::Receipt> Applier::Duplicate(const std::string& event_id,
 }
 
 absl::StatusOr<StagedApply> Applier::Stage(PreparedBatch batch) {
+  {
+    absl::MutexLock lock(&pending_mu_);
+    KP_RETURN_IF_ERROR(failed_);
+  }
   if (!bootstrapped_) {
     return absl::FailedPreconditionError(
         "the ledger has no genesis yet; bootstrap it first");
@@ -340,8 +344,18 @@ absl::StatusOr<StagedApply> Applier::StageWrite(
 }
 
 absl::StatusOr<BatchResult> Applier::Commit(StagedApply staged) {
+  {
+    absl::MutexLock lock(&pending_mu_);
+    KP_RETURN_IF_ERROR(failed_);
+  }
   if (staged.write_.has_value()) {
-    KP_RETURN_IF_ERROR(store_->Commit(*std::move(staged.write_)).status());
+    if (absl::Status written =
+            store_->Commit(*std::move(staged.write_)).status();
+        !written.ok()) {
+      absl::MutexLock lock(&pending_mu_);
+      failed_ = written;
+      return written;
+    }
   } else {
     staged.result_.head = store_->head();  // the batches before are in
   }

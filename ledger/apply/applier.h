@@ -134,8 +134,10 @@ class Applier {
   // the store fails the whole batch, which writes nothing.
   absl::StatusOr<StagedApply> Stage(PreparedBatch batch);
   // Writes a staged batch (synced unless the batch says not to). An error
-  // leaves the store refusing every later write (store.h): nothing of this
-  // batch or those staged after it is written, and none may be answered.
+  // leaves the store refusing every later write (store.h) and this applier
+  // every later Stage and Commit with the same error, a batch staged as
+  // already applied too: nothing of this batch or those staged after it is
+  // written, and none may be answered.
   absl::StatusOr<BatchResult> Commit(StagedApply staged);
   // Stage, then Commit.
   absl::StatusOr<BatchResult> Apply(PreparedBatch batch);
@@ -179,6 +181,10 @@ class Applier {
   absl::Mutex pending_mu_;
   std::deque<std::shared_ptr<const PendingBatch>> pending_
       ABSL_GUARDED_BY(pending_mu_);
+  // The first failed Commit: every later Stage and Commit answers it, a
+  // batch staged as already applied too (this applier's position may be
+  // ahead of what the store holds).
+  absl::Status failed_ ABSL_GUARDED_BY(pending_mu_);
 
   mutable absl::Mutex keys_mu_;
   mutable std::map<std::string, crypto::PublicKey, std::less<>> keys_

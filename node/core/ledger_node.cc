@@ -356,9 +356,13 @@ void LedgerNode::FailBatch(const std::string& proposer, uint64_t nonce,
                    status.ToString());
   Fail(status);
   if (proposer == name()) {
+    // A write whose sync failed may still reach the disk: say "may".
     batcher_->Complete(
         nonce, absl::UnavailableError(absl::StrCat(
-                   "the node could not write the batch: ", status.message())));
+                   "the node could not write the batch (", status.message(),
+                   "); it may or may not be in the log: submit it again to a "
+                   "working node (a duplicate is answered with the original "
+                   "receipt)")));
   }
   // Nothing after it will be applied here: answer every waiting event now
   // rather than when the node is stopped.

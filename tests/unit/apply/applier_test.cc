@@ -19,6 +19,7 @@
 #include "ledger/store/store.h"
 #include "tests/testing/custody_builder.h"
 #include "tests/testing/day_batch.h"
+#include "tests/testing/failing_disk.h"
 #include "tests/testing/fresh_dir.h"
 #include "tests/testing/scenario.h"
 #include "tests/testing/status_matchers.h"
@@ -321,6 +322,52 @@ TEST_F(ApplierTest, CommitOutOfOrderWritesNothing) {
   EXPECT_THAT(applier_->Apply(DayBatch(4, 3, {Import("P-3", "BW")})).status(),
               StatusIs(absl::StatusCode::kFailedPrecondition, ""));
   EXPECT_EQ(store_->size(), 3u);
+}
+
+// A write that fails (a broken disk) with batches staged behind it: none
+// of them is answered as applied, not even one staged as a redelivery of a
+// position the applier had already reached, and a restart finds the log
+// as it was before the failed batch.
+TEST(ApplierFailedWriteTest, NothingStagedBehindIsAnswered) {
+  testing::CustodyBuilder b;
+  testing::FailingDisk disk;
+  const std::string dir = FreshDir("applier-failing-disk");
+  store::StoreOptions options;
+  options.env = disk.env();
+  uint64_t size_before = 0;
+  merkle::Hash root_before;
+  {
+    KP_ASSERT_OK_AND_ASSIGN(auto store, store::Store::Open(dir, options));
+    KP_ASSERT_OK_AND_ASSIGN(auto applier, Applier::Open(store.get()));
+    KP_ASSERT_OK(applier->Bootstrap(b.genesis_envelope()));
+    KP_ASSERT_OK(applier
+                     ->Apply(DayBatch(1, 0,
+                                      {b.Register("customs-1", v1::CUSTOMS),
+                                       b.Register("vault-1", v1::VAULT)}))
+                     .status());
+    size_before = store->size();
+    root_before = store->head().root;
+    KP_ASSERT_OK_AND_ASSIGN(
+        StagedApply batch,
+        applier->Stage(applier->Prepare(DayBatch(
+            2, 1,
+            {b.Sign(testing::ImportEvent(
+                        "P-1", "vault-1",
+                        testing::IncomingCertificate("BW-1", "BW", 10000, 100)),
+                    {"customs-1"})}))));
+    // The same position delivered again (a sequencer's retry): staged as
+    // already applied.
+    KP_ASSERT_OK_AND_ASSIGN(
+        StagedApply again,
+        applier->Stage(applier->Prepare(DayBatch(2, 1, {}))));
+    disk.fail();
+    EXPECT_FALSE(applier->Commit(std::move(batch)).ok());
+    EXPECT_FALSE(applier->Commit(std::move(again)).ok());
+    EXPECT_FALSE(applier->Apply(DayBatch(3, 2, {})).ok());
+  }
+  KP_ASSERT_OK_AND_ASSIGN(auto store, store::Store::Open(dir));
+  EXPECT_EQ(store->size(), size_before);
+  EXPECT_EQ(store->head().root, root_before);
 }
 
 TEST(ApplierOpenTest, NeedsAGenesisFirst) {
