@@ -24,7 +24,7 @@ for arg in "$@"; do
 done
 dir="${dir:-./cluster}"
 [ -d "$dir" ] || die "$dir: no such folder (nothing to stop)"
-dir=$(cd "$dir" && pwd)
+dir=$(cd "$dir" && pwd -P)
 
 # ours PID: a live (not zombie) process started for this folder (its command
 # line names a path in it), so a stale pid file never gets a stranger killed.

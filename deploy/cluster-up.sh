@@ -43,7 +43,7 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 down="$(dirname "$0")/cluster-down.sh"  # as the caller spells it, for messages
 dir="${1:-./cluster}"
 mkdir -p "$dir"
-dir=$(cd "$dir" && pwd)
+dir=$(cd "$dir" && pwd -P)
 start=$(date +%s)
 
 members=(0 1 2)

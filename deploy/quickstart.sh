@@ -5,6 +5,7 @@
 #
 #   deploy/quickstart.sh [--dir FOLDER]    (default: a new temporary folder)
 set -euo pipefail
+caller_dir=$PWD
 cd "$(dirname "$0")/.."
 start=$(date +%s)
 
@@ -18,6 +19,7 @@ bazel build --color=no --curses=no --noshow_progress \
 dir=""
 if [ "${1:-}" = "--dir" ] && [ -n "${2:-}" ]; then
   dir="$2"
+  case "$dir" in /*) ;; *) dir="$caller_dir/$dir" ;; esac
 else
   dir=$(mktemp -d -t kpledger-quickstart.XXXXXX)
 fi

@@ -25,6 +25,14 @@ step() { printf '\n==> %s\n' "$*"; }
 show() { printf '    $ %s\n' "$*"; }
 mkdir -p "$dir"
 cd "$dir"
+# It clears what an earlier run left here, so it only runs in a folder
+# that is empty or that it made itself.
+if [ -n "$(ls -A)" ] && [ ! -e .kpledger-quickstart ]; then
+  echo "quickstart: $PWD is not empty and was not made by the quickstart;" \
+    "give --dir a new or empty folder" >&2
+  exit 2
+fi
+touch .kpledger-quickstart
 rm -rf keys data events genesis.json genesis.config.json ready \
   AZ-P-0001.bundle.json kpnode.log
 mkdir -p keys events

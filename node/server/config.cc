@@ -197,6 +197,22 @@ absl::Status Validate(const KpnodeConfig& c) {
         "--etcd-quota-bytes must be between 1 and ", kMaxEtcdQuotaBytes,
         " (etcd's largest --quota-backend-bytes); give etcd's own setting"));
   }
+  // A node that serves TLS does not dial its peers or etcd in plaintext
+  // because a flag was forgotten.
+  if (!c.tls_cert_file.empty() && c.peer_ca_file.empty() &&
+      (!c.peers.empty() || !c.mirror_of.empty())) {
+    return absl::InvalidArgumentError(
+        "this node serves TLS (--tls-cert) but would dial --peers or "
+        "--mirror-of in plaintext: give --peer-ca, the CA of their "
+        "certificates");
+  }
+  if (!c.tls_cert_file.empty() && c.sequencer == "etcd" &&
+      c.etcd_ca_file.empty()) {
+    return absl::InvalidArgumentError(
+        "this node serves TLS (--tls-cert) but would talk to etcd in "
+        "plaintext: give --etcd-ca (and --etcd-cert, --etcd-key for etcd's "
+        "client-cert-auth)");
+  }
   if (!c.peer_ca_file.empty() && c.tls_cert_file.empty()) {
     return absl::InvalidArgumentError(
         "--peer-ca needs --tls-cert and --tls-key: nodes prove who they are "

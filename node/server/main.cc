@@ -169,6 +169,14 @@ int Run(const KpnodeConfig& config) {
   }
   spdlog::set_default_logger(spdlog::stderr_logger_mt("kpnode"));
   spdlog::set_level(spdlog::level::from_str(config.log_level));
+  if (config.peer_ca_file.empty() && config.etcd_ca_file.empty() &&
+      (!config.peers.empty() || !config.mirror_of.empty() ||
+       config.sequencer == "etcd")) {
+    spdlog::warn(
+        "talking to peers and etcd without TLS (no --peer-ca, --etcd-ca): "
+        "for one machine or a private test network only "
+        "(docs/operations.md, Production PKI)");
+  }
 
   // SIGTERM and SIGINT are taken by sigwait below; blocked before any
   // thread starts, so every thread inherits the mask.

@@ -87,6 +87,11 @@ TEST(Validate, RefusesValuesANodeCannotRunOn) {
            {Parse({"--peers", "127.0.0.1:0"}), "--peers \"127.0.0.1:0\""},
            {Parse({"--etcd-key", "k.pem", "--etcd-cert", "c.pem"}),
             "--etcd-* flags are for --sequencer etcd"},
+           {Parse({"--tls-cert", "n.crt", "--tls-key", "n.key", "--peers",
+                   "10.0.0.2:7400"}),
+            "would dial --peers or --mirror-of in plaintext"},
+           {with_etcd({"--tls-cert", "n.crt", "--tls-key", "n.key"}),
+            "would talk to etcd in plaintext"},
        }) {
     const absl::Status st = Validate(config);
     EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument) << flag;
