@@ -20,4 +20,12 @@ contains "AZ-2026-000101 from AZ to BE"
 contains "Balance as of "
 contains "tree size     13"
 contains "kpnode stopped"
+# A folder the story did not make, with files in it, is left alone.
+foreign="$dir.foreign"
+mkdir -p "$foreign/keys" && touch "$foreign/keys/precious"
+if bash "$story" "$kpnode" "$kpctl" "$foreign" >"$out" 2>&1; then
+  fail "the story ran in a non-empty folder it did not make"
+fi
+contains "was not made by the quickstart"
+[ -e "$foreign/keys/precious" ] || fail "the story deleted files it did not make"
 echo "quickstart test: all checks passed"
