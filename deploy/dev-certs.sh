@@ -70,13 +70,21 @@ fi
 
 # ---- leaf certificates ------------------------------------------------------
 # usable NAME: the certificate exists, the CA issued it, it has not expired,
-# and the key beside it is its key.
+# the key beside it is its key, and it has the uses and names issue() gives
+# (one left by an older script, or made by hand, is issued again).
 usable() {
-  local crt="$out/$1.crt" key="$out/$1.key"
+  local crt="$out/$1.crt" key="$out/$1.key" ext
   [ -f "$crt" ] && [ -f "$key" ] || return 1
   openssl verify -CAfile "$out/ca.crt" "$crt" >/dev/null 2>&1 || return 1
   [ "$(openssl x509 -in "$crt" -noout -pubkey 2>/dev/null)" = \
-    "$(openssl pkey -in "$key" -pubout 2>/dev/null)" ]
+    "$(openssl pkey -in "$key" -pubout 2>/dev/null)" ] || return 1
+  ext=$(openssl x509 -in "$crt" -noout \
+    -ext extendedKeyUsage,subjectAltName 2>/dev/null) || return 1
+  grep -q "TLS Web Client Authentication" <<<"$ext" || return 1
+  if [[ "$1" != client* ]]; then
+    grep -q "TLS Web Server Authentication" <<<"$ext" &&
+      grep -q "IP Address:127.0.0.1" <<<"$ext" || return 1
+  fi
 }
 
 issue() {  # issue NAME
