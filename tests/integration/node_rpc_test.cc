@@ -279,7 +279,7 @@ TEST_F(NodeRpcTest, ParcelQueries) {
     EXPECT_EQ(found.certificate().mass_mct(), 20000);
     EXPECT_EQ(found.entry().index(), imported.leaf_index() + 1);
   }
-  for (const std::string& method : {"GetParcel", "FindCertificate"}) {
+  for (const char* method : {"GetParcel", "FindCertificate"}) {
     EXPECT_EQ(LookUp(method, "NOPE").error_code(), grpc::StatusCode::NOT_FOUND)
         << method;
   }
@@ -291,7 +291,7 @@ TEST_F(NodeRpcTest, ParcelQueries) {
 
   // Ids far too long for what they name are refused as such, and the
   // answer quotes only their start (it travels back in a header).
-  for (const std::string& method :
+  for (const char* method :
        {"GetParcel", "FindCertificate", "GetEvent"}) {
     const grpc::Status status = LookUp(method, std::string(100000, 'Q'));
     EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
