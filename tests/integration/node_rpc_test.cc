@@ -291,8 +291,7 @@ TEST_F(NodeRpcTest, ParcelQueries) {
 
   // Ids far too long for what they name are refused as such, and the
   // answer quotes only their start (it travels back in a header).
-  for (const char* method :
-       {"GetParcel", "FindCertificate", "GetEvent"}) {
+  for (const char* method : {"GetParcel", "FindCertificate", "GetEvent"}) {
     const grpc::Status status = LookUp(method, std::string(100000, 'Q'));
     EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
         << method << ": " << status.error_message();
