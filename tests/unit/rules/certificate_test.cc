@@ -158,7 +158,9 @@ TEST_F(CertificateTest, NumberIsPrintableAsciiWithSingleSpaces) {
        std::vector<std::pair<std::string, std::string>>{
            {"BW-2026-004512 ", "starts or ends with a space"},
            {"BW-2026-\t004512", "has byte 0x09 at offset 8"},
-           {"BW-2026-\xd0\x9e" "04512", "has byte 0xd0 at offset 8"},
+           {"BW-2026-\xd0\x9e"
+            "04512",
+            "has byte 0xd0 at offset 8"},
            {"BW  2026-004512", "has two spaces in a row at offset 3"},
            {"BW-" + std::string(62, '1'), "has 65 bytes, want at most 64"},
        }) {
