@@ -1,6 +1,5 @@
 #include "ledger/envelope/dsse.h"
 
-#include <set>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -87,10 +86,15 @@ absl::Status CheckEnvelopeShape(const v1::Envelope& env,
         absl::StrCat("envelope has ", env.signatures_size(),
                      " signatures, limit ", kMaxSignatures));
   }
-  std::set<absl::string_view> seen;
+  // At most kMaxSignatures: compared pairwise, with no allocation (this
+  // runs at Submit and in every node's checks, for every event).
   for (int i = 0; i < env.signatures_size(); ++i) {
     const v1::Signature& s = env.signatures(i);
-    if (!seen.insert(s.keyid()).second) {
+    bool repeated = false;
+    for (int j = 0; j < i && !repeated; ++j) {
+      repeated = env.signatures(j).keyid() == s.keyid();
+    }
+    if (repeated) {
       return absl::InvalidArgumentError(absl::StrCat("signature ", i, ": key ",
                                                      base::ShortHex(s.keyid()),
                                                      " signed twice"));

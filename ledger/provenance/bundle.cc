@@ -16,6 +16,7 @@
 #include "ledger/checkpoint/checkpoint.h"
 #include "ledger/checkpoint/note.h"
 #include "ledger/entry/leaf.h"
+#include "ledger/provenance/scope.h"
 #include "ledger/rules/event_type.h"
 #include "ledger/rules/signed_event.h"
 #include "ledger/rules/state.h"
@@ -184,20 +185,8 @@ absl::Status EntryCollector::NoteSigners(uint64_t index,
 }
 
 void EntryCollector::NoteCustodians(const v1::CustodyEvent& ev) {
-  // A parcel's custodian is set only by an import or a transfer (a split
-  // or merge hands its input's custodian on), and the DAG holds every event
-  // of every parcel its events touch; so these name every custodian the
-  // rules look up while re-running the DAG.
-  switch (ev.body_case()) {
-    case v1::CustodyEvent::kImport:
-      actors_.insert(ev.import().custodian());
-      break;
-    case v1::CustodyEvent::kCustodyTransfer:
-      actors_.insert(ev.custody_transfer().from_custodian());
-      actors_.insert(ev.custody_transfer().to_custodian());
-      break;
-    default:
-      break;
+  for (std::string& actor : NamedCustodians(ev)) {
+    actors_.insert(std::move(actor));
   }
 }
 

@@ -19,6 +19,7 @@
 #include "ledger/merkle/hasher.h"
 #include "ledger/provenance/account.h"
 #include "ledger/provenance/entry_checks.h"
+#include "ledger/provenance/scope.h"
 #include "ledger/rules/event_type.h"
 #include "ledger/rules/signed_event.h"
 #include "ledger/rules/state.h"
@@ -195,13 +196,10 @@ absl::Status CheckBundleScope(const std::string& parcel_id,
     if (it == by_id.end() || !dag.insert(id).second) continue;
     const v1::AccountEvent& e = *it->second;
     actors.insert(e.signers().begin(), e.signers().end());
-    const v1::CustodyEvent& ev = e.event();
-    if (ev.has_import()) actors.insert(ev.import().custodian());
-    if (ev.has_custody_transfer()) {
-      actors.insert(ev.custody_transfer().from_custodian());
-      actors.insert(ev.custody_transfer().to_custodian());
+    for (std::string& actor : NamedCustodians(e.event())) {
+      actors.insert(std::move(actor));
     }
-    for (const v1::ParcelHead& h : ev.parcels()) {
+    for (const v1::ParcelHead& h : e.event().parcels()) {
       if (!h.head().empty()) pending.push_back(h.head());
     }
   }

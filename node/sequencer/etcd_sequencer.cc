@@ -157,7 +157,11 @@ bool EtcdSequencer::Bootstrap(uint64_t* last) {
   // Batches delivered before are applied first: the copy continues the
   // node's log as it is on disk. (Not up to *last: a refused put moves it
   // past the last batch delivered.)
-  while (node_.applied_position() < delivered_) {
+  const uint64_t delivered = [this] {
+    absl::MutexLock lock(&mu_);
+    return own_.delivered();
+  }();
+  while (node_.applied_position() < delivered) {
     if (stopping()) return false;
     absl::SleepFor(absl::Milliseconds(5));
   }
@@ -179,7 +183,6 @@ bool EtcdSequencer::Bootstrap(uint64_t* last) {
         "revision {}",
         caught->entries, peer->address(), caught->position + 1);
     *last = caught->position;
-    delivered_ = caught->position;
     std::vector<uint64_t> skipped;
     {
       absl::MutexLock lock(&mu_);
@@ -246,7 +249,6 @@ bool EtcdSequencer::EtcdHasCaughtUpWith(uint64_t last) {
 
 void EtcdSequencer::WatchLoop(uint64_t applied_position) {
   uint64_t last = applied_position;
-  delivered_ = applied_position;
   {
     absl::MutexLock lock(&mu_);
     own_.DeliveredUpTo(applied_position);
@@ -360,7 +362,6 @@ bool EtcdSequencer::WatchOnce(uint64_t* last) {
           break;
         }
         *last = revision;
-        delivered_ = revision;
         absl::MutexLock lock(&mu_);
         own_.DeliveredUpTo(revision);
       }

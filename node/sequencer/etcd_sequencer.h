@@ -113,8 +113,6 @@ class EtcdSequencer : public Sequencer {
   Deliver deliver_;
   std::thread watch_thread_;
   std::string last_watch_error_;  // the watch thread's
-  uint64_t delivered_ = 0;        // the watch thread's: the last position
-                                  // handed to deliver_
   std::thread maintenance_thread_;
 
   Counter* proposed_;
@@ -134,7 +132,8 @@ class EtcdSequencer : public Sequencer {
   uint64_t cosigned_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t reported_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t compacted_ ABSL_GUARDED_BY(mu_) = 0;
-  // This node's batches etcd took and the watch has not delivered yet.
+  // This node's batches etcd took and the watch has not delivered yet, and
+  // the last position handed to deliver_ (by the watch or a copy).
   OwnBatches own_ ABSL_GUARDED_BY(mu_);
 };
 

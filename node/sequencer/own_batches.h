@@ -23,6 +23,8 @@ class OwnBatches {
   // batches taken at or below it and not delivered, which never will be.
   std::vector<uint64_t> SkippedUpTo(uint64_t revision);
 
+  // The highest revision delivered or skipped so far.
+  uint64_t delivered() const { return delivered_; }
   size_t size() const { return by_revision_.size(); }
 
  private:

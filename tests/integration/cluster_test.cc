@@ -15,6 +15,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -84,10 +85,28 @@ class ClusterTest : public ::testing::Test {
 
   std::string NodeDir(int i) const { return absl::StrCat(dir_, "/node-", i); }
 
-  void StartNode(int i, const std::vector<std::string>& extra_flags = {}) {
-    std::vector<std::string> peers;
-    for (int p = 0; p < kNodes; ++p) {
-      if (p != i) peers.push_back(absl::StrCat("127.0.0.1:", ports_[p]));
+  std::string GenesisHash() const {
+    return rules::VerifyGenesisEnvelope(b_.genesis_envelope())->hash;
+  }
+
+  // A client of the cluster's etcd, for what the test puts or reads there
+  // itself; null (and a failure) if it cannot be made.
+  std::unique_ptr<node::EtcdClient> DirectEtcd() {
+    auto etcd = node::EtcdClient::Create(etcd_->EndpointList(),
+                                         grpc::InsecureChannelCredentials());
+    EXPECT_TRUE(etcd.ok()) << etcd.status();
+    return etcd.ok() ? *std::move(etcd) : nullptr;
+  }
+
+  // Node i, on the cluster's etcd; its peers are the other nodes unless
+  // `peers` says otherwise (none: no --peers at all).
+  void StartNode(int i, const std::vector<std::string>& extra_flags = {},
+                 std::optional<std::vector<std::string>> peers = std::nullopt) {
+    if (!peers.has_value()) {
+      peers.emplace();
+      for (int p = 0; p < kNodes; ++p) {
+        if (p != i) peers->push_back(absl::StrCat("127.0.0.1:", ports_[p]));
+      }
     }
     std::vector<std::string> flags = {"--listen",
                                       absl::StrCat("127.0.0.1:", ports_[i]),
@@ -97,10 +116,11 @@ class ClusterTest : public ::testing::Test {
                                       etcd_->Endpoints(),
                                       "--etcd-timeout-ms",
                                       "1500",
-                                      "--peers",
-                                      absl::StrJoin(peers, ","),
                                       "--checkpoint-interval-ms",
                                       "200"};
+    if (!peers->empty()) {
+      flags.insert(flags.end(), {"--peers", absl::StrJoin(*peers, ",")});
+    }
     flags.insert(flags.end(), extra_flags.begin(), extra_flags.end());
     absl::StatusOr<std::unique_ptr<NodeProcess>> node =
         NodeProcess::Start(NodeDir(i), flags);
@@ -294,15 +314,13 @@ TEST_F(ClusterTest, FaultsLoseNothingAndAllNodesAgree) {
       }
     }
     ASSERT_GT(compacted, 1);
-    auto etcd = node::EtcdClient::Create(etcd_->EndpointList(),
-                                         grpc::InsecureChannelCredentials());
-    ASSERT_TRUE(etcd.ok());
+    std::unique_ptr<node::EtcdClient> etcd = DirectEtcd();
+    ASSERT_NE(etcd, nullptr);
     etcdserverpb::RangeRequest old;
-    old.set_key(absl::StrCat(
-        "/kpledger/", rules::VerifyGenesisEnvelope(b_.genesis_envelope())->hash,
-        "/batch/", b_.genesis().node_keys(0).name()));
+    old.set_key(absl::StrCat("/kpledger/", GenesisHash(), "/batch/",
+                             b_.genesis().node_keys(0).name()));
     old.set_revision(1);
-    EXPECT_EQ((*etcd)->Range(old, absl::Seconds(5)).status().code(),
+    EXPECT_EQ(etcd->Range(old, absl::Seconds(5)).status().code(),
               absl::StatusCode::kOutOfRange);
   }
 
@@ -337,11 +355,9 @@ TEST_F(ClusterTest, FaultsLoseNothingAndAllNodesAgree) {
   // batch signed by an actor's key (not a node's), and a batch for another
   // ledger. Each is refused alike on every node; nothing is applied.
   {
-    auto etcd = node::EtcdClient::Create(etcd_->EndpointList(),
-                                         grpc::InsecureChannelCredentials());
-    ASSERT_TRUE(etcd.ok());
-    const std::string hash =
-        rules::VerifyGenesisEnvelope(b_.genesis_envelope())->hash;
+    std::unique_ptr<node::EtcdClient> etcd = DirectEtcd();
+    ASSERT_NE(etcd, nullptr);
+    const std::string hash = GenesisHash();
     const std::string prefix = absl::StrCat("/kpledger/", hash, "/batch/");
     node::ProposedBatch forged;
     forged.proposer = b_.genesis().node_keys(0).name();
@@ -356,8 +372,7 @@ TEST_F(ClusterTest, FaultsLoseNothingAndAllNodesAgree) {
          {std::string("\x0a\x05hello not a batch"),
           codec->Encode(forged, CustodyBuilder::ActorKey("customs-1")),
           other->Encode(forged, b_.node_key(0))}) {
-      ASSERT_TRUE(
-          (*etcd)->Put(prefix + "intruder", value, absl::Seconds(5)).ok());
+      ASSERT_TRUE(etcd->Put(prefix + "intruder", value, absl::Seconds(5)).ok());
     }
   }
   const v1::NodeStatus before = Status(*nodes_[0]);
@@ -473,8 +488,7 @@ TEST_F(ClusterTest, ANodeRefusesToCosignARootItDidNotCompute) {
   ASSERT_TRUE(note.ok());
   v1::CosignRequest req;
   req.set_checkpoint_note(*note);
-  req.set_genesis_hash(
-      rules::VerifyGenesisEnvelope(b_.genesis_envelope())->hash);
+  req.set_genesis_hash(GenesisHash());
   {
     grpc::ClientContext ctx;
     v1::CosignResponse resp;
@@ -621,12 +635,7 @@ TEST_F(ClusterTest, ABootstrappingNodeRefusesAPeerThatLies) {
   // Node 2 starts over with the liar as its only peer.
   nodes_[2]->Stop();
   std::filesystem::remove_all(NodeDir(2) + "/data");
-  absl::StatusOr<std::unique_ptr<NodeProcess>> node = NodeProcess::Start(
-      NodeDir(2),
-      {"--listen", absl::StrCat("127.0.0.1:", ports_[2]), "--sequencer", "etcd",
-       "--etcd-endpoints", etcd_->Endpoints(), "--peers", address});
-  ASSERT_TRUE(node.ok()) << node.status();
-  nodes_[2] = *std::move(node);
+  StartNode(2, {}, std::vector<std::string>{address});
   // The copy is refused before anything of it is applied; etcd's history
   // (not compacted here) then gives the node the same log. (It cannot
   // have it cosigned: its only peer is the liar.)
@@ -742,8 +751,7 @@ TEST_F(ClusterTest, ACopyCutShortIsFinishedFromAPeerNotFromEtcd) {
     ASSERT_TRUE(applier.ok());
     ASSERT_TRUE((*applier)->Bootstrap(b_.genesis_envelope()).ok());
     v1::SyncRequest sync;
-    sync.set_genesis_hash(
-        rules::VerifyGenesisEnvelope(b_.genesis_envelope())->hash);
+    sync.set_genesis_hash(GenesisHash());
     sync.set_from_index(1);
     grpc::ClientContext ctx;
     auto reader = nodes_[0]->Node()->Sync(&ctx, sync);
@@ -763,21 +771,17 @@ TEST_F(ClusterTest, ACopyCutShortIsFinishedFromAPeerNotFromEtcd) {
   // Without peers it cannot finish the copy, and does not watch etcd from
   // its first revision instead.
   {
-    absl::StatusOr<std::unique_ptr<NodeProcess>> alone = NodeProcess::Start(
-        NodeDir(2),
-        {"--listen", absl::StrCat("127.0.0.1:", ports_[2]), "--sequencer",
-         "etcd", "--etcd-endpoints", etcd_->Endpoints()});
-    ASSERT_TRUE(alone.ok()) << alone.status();
+    StartNode(2, {}, std::vector<std::string>{});
     std::string log;
     for (int tries = 0; tries < 100; ++tries) {
-      log = (*alone)->Log();
+      log = nodes_[2]->Log();
       if (absl::StrContains(log, "cut short")) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     EXPECT_THAT(log, HasSubstr("list them in --peers"));
     std::this_thread::sleep_for(std::chrono::seconds(1));
-    EXPECT_EQ(Status(**alone).tree_size(), 2u);
-    (*alone)->Stop();
+    EXPECT_EQ(Status(*nodes_[2]).tree_size(), 2u);
+    nodes_[2]->Stop();
   }
   // With its peers it finishes the copy, then follows etcd.
   StartNode(2);
@@ -797,17 +801,15 @@ TEST_F(ClusterTest, ANodeThatCompactionLeftBehindBootstrapsFromAPeer) {
   // Once node 2 has reported its progress, it holds ordinary compaction
   // back while it is down: only the quota's can pass it.
   {
-    auto etcd = node::EtcdClient::Create(etcd_->EndpointList(),
-                                         grpc::InsecureChannelCredentials());
-    ASSERT_TRUE(etcd.ok());
+    std::unique_ptr<node::EtcdClient> etcd = DirectEtcd();
+    ASSERT_NE(etcd, nullptr);
     etcdserverpb::RangeRequest progress;
-    progress.set_key(absl::StrCat(
-        "/kpledger/", rules::VerifyGenesisEnvelope(b_.genesis_envelope())->hash,
-        "/progress/", b_.genesis().node_keys(2).name()));
+    progress.set_key(absl::StrCat("/kpledger/", GenesisHash(), "/progress/",
+                                  b_.genesis().node_keys(2).name()));
     bool reported = false;
     for (int tries = 0; tries < 150 && !reported; ++tries) {
       absl::StatusOr<etcdserverpb::RangeResponse> r =
-          (*etcd)->Range(progress, absl::Seconds(5));
+          etcd->Range(progress, absl::Seconds(5));
       reported = r.ok() && r->kvs_size() == 1;
       if (!reported)
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
