@@ -62,9 +62,12 @@ std::string DescribeEvent(const v1::CustodyEvent& ev) {
     }
     case v1::CustodyEvent::kCustodyTransfer: {
       const v1::CustodyTransfer& b = ev.custody_transfer();
+      std::vector<std::string> seals;
+      for (const std::string& s : b.seal_ids()) seals.push_back(OneLine(s));
       return absl::StrCat(OneLine(b.parcel_id()), " from ",
                           OneLine(b.from_custodian()), " to ",
-                          OneLine(b.to_custodian()));
+                          OneLine(b.to_custodian()), " under seal ",
+                          seals.empty() ? "none" : absl::StrJoin(seals, ", "));
     }
     case v1::CustodyEvent::kSplit: {
       std::vector<std::string> children;

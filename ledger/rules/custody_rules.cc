@@ -146,6 +146,14 @@ absl::Status EventRules::CustodyTransfer(const v1::CustodyTransfer& b) {
       RequireSignedBy(b.from_custodian(), "the releasing custodian"));
   KP_RETURN_IF_ERROR(
       RequireSignedBy(b.to_custodian(), "the receiving custodian"));
+  // The seals are what the two parties attest to: the containers handed
+  // over, closed (KPCS: rough moves in tamper-resistant sealed containers).
+  // A transfer that names none records nothing a later holder can check.
+  if (b.seal_ids().empty()) {
+    return Invalid("seal_ids",
+                   "is empty: a transfer names the seal of every container "
+                   "handed over");
+  }
   std::set<std::string> seals;
   for (const std::string& s : b.seal_ids()) {
     if (s.empty() || !seals.insert(s).second) {

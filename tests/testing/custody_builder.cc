@@ -198,6 +198,11 @@ v1::CustodyEvent ImportEvent(const std::string& parcel_id,
 }
 
 v1::CustodyEvent TransferEvent(const std::string& parcel_id,
+                               const std::string& from, const std::string& to) {
+  return TransferEvent(parcel_id, from, to, {absl::StrCat("SEAL-", parcel_id)});
+}
+
+v1::CustodyEvent TransferEvent(const std::string& parcel_id,
                                const std::string& from, const std::string& to,
                                const std::vector<std::string>& seals) {
   v1::CustodyEvent ev;

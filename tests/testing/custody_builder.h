@@ -105,9 +105,13 @@ class CustodyBuilder {
 v1::CustodyEvent ImportEvent(const std::string& parcel_id,
                              const std::string& custodian,
                              const v1::KpCertificate& cert);
+// With one seal, "SEAL-<parcel_id>"; the rules refuse a transfer without.
+v1::CustodyEvent TransferEvent(const std::string& parcel_id,
+                               const std::string& from, const std::string& to);
+// With exactly `seals` (empty, to test that refusal).
 v1::CustodyEvent TransferEvent(const std::string& parcel_id,
                                const std::string& from, const std::string& to,
-                               const std::vector<std::string>& seals = {});
+                               const std::vector<std::string>& seals);
 v1::CustodyEvent AssessmentEvent(const std::string& parcel_id,
                                  int64_t measured_mass_mct,
                                  int64_t assessed_value_usd_cents,

@@ -129,7 +129,8 @@ TEST_F(ProvenanceTest, AccountTextIsReadable) {
   EXPECT_THAT(text, HasSubstr("  BW-2026-0001 from BW to AZ: origins BW 100%; "
                               "12.500 ct, $18,500.00"));
   EXPECT_THAT(text, HasSubstr("  confirmed by AE KP Authority: 26.000 ct"));
-  EXPECT_THAT(text, HasSubstr("custody_transfer  A-1 from customs-1 to lab-1; "
+  EXPECT_THAT(text, HasSubstr("custody_transfer  A-1 from customs-1 to lab-1 "
+                              "under seal S-1; "
                               "signed by customs-1, lab-1\n"));
 }
 

@@ -352,6 +352,16 @@ TEST_F(CustodyRulesTest, TransferOnlyToRegisteredCustodians) {
       StatusIs(StatusCode::kFailedPrecondition, "actor kpa is a KP_AUTHORITY"));
 }
 
+TEST_F(CustodyRulesTest, TransferWithoutSealsIsRefused) {
+  ImportParcel("P-1");
+  EXPECT_THAT(Apply(b_.Sign(TransferEvent("P-1", "vault-1", "lab-1", {}),
+                            {"vault-1", "lab-1"}, false)),
+              StatusIs(StatusCode::kInvalidArgument,
+                       "custody_transfer.seal_ids: is empty: a transfer names "
+                       "the seal of every container handed over"));
+  EXPECT_EQ(Parcel("P-1").custodian(), "vault-1");
+}
+
 TEST_F(CustodyRulesTest, TransferWithRepeatedSealIsRefused) {
   ImportParcel("P-1");
   EXPECT_THAT(
