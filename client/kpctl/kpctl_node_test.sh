@@ -160,7 +160,8 @@ contains out "kpctl parcel show: NOT_FOUND: no parcel AZ-P-9999"
 expect_exit 0 out k parcel history AZ-P-0001
 contains out "Parcel AZ-P-0001: 6 entries"
 matches out '^ +6  [0-9T:.Z-]+ +import +[0-9a-f]{12}'
-matches out '^ +9  [0-9T:.Z-]+ +lab_assessment +[0-9a-f]{12}.*AZ-P-0001: measured 1,249.400 ct, 412 stones'
+matches out '^ +9  [0-9T:.Z-]+ +lab_assessment +[0-9a-f]{12}… +lab-baku +AZ-P-0001: measured 1,249.400 ct, 412 stones'
+matches out '^ +8  [0-9T:.Z-]+ +custody_transfer +[0-9a-f]{12}… +vault-baku, lab-baku +AZ-P-0001 from vault-baku to lab-baku under seal AZ-SEAL-8$'
 matches out '^ +12  [0-9T:.Z-]+ +export +[0-9a-f]{12}.*AZ-P-0001 on certificate AZ-2026-000101 to BE$'
 expect_exit 1 out k parcel history AZ-P-9999
 contains out "NOT_FOUND"

@@ -42,7 +42,8 @@ std::string HistoryTable(const v1::ListParcelEventsResponse& resp) {
     v1::CustodyEvent ev;
     DecodeEvent(e, &ev);
     table.Add({absl::StrCat(e.index()), Time(e.ledger_time()), EntryType(e, ev),
-               Short(e.event_id()), Signers(e), DescribeEvent(ev)});
+               Short(e.event_id()), Signers(e, resp.signer_actors()),
+               DescribeEvent(ev)});
   }
   return table.Render();
 }

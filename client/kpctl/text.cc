@@ -109,12 +109,17 @@ std::string ParcelIds(const v1::CustodyEvent& event) {
   return absl::StrJoin(ids, ",");
 }
 
-std::string Signers(const v1::LedgerEntry& entry) {
-  std::vector<std::string> ids;
+std::string Signers(
+    const v1::LedgerEntry& entry,
+    const google::protobuf::Map<std::string, std::string>& actors_by_key_id) {
+  std::vector<std::string> names;
   for (const v1::Signature& s : entry.envelope().signatures()) {
-    ids.push_back(s.keyid().substr(0, 12));
+    auto it = actors_by_key_id.find(s.keyid());
+    names.push_back(it != actors_by_key_id.end()
+                        ? Clean(it->second)
+                        : Clean(s.keyid().substr(0, 12)));
   }
-  return absl::StrJoin(ids, ",");
+  return absl::StrJoin(names, ", ");
 }
 
 std::string FormatParcel(const v1::ParcelState& p) {

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "google/protobuf/map.h"
 #include "google/protobuf/message.h"
 #include "google/protobuf/repeated_field.h"
 #include "google/protobuf/timestamp.pb.h"
@@ -57,8 +58,12 @@ std::string EntryType(const v1::LedgerEntry& entry,
                       const v1::CustodyEvent& event);
 // The parcels an event names, comma-separated.
 std::string ParcelIds(const v1::CustodyEvent& event);
-// The envelope's signers as short key ids, comma-separated.
-std::string Signers(const v1::LedgerEntry& entry);
+// The envelope's signers, comma-separated: the actor `actors_by_key_id`
+// names for a key id (ListParcelEventsResponse.signer_actors), else the
+// key id's first 12 hex digits.
+std::string Signers(
+    const v1::LedgerEntry& entry,
+    const google::protobuf::Map<std::string, std::string>& actors_by_key_id);
 
 // A parcel's state, one field a line (kpctl parcel show).
 std::string FormatParcel(const v1::ParcelState& parcel);

@@ -170,16 +170,15 @@ absl::Status EntryCollector::KeepIfCovered(uint64_t index) {
 
 absl::Status EntryCollector::NoteSigners(uint64_t index,
                                          const rules::SignedEvent& ev) {
+  // Custody events are signed by actors only, never by governance keys.
   for (const v1::Signature& s : ev.envelope->signatures()) {
-    KP_ASSIGN_OR_RETURN(std::optional<v1::KeyRecord> key,
-                        state_.Key(s.keyid()));
-    // Custody events are signed by actors only, never by governance keys.
-    if (!key.has_value()) {
-      return absl::DataLossError(absl::StrCat(
-          "entry ", index, " is signed by key ", base::ShortHex(s.keyid()),
-          ", of which the store has no record"));
+    absl::StatusOr<std::string> actor = state_.SignerActor(s.keyid());
+    if (!actor.ok()) {
+      return absl::Status(
+          actor.status().code(),
+          absl::StrCat("entry ", index, ": ", actor.status().message()));
     }
-    actors_.insert(key->actor_id());
+    actors_.insert(*std::move(actor));
   }
   return absl::OkStatus();
 }

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "ledger/base/encoding.h"
 #include "ledger/base/status_macros.h"
 
 namespace kpledger::rules {
@@ -98,6 +99,17 @@ absl::StatusOr<std::vector<v1::Flag>> StateView::Flags(
     for (int f : flags->flags()) out.push_back(static_cast<v1::Flag>(f));
   }
   return out;
+}
+
+absl::StatusOr<std::string> StateView::SignerActor(
+    absl::string_view key_id) const {
+  KP_ASSIGN_OR_RETURN(std::optional<v1::KeyRecord> key, Key(key_id));
+  if (!key.has_value()) {
+    return absl::DataLossError(absl::StrCat(
+        "a custody event is signed by key ", base::ShortHex(key_id),
+        ", of which the store has no record"));
+  }
+  return key->actor_id();
 }
 
 absl::StatusOr<std::optional<std::string>> StateChanges::Get(

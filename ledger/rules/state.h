@@ -127,6 +127,10 @@ class StateView {
   absl::StatusOr<v1::PolicyRecord> Policy() const;
   // Empty if the event earned none (or is not in the log).
   absl::StatusOr<std::vector<v1::Flag>> Flags(absl::string_view event_id) const;
+  // The actor whose key signed an accepted custody event. DataLoss if the
+  // state has no record of the key: the rules accept custody events signed
+  // by registered keys only, so such a store is damaged.
+  absl::StatusOr<std::string> SignerActor(absl::string_view key_id) const;
 
  private:
   // `reuse`: the record is read by most events and rarely changes (policy,

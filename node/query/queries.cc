@@ -120,7 +120,14 @@ absl::StatusOr<v1::ListParcelEventsResponse> ParcelEvents(
     }
   }
   v1::ListParcelEventsResponse out;
+  apply::StoreStateSource source(&store);
+  const rules::StateView view(&source);
   for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
+    for (const v1::Signature& s : it->envelope().signatures()) {
+      if (out.signer_actors().contains(s.keyid())) continue;
+      KP_ASSIGN_OR_RETURN(std::string actor, view.SignerActor(s.keyid()));
+      (*out.mutable_signer_actors())[s.keyid()] = std::move(actor);
+    }
     *out.add_entries() = std::move(*it);
   }
   return out;

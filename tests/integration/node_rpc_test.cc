@@ -26,7 +26,9 @@
 namespace kpledger::testing {
 namespace {
 
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Key;
 
 merkle::Hash ToHash(const std::string& bytes) {
   merkle::Hash h{};
@@ -245,6 +247,16 @@ TEST_F(NodeRpcTest, ParcelQueries) {
     EXPECT_EQ(chain.entries(0).event_id(), imported.event_id());
     EXPECT_EQ(chain.entries(2).event_id(), assessed.event_id());
     EXPECT_LT(chain.entries(0).index(), chain.entries(1).index());
+    // Who signed: the transfer's two keys and the lab's, by actor.
+    std::map<std::string, std::string> signers;
+    for (const v1::LedgerEntry& e : chain.entries()) {
+      for (const v1::Signature& s : e.envelope().signatures()) {
+        ASSERT_TRUE(chain.signer_actors().contains(s.keyid())) << s.keyid();
+        signers[chain.signer_actors().at(s.keyid())] = s.keyid();
+      }
+    }
+    EXPECT_THAT(signers,
+                ElementsAre(Key("customs-1"), Key("lab-1"), Key("vault-1")));
   }
   {
     // Pages of one, in id order; and a filter by custodian.

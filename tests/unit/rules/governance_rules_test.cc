@@ -81,6 +81,25 @@ TEST_F(GovernanceRulesTest, RegistrationRefusesReuseAndMalformedFields) {
       StatusIs(StatusCode::kInvalidArgument, "register_actor.actor_id"));
 }
 
+TEST_F(GovernanceRulesTest, SignerActorNamesTheActorOfOldAndNewKeys) {
+  v1::CustodyEvent rotate;
+  rotate.mutable_rotate_key()->set_actor_id("lab-1");
+  rotate.mutable_rotate_key()->set_new_public_key(
+      std::string(CustodyBuilder::ActorKey("lab-1", 1).public_key().bytes()));
+  KP_ASSERT_OK(Apply(b_.Governance(rotate)));
+  const StateView view(&state_);
+  // Events signed before the rotation still name their signer.
+  for (int generation : {0, 1}) {
+    const absl::StatusOr<std::string> actor = view.SignerActor(
+        CustodyBuilder::ActorKey("lab-1", generation).key_id());
+    KP_ASSERT_OK(actor.status());
+    EXPECT_EQ(*actor, "lab-1") << "key generation " << generation;
+  }
+  EXPECT_THAT(
+      view.SignerActor(CustodyBuilder::ActorKey("stranger").key_id()),
+      StatusIs(StatusCode::kDataLoss, "of which the store has no record"));
+}
+
 TEST_F(GovernanceRulesTest, RotatedKeyIsRefusedFromTheRotationOn) {
   ImportParcel("P-1", 10000, "lab-1");
   // Signed with the old key before the rotation: accepted.
