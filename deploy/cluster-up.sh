@@ -171,7 +171,8 @@ else
     "sanctionedOrigins": [
       {"country": "RU", "action": "SANCTION_REFUSE", "effectiveFrom": "2022-06-03T00:00:00Z"},
       {"country": "VE", "action": "SANCTION_FLAG", "effectiveFrom": "2008-01-01T00:00:00Z"}],
-    "confirmationPeriodDays": 60, "quickReexportDays": 7
+    "confirmationPeriodDays": 60, "quickReexportDays": 7,
+    "transferSealsRequired": true
   }
 }
 JSON

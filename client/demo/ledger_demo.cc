@@ -149,6 +149,7 @@ class Demo {
     policy->set_loss_tolerance_ppm(1000);  // 0.1% lost in a split or merge
     policy->set_confirmation_period_days(60);
     policy->set_quick_reexport_days(7);
+    policy->set_transfer_seals_required(true);
     v1::SanctionedOrigin* ru = policy->add_sanctioned_origins();
     ru->set_country("RU");
     ru->set_action(v1::SANCTION_REFUSE);

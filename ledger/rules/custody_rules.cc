@@ -149,10 +149,10 @@ absl::Status EventRules::CustodyTransfer(const v1::CustodyTransfer& b) {
   // The seals are what the two parties attest to: the containers handed
   // over, closed (KPCS: rough moves in tamper-resistant sealed containers).
   // A transfer that names none records nothing a later holder can check.
-  if (b.seal_ids().empty()) {
+  if (policy_.policy().transfer_seals_required() && b.seal_ids().empty()) {
     return Invalid("seal_ids",
-                   "is empty: a transfer names the seal of every container "
-                   "handed over");
+                   "is empty: the policy wants a transfer to name the seal "
+                   "of every container handed over");
   }
   std::set<std::string> seals;
   for (const std::string& s : b.seal_ids()) {

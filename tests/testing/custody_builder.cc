@@ -37,6 +37,7 @@ v1::Policy DefaultPolicy() {
   SetTime(ve->mutable_effective_from(), 1704067200);
   p.set_confirmation_period_days(60);
   p.set_quick_reexport_days(7);
+  p.set_transfer_seals_required(true);
   return p;
 }
 

@@ -357,9 +357,32 @@ TEST_F(CustodyRulesTest, TransferWithoutSealsIsRefused) {
   EXPECT_THAT(Apply(b_.Sign(TransferEvent("P-1", "vault-1", "lab-1", {}),
                             {"vault-1", "lab-1"}, false)),
               StatusIs(StatusCode::kInvalidArgument,
-                       "custody_transfer.seal_ids: is empty: a transfer names "
-                       "the seal of every container handed over"));
+                       "custody_transfer.seal_ids: is empty: the policy wants "
+                       "a transfer to name the seal of every container"));
   EXPECT_EQ(Parcel("P-1").custodian(), "vault-1");
+}
+
+// A ledger begun before seals were required keeps its seal-less transfers
+// (its history must replay) until governance turns the rule on.
+TEST_F(CustodyRulesTest, SealsAreRequiredFromThePolicyUpdateThatAsksForThem) {
+  v1::CustodyEvent update;
+  *update.mutable_update_policy()->mutable_policy() = testing::DefaultPolicy();
+  update.mutable_update_policy()->mutable_policy()->set_transfer_seals_required(
+      false);
+  KP_ASSERT_OK(Apply(b_.Governance(update)));
+  ImportParcel("P-1");
+  KP_ASSERT_OK(Apply(b_.Sign(TransferEvent("P-1", "vault-1", "lab-1", {}),
+                             {"vault-1", "lab-1"})));
+  EXPECT_EQ(Parcel("P-1").custodian(), "lab-1");
+
+  update.mutable_update_policy()->mutable_policy()->set_transfer_seals_required(
+      true);
+  KP_ASSERT_OK(Apply(b_.Governance(update)));
+  EXPECT_THAT(Apply(b_.Sign(TransferEvent("P-1", "lab-1", "vault-1", {}),
+                            {"lab-1", "vault-1"}, false)),
+              StatusIs(StatusCode::kInvalidArgument, "seal_ids: is empty"));
+  KP_EXPECT_OK(Apply(
+      b_.Sign(TransferEvent("P-1", "lab-1", "vault-1"), {"lab-1", "vault-1"})));
 }
 
 TEST_F(CustodyRulesTest, TransferWithRepeatedSealIsRefused) {
