@@ -44,6 +44,7 @@ void AddGenesis(CLI::App& app, Globals& globals);
 void AddSubmit(CLI::App& app, Globals& globals);
 void AddParcel(CLI::App& app, Globals& globals);
 void AddCertificate(CLI::App& app, Globals& globals);
+void AddPolicy(CLI::App& app, Globals& globals);
 void AddProvenance(CLI::App& app, Globals& globals);
 void AddTail(CLI::App& app, Globals& globals);
 void AddReport(CLI::App& app, Globals& globals);

@@ -174,6 +174,16 @@ expect_exit 0 out k parcel list --custodian caspian-gems
 contains out "1 parcels"
 matches out '^AZ-P-0001  CLOSED  caspian-gems '
 
+expect_exit 0 out k policy
+contains out "Policy in force (the genesis policy)"
+contains out "  mass tolerance      0.5% of the declared mass"
+matches out '^  sanctioned origins  RU refused for certificates issued from 2022-06-03T00:00:00Z$'
+matches out '^                      VE flagged for certificates issued from 2008-01-01T00:00:00Z$'
+contains out "  quick re-export     exports of a parcel unchanged within 7 days"
+contains out "  transfer seals      required"
+expect_exit 0 out k --json policy
+contains out '"transferSealsRequired": true'
+
 expect_exit 0 out k certificate find BW-2026-004512
 contains out "Certificate BW-2026-004512"
 contains out "parcel        AZ-P-0001"

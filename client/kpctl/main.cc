@@ -54,6 +54,7 @@ int main(int argc, char** argv) {
   kp::AddSubmit(app, globals);
   kp::AddParcel(app, globals);
   kp::AddCertificate(app, globals);
+  kp::AddPolicy(app, globals);
   kp::AddProvenance(app, globals);
   kp::AddTail(app, globals);
   kp::AddReport(app, globals);

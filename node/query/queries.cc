@@ -133,6 +133,16 @@ absl::StatusOr<v1::ListParcelEventsResponse> ParcelEvents(
   return out;
 }
 
+absl::StatusOr<v1::GetPolicyResponse> PolicyInForce(const store::Store& store) {
+  apply::StoreStateSource source(&store);
+  KP_ASSIGN_OR_RETURN(v1::PolicyRecord record,
+                      rules::StateView(&source).Policy());
+  v1::GetPolicyResponse out;
+  *out.mutable_policy() = std::move(*record.mutable_policy());
+  *out.mutable_update_entries() = record.update_entries();
+  return out;
+}
+
 absl::StatusOr<v1::ListParcelsResponse> ListParcels(
     const store::Store& store, const v1::ListParcelsRequest& request) {
   const uint32_t page_size = request.page_size() == 0

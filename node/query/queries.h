@@ -39,6 +39,9 @@ absl::StatusOr<v1::ListParcelEventsResponse> ParcelEvents(
 absl::StatusOr<v1::ListParcelsResponse> ListParcels(
     const store::Store& store, const v1::ListParcelsRequest& request);
 
+// The policy in force and the entries that changed it.
+absl::StatusOr<v1::GetPolicyResponse> PolicyInForce(const store::Store& store);
+
 // An incoming (Import) or outgoing (Export) certificate by its number.
 absl::StatusOr<v1::FindCertificateResponse> FindCertificate(
     const store::Store& store, absl::string_view number);

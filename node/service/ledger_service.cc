@@ -166,6 +166,12 @@ grpc::Status LedgerServiceImpl::FindCertificate(
       response);
 }
 
+grpc::Status LedgerServiceImpl::GetPolicy(grpc::ServerContext*,
+                                          const v1::GetPolicyRequest*,
+                                          v1::GetPolicyResponse* response) {
+  return Answer(PolicyInForce(node_->store()), response);
+}
+
 grpc::Status LedgerServiceImpl::GetProvenance(
     grpc::ServerContext*, const v1::GetProvenanceRequest* request,
     v1::ProvenanceBundle* response) {

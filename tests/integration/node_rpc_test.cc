@@ -218,6 +218,30 @@ TEST_F(NodeRpcTest, SubmitStreamsCancelledMidwayAreFinished) {
   EXPECT_EQ(stopped.get(), 0);
 }
 
+TEST_F(NodeRpcTest, PolicyInForceFollowsUpdatePolicy) {
+  auto policy = [this] {
+    grpc::ClientContext ctx;
+    v1::GetPolicyResponse r;
+    EXPECT_TRUE(ledger_->GetPolicy(&ctx, v1::GetPolicyRequest(), &r).ok());
+    return r;
+  };
+  v1::GetPolicyResponse genesis = policy();
+  EXPECT_EQ(genesis.policy().SerializeAsString(),
+            testing::DefaultPolicy().SerializeAsString());
+  EXPECT_TRUE(genesis.update_entries().empty());
+
+  v1::CustodyEvent update;
+  *update.mutable_update_policy()->mutable_policy() = testing::DefaultPolicy();
+  update.mutable_update_policy()->mutable_policy()->set_transfer_seals_required(
+      false);
+  const v1::Receipt updated = Accept(b_.Governance(update));
+  const v1::GetPolicyResponse now = policy();
+  EXPECT_FALSE(now.policy().transfer_seals_required());
+  EXPECT_EQ(now.policy().quick_reexport_days(), 7u);
+  ASSERT_EQ(now.update_entries_size(), 1);
+  EXPECT_EQ(now.update_entries(0), updated.leaf_index());
+}
+
 TEST_F(NodeRpcTest, ParcelQueries) {
   const v1::Receipt imported = Accept(Import("P1"));
   Accept(Import("P2", 20000));
