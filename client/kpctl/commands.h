@@ -45,6 +45,7 @@ void AddSubmit(CLI::App& app, Globals& globals);
 void AddParcel(CLI::App& app, Globals& globals);
 void AddCertificate(CLI::App& app, Globals& globals);
 void AddPolicy(CLI::App& app, Globals& globals);
+void AddActors(CLI::App& app, Globals& globals);
 void AddProvenance(CLI::App& app, Globals& globals);
 void AddTail(CLI::App& app, Globals& globals);
 void AddReport(CLI::App& app, Globals& globals);

@@ -174,6 +174,18 @@ expect_exit 0 out k parcel list --custodian caspian-gems
 contains out "1 parcels"
 matches out '^AZ-P-0001  CLOSED  caspian-gems '
 
+expect_exit 0 out k actors
+matches out '^[0-9]+ actors$'
+matches out '^lab-baku +LAB +.* +[0-9a-f]{12}… +active +[0-9]+$'
+expect_exit 0 out k actors --role VAULT
+contains out "1 actors"
+matches out '^vault-baku +VAULT '
+lacks out "lab-baku"
+expect_exit 2 out k actors --role SMUGGLER
+contains out "--role SMUGGLER is not KP_AUTHORITY"
+expect_exit 0 out k --json actors --role LAB
+contains out '"actorId": "lab-baku"'
+
 expect_exit 0 out k policy
 contains out "Policy in force (the genesis policy)"
 contains out "  mass tolerance      0.5% of the declared mass"

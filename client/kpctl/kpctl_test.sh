@@ -180,14 +180,14 @@ contains "$dir/out" "exists; not overwriting it (--force to)"
 
 # --help works for every command and shows an example.
 for cmd in keygen genesis verify submit "parcel" "parcel show" "parcel history" \
-    "parcel list" "certificate" "certificate find" policy provenance tail report \
+    "parcel list" "certificate" "certificate find" policy actors provenance tail report \
     "report kp-stats" "report balance" "report anomalies" status audit; do
   # shellcheck disable=SC2086
   expect_exit 0 "$dir/out" "$kpctl" $cmd --help
   contains "$dir/out" "Usage:"
 done
 for cmd in keygen genesis verify submit "parcel show" "parcel history" \
-    "certificate find" policy provenance tail "report kp-stats" "report balance" \
+    "certificate find" policy actors provenance tail "report kp-stats" "report balance" \
     "report anomalies" status audit; do
   # shellcheck disable=SC2086
   "$kpctl" $cmd --help >"$dir/out" 2>&1

@@ -55,6 +55,7 @@ int main(int argc, char** argv) {
   kp::AddParcel(app, globals);
   kp::AddCertificate(app, globals);
   kp::AddPolicy(app, globals);
+  kp::AddActors(app, globals);
   kp::AddProvenance(app, globals);
   kp::AddTail(app, globals);
   kp::AddReport(app, globals);

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "ledger/apply/store_state.h"
 #include "ledger/base/status_macros.h"
+#include "ledger/crypto/ed25519.h"
 #include "ledger/entry/leaf.h"
 #include "ledger/entry/time.h"
 #include "ledger/envelope/dsse.h"
@@ -130,6 +131,50 @@ absl::StatusOr<v1::ListParcelEventsResponse> ParcelEvents(
     }
     *out.add_entries() = std::move(*it);
   }
+  return out;
+}
+
+absl::StatusOr<v1::ListActorsResponse> ListActors(
+    const store::Store& store, const v1::ListActorsRequest& request) {
+  if (!v1::Role_IsValid(request.role())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("role ", request.role(), " is not a kpledger.v1.Role"));
+  }
+  v1::ListActorsResponse out;
+  absl::Status bad;
+  KP_RETURN_IF_ERROR(store.ScanState(
+      rules::ActorKey(""), "",
+      [&](absl::string_view key, absl::string_view value) {
+        v1::ActorRecord record;
+        if (!record.ParseFromArray(value.data(),
+                                   static_cast<int>(value.size()))) {
+          bad = absl::DataLossError(
+              absl::StrCat("state record ", key, " is not an actor"));
+          return false;
+        }
+        if (request.role() != v1::ROLE_UNSPECIFIED &&
+            record.role() != request.role()) {
+          return true;
+        }
+        absl::StatusOr<crypto::PublicKey> pk =
+            crypto::PublicKey::FromBytes(record.public_key());
+        if (!pk.ok()) {
+          bad = absl::DataLossError(absl::StrCat(
+              "state record ", key, " has a bad key: ", pk.status().message()));
+          return false;
+        }
+        v1::ListActorsResponse::Actor* a = out.add_actors();
+        a->set_actor_id(record.actor_id());
+        a->set_name(record.name());
+        a->set_role(record.role());
+        a->set_key_id(pk->key_id());
+        a->set_license_id(record.license_id());
+        a->set_revoked(record.revoked());
+        a->set_revoke_reason(record.revoke_reason());
+        *a->mutable_governance_entries() = record.governance_entries();
+        return true;
+      }));
+  KP_RETURN_IF_ERROR(bad);
   return out;
 }
 

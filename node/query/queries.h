@@ -39,6 +39,10 @@ absl::StatusOr<v1::ListParcelEventsResponse> ParcelEvents(
 absl::StatusOr<v1::ListParcelsResponse> ListParcels(
     const store::Store& store, const v1::ListParcelsRequest& request);
 
+// Registered actors of `role` (every role if unspecified), in id order.
+absl::StatusOr<v1::ListActorsResponse> ListActors(
+    const store::Store& store, const v1::ListActorsRequest& request);
+
 // The policy in force and the entries that changed it.
 absl::StatusOr<v1::GetPolicyResponse> PolicyInForce(const store::Store& store);
 

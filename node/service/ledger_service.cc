@@ -166,6 +166,12 @@ grpc::Status LedgerServiceImpl::FindCertificate(
       response);
 }
 
+grpc::Status LedgerServiceImpl::ListActors(grpc::ServerContext*,
+                                           const v1::ListActorsRequest* request,
+                                           v1::ListActorsResponse* response) {
+  return Answer(node::ListActors(node_->store(), *request), response);
+}
+
 grpc::Status LedgerServiceImpl::GetPolicy(grpc::ServerContext*,
                                           const v1::GetPolicyRequest*,
                                           v1::GetPolicyResponse* response) {

@@ -52,6 +52,8 @@ class LedgerServiceImpl final
   grpc::Status FindCertificate(grpc::ServerContext*,
                                const v1::FindCertificateRequest*,
                                v1::FindCertificateResponse*) override;
+  grpc::Status ListActors(grpc::ServerContext*, const v1::ListActorsRequest*,
+                          v1::ListActorsResponse*) override;
   grpc::Status GetPolicy(grpc::ServerContext*, const v1::GetPolicyRequest*,
                          v1::GetPolicyResponse*) override;
   grpc::Status GetProvenance(grpc::ServerContext*,

@@ -218,6 +218,48 @@ TEST_F(NodeRpcTest, SubmitStreamsCancelledMidwayAreFinished) {
   EXPECT_EQ(stopped.get(), 0);
 }
 
+TEST_F(NodeRpcTest, ListActorsSaysWhoMaySignWhat) {
+  v1::CustodyEvent revoke;
+  revoke.mutable_revoke_actor()->set_actor_id("lab-2");
+  revoke.mutable_revoke_actor()->set_reason("accreditation withdrawn");
+  const v1::Receipt revoked = Accept(b_.Governance(revoke));
+  auto list = [this](v1::Role role) {
+    grpc::ClientContext ctx;
+    v1::ListActorsRequest req;
+    req.set_role(role);
+    v1::ListActorsResponse r;
+    EXPECT_TRUE(ledger_->ListActors(&ctx, req, &r).ok());
+    return r;
+  };
+  const v1::ListActorsResponse all = list(v1::ROLE_UNSPECIFIED);
+  std::vector<std::string> ids;
+  for (const auto& a : all.actors()) ids.push_back(a.actor_id());
+  EXPECT_THAT(ids,
+              ElementsAre("customs-1", "kpa", "lab-1", "lab-2", "vault-1"));
+
+  const v1::ListActorsResponse labs = list(v1::LAB);
+  ASSERT_EQ(labs.actors_size(), 2);
+  const v1::ListActorsResponse::Actor& lab1 = labs.actors(0);
+  EXPECT_EQ(lab1.actor_id(), "lab-1");
+  EXPECT_EQ(lab1.role(), v1::LAB);
+  EXPECT_EQ(lab1.key_id(), CustodyBuilder::ActorKey("lab-1").key_id());
+  EXPECT_FALSE(lab1.revoked());
+  EXPECT_EQ(lab1.governance_entries_size(), 1);
+  const v1::ListActorsResponse::Actor& lab2 = labs.actors(1);
+  EXPECT_TRUE(lab2.revoked());
+  EXPECT_EQ(lab2.revoke_reason(), "accreditation withdrawn");
+  ASSERT_EQ(lab2.governance_entries_size(), 2);
+  EXPECT_EQ(lab2.governance_entries(1), revoked.leaf_index());
+
+  grpc::ClientContext ctx;
+  v1::ListActorsRequest bad;
+  bad.set_role(static_cast<v1::Role>(99));
+  v1::ListActorsResponse r;
+  const grpc::Status st = ledger_->ListActors(&ctx, bad, &r);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(st.error_message(), HasSubstr("role 99 is not"));
+}
+
 TEST_F(NodeRpcTest, PolicyInForceFollowsUpdatePolicy) {
   auto policy = [this] {
     grpc::ClientContext ctx;
