@@ -4,6 +4,7 @@
 #include <optional>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -26,6 +27,29 @@ namespace {
 std::string Echo(absl::string_view text) {
   return absl::StrCat("\"", absl::CHexEscape(text.substr(0, 80)), "\"",
                       text.size() > 80 ? " (truncated)" : "");
+}
+
+// Calls fn(key, record) for each state record under `prefix` after
+// `start_after`, parsed as a `Record`, until fn returns false. DataLoss
+// names a record that does not parse.
+template <typename Record>
+absl::Status ScanRecords(
+    const store::Store& store, absl::string_view prefix,
+    absl::string_view start_after,
+    absl::FunctionRef<bool(absl::string_view key, Record& record)> fn) {
+  absl::Status bad;
+  KP_RETURN_IF_ERROR(store.ScanState(
+      prefix, start_after, [&](absl::string_view key, absl::string_view value) {
+        Record record;
+        if (!record.ParseFromArray(value.data(),
+                                   static_cast<int>(value.size()))) {
+          bad = absl::DataLossError(absl::StrCat(
+              "state record ", key, " is not a ", record.GetTypeName()));
+          return false;
+        }
+        return fn(key, record);
+      }));
+  return bad;
 }
 
 constexpr uint32_t kDefaultPageSize = 100;
@@ -142,16 +166,9 @@ absl::StatusOr<v1::ListActorsResponse> ListActors(
   }
   v1::ListActorsResponse out;
   absl::Status bad;
-  KP_RETURN_IF_ERROR(store.ScanState(
-      rules::ActorKey(""), "",
-      [&](absl::string_view key, absl::string_view value) {
-        v1::ActorRecord record;
-        if (!record.ParseFromArray(value.data(),
-                                   static_cast<int>(value.size()))) {
-          bad = absl::DataLossError(
-              absl::StrCat("state record ", key, " is not an actor"));
-          return false;
-        }
+  KP_RETURN_IF_ERROR(ScanRecords<v1::ActorRecord>(
+      store, rules::ActorKey(""), "",
+      [&](absl::string_view key, v1::ActorRecord& record) {
         if (request.role() != v1::ROLE_UNSPECIFIED &&
             record.role() != request.role()) {
           return true;
@@ -199,22 +216,15 @@ absl::StatusOr<v1::ListParcelsResponse> ListParcels(
     start_after = rules::ParcelKey(request.page_token());
   }
   v1::ListParcelsResponse out;
-  absl::Status parse_error;
   std::string last_key;
-  KP_RETURN_IF_ERROR(store.ScanState(
-      prefix, start_after, [&](absl::string_view key, absl::string_view value) {
+  KP_RETURN_IF_ERROR(ScanRecords<v1::ParcelState>(
+      store, prefix, start_after,
+      [&](absl::string_view key, v1::ParcelState& parcel) {
         if (static_cast<uint32_t>(out.parcels_size()) == page_size) {
           out.set_next_page_token(std::string(last_key.substr(prefix.size())));
           return false;
         }
         last_key = std::string(key);
-        v1::ParcelState parcel;
-        if (!parcel.ParseFromArray(value.data(),
-                                   static_cast<int>(value.size()))) {
-          parse_error = absl::DataLossError(
-              absl::StrCat("state record ", key, " is not a parcel"));
-          return false;
-        }
         if (request.status() != v1::PARCEL_STATUS_UNSPECIFIED &&
             parcel.status() != request.status()) {
           return true;
@@ -226,7 +236,6 @@ absl::StatusOr<v1::ListParcelsResponse> ListParcels(
         *out.add_parcels() = std::move(parcel);
         return true;
       }));
-  KP_RETURN_IF_ERROR(parse_error);
   return out;
 }
 
