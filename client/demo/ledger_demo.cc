@@ -20,6 +20,7 @@
 #include "client/demo/demo_events.h"
 #include "kpledger/v1/genesis.pb.h"
 #include "ledger/apply/applier.h"
+#include "ledger/apply/checkpoint_body.h"
 #include "ledger/audit/audit.h"
 #include "ledger/base/proto_json.h"
 #include "ledger/checkpoint/checkpoint.h"
@@ -291,7 +292,8 @@ class Demo {
         "\n==> Publish a checkpoint at tree size %llu, cosigned by 2 "
         "of 3 nodes\n",
         static_cast<unsigned long long>(head.size));
-    checkpoint::CheckpointBody body{kOrigin, head.size, head.root, {}};
+    const checkpoint::CheckpointBody body =
+        OrDie(apply::StoreCheckpointBody(*store_, kOrigin, head.size), "body");
     std::vector<checkpoint::NoteSigner> signers = {
         OrDie(checkpoint::NoteSigner::Create(trusted_[0].name(),
                                              Key("node-customs")),

@@ -19,6 +19,7 @@
 #include "client/kpctl/connect.h"
 #include "client/kpctl/kpctl.pb.h"
 #include "client/kpctl/text.h"
+#include "ledger/apply/checkpoint_body.h"
 #include "ledger/audit/replay.h"
 #include "ledger/base/proto_json.h"
 #include "ledger/checkpoint/checkpoint.h"
@@ -120,6 +121,11 @@ absl::StatusOr<std::vector<std::string>> CheckCheckpoint(
         absl::StrCat("the root recomputed at tree size ", size, " is ",
                      merkle::HashHex(*root), ", the checkpoint signed ",
                      merkle::HashHex(v->body.root)));
+  }
+  if (absl::Status policy = apply::CheckPolicyLine(replay.store(), v->body);
+      !policy.ok()) {
+    return absl::DataLossError(
+        absl::StrCat("checkpoint at tree size ", size, ": ", policy.message()));
   }
   return v->signers;
 }

@@ -69,6 +69,9 @@ class Replayer {
   uint64_t failed_entry() const { return failed_entry_; }
   // REQUIRES: entry 0 was added.
   const rules::VerifiedGenesis& genesis() const { return genesis_; }
+  // The scratch store the entries were replayed into: what this replay's
+  // rules made of them (the policy updates a checkpoint counts, say).
+  const store::Store& store() const { return *store_; }
 
  private:
   struct Pending {

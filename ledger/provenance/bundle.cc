@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "ledger/apply/checkpoint_body.h"
 #include "ledger/apply/store_state.h"
 #include "ledger/base/encoding.h"
 #include "ledger/base/status_macros.h"
@@ -211,6 +212,9 @@ absl::StatusOr<checkpoint::CheckpointBody> CheckedBody(
                      " (a checkpoint of another ledger or of a node that "
                      "diverged)"));
   }
+  // The verifier holds the bundle to the policy line: a bundle against a
+  // checkpoint whose line is not this store's would not verify.
+  KP_RETURN_IF_ERROR(apply::CheckPolicyLine(store, body));
   return body;
 }
 

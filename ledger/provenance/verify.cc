@@ -12,6 +12,7 @@
 #include "ledger/base/encoding.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/checkpoint/checkpoint.h"
+#include "ledger/checkpoint/policy_line.h"
 #include "ledger/crypto/sha256.h"
 #include "ledger/entry/leaf.h"
 #include "ledger/entry/time.h"
@@ -62,7 +63,37 @@ absl::StatusOr<checkpoint::VerifiedCheckpoint> VerifyBundleCheckpoint(
                         base::ShortHex(base::HexEncode(cp.root_hash())),
                         merkle::ShortHex(body.root));
   }
+  if (absl::Status line = checkpoint::PolicyUpdateCount(body).status();
+      !line.ok()) {
+    return At("checkpoint", line);
+  }
   return verified;
+}
+
+// Step 4: every policy update below the checkpoint's size is in the
+// bundle (ledger/checkpoint/policy_line.h). Each entry is proven to be in
+// the log at its own index, so as many proven updates as the checkpoint
+// counts are all of them. Checked before the rules run, which would
+// otherwise refuse, under the older policy, an entry a left-out update
+// allowed, and name that entry instead.
+absl::Status CheckPolicyUpdates(const std::vector<CheckedEntry>& checked,
+                                const checkpoint::CheckpointBody& cp) {
+  KP_ASSIGN_OR_RETURN(uint64_t want, checkpoint::PolicyUpdateCount(cp));
+  uint64_t have = 0;
+  for (const CheckedEntry& c : checked) {
+    if (!c.event.ok()) return absl::OkStatus();  // step 5 names the entry
+    if (c.event->event->has_update_policy()) ++have;
+  }
+  if (have != want) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the bundle holds ", have,
+        " policy update(s), but the checkpoint "
+        "says the log holds ",
+        want, " below tree size ", cp.tree_size,
+        ": a bundle holds every policy update, or the rules would be re-run "
+        "under a policy that was not in force"));
+  }
+  return absl::OkStatus();
 }
 
 // Step 2. The hash is compared before the proof is checked, so that a
@@ -88,7 +119,7 @@ absl::Status VerifyGenesisEntry(const v1::BundleEntry& e,
   return ProveEntry(e, 0, cp);
 }
 
-// Step 4: the rules re-run over an in-memory state.
+// Step 5: the rules re-run over an in-memory state.
 class Replay {
  public:
   explicit Replay(const v1::Genesis& genesis) : genesis_(genesis) {
@@ -172,7 +203,7 @@ std::string GovernedActor(const v1::CustodyEvent& e) {
   }
 }
 
-// Step 6: the bundle holds what BuildBundle puts in one, nothing else. A
+// Step 7: the bundle holds what BuildBundle puts in one, nothing else. A
 // bundle with entries outside the parcel's ancestry would let its builder
 // show another parcel's events in the account, or a parcel of the DAG (a
 // split sibling, say) as of an entry later than its own last event.
@@ -267,6 +298,7 @@ absl::StatusOr<v1::ProvenanceAccount> VerifyBundle(
     previous = c.leaf->index;
     KP_RETURN_IF_ERROR(c.proof);
   }
+  KP_RETURN_IF_ERROR(CheckPolicyUpdates(checked, cp.body));
 
   Replay replay(trust_root.genesis);
   std::vector<v1::AccountEvent> events;

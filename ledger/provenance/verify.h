@@ -5,21 +5,25 @@
 // VerifyBundle checks, in this order, and stops at the first failure:
 //   1. the checkpoint note: origin = the genesis origin, signed by at least
 //      checkpoint_threshold of the genesis node keys (ledger/checkpoint);
-//      its parsed fields say what its note says;
+//      its parsed fields say what its note says; it has a policy line
+//      (ledger/checkpoint/policy_line.h);
 //   2. the genesis entry: index 0, payload hash = the trust root's hash,
 //      inclusion proof against the checkpoint root;
 //   3. every entry, in bundle order: the leaf decodes, its index is above
 //      the one before (log order, each once), its proof is for that index
 //      and the checkpoint's size and leads from HashLeaf(leaf) to the
 //      checkpoint root (RFC 9162 §2.1.3.2);
-//   4. the custody rules, re-run on every entry in order from the genesis
+//   4. the bundle holds as many UpdatePolicy entries as the checkpoint's
+//      policy line counts below its size: all of them, so the rules are
+//      re-run under the policy in force at each entry;
+//   5. the custody rules, re-run on every entry in order from the genesis
 //      state with the ledger time and index its leaf carries: every entry
 //      must be accepted. A refusal means the bundle was tampered with or
 //      left out an entry the rules need. (The events' signatures are
 //      checked up front, on all cores: entry_checks.h says why that is
 //      the same check);
-//   5. the parcel exists in the replayed state;
-//   6. every entry is one BuildBundle puts in the parcel's bundle: an event
+//   6. the parcel exists in the replayed state;
+//   7. every entry is one BuildBundle puts in the parcel's bundle: an event
 //      of its ancestry DAG (walked from the parcel's replayed head along
 //      every head each event names), a governance entry of an actor those
 //      events (or the confirmation) name as signer or custodian, a policy

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
+#include "ledger/apply/checkpoint_body.h"
 #include "ledger/base/encoding.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/base/thread_name.h"
@@ -97,17 +98,15 @@ absl::StatusOr<v1::Checkpoint> Checkpointer::SignHead() {
   if (latest_.has_value() && latest_->tree_size() >= head.size) {
     return *latest_;
   }
-  checkpoint::CheckpointBody body;
-  body.origin = origin_;
-  body.tree_size = head.size;
-  body.root = head.root;
+  KP_ASSIGN_OR_RETURN(checkpoint::CheckpointBody body,
+                      apply::StoreCheckpointBody(*store_, origin_, head.size));
   KP_ASSIGN_OR_RETURN(std::string note,
                       checkpoint::SignCheckpoint(body, {*signer_}));
   v1::Checkpoint cp;
   cp.set_note(std::move(note));
   cp.set_origin(origin_);
   cp.set_tree_size(head.size);
-  cp.set_root_hash(std::string(head.root.begin(), head.root.end()));
+  cp.set_root_hash(std::string(body.root.begin(), body.root.end()));
   cp.add_signers(name_);
   latest_ = cp;
   if (threshold_ <= 1) cosigned_ = cp;
@@ -234,12 +233,26 @@ absl::StatusOr<std::string> Checkpointer::CosignFor(const std::string& note) {
         absl::StrCat("this node has ", have, " entries, fewer than the ",
                      body.tree_size, " of the checkpoint; ask again later"));
   }
-  KP_ASSIGN_OR_RETURN(merkle::Hash root, store_->RootAt(body.tree_size));
-  if (root != body.root) {
-    const std::string what = absl::StrCat(
-        "at tree size ", body.tree_size, " this node's root is ", Hex(root),
-        ", but the checkpoint signed by ", absl::StrJoin(asked->signers, ", "),
-        " says ", Hex(body.root));
+  // This node signs only the body it computes itself: the root, and the
+  // extension lines (the policy line; none it does not know).
+  KP_ASSIGN_OR_RETURN(
+      const checkpoint::CheckpointBody mine,
+      apply::StoreCheckpointBody(*store_, origin_, body.tree_size));
+  std::string what;
+  if (mine.root != body.root) {
+    what = absl::StrCat(
+        "at tree size ", body.tree_size, " this node's root is ",
+        Hex(mine.root), ", but the checkpoint signed by ",
+        absl::StrJoin(asked->signers, ", "), " says ", Hex(body.root));
+  } else if (mine.extensions != body.extensions) {
+    what = absl::StrCat("at tree size ", body.tree_size,
+                        " this node's checkpoint says \"",
+                        absl::StrJoin(mine.extensions, "\", \""),
+                        "\" after the root, but the one signed by ",
+                        absl::StrJoin(asked->signers, ", "), " says \"",
+                        absl::StrJoin(body.extensions, "\", \""), "\"");
+  }
+  if (!what.empty()) {
     if (asked->signers.size() >= threshold_) {
       Diverge(absl::StrCat(what, ", and they are the genesis threshold of ",
                            threshold_,
@@ -248,8 +261,8 @@ absl::StatusOr<std::string> Checkpointer::CosignFor(const std::string& note) {
       return diverged();
     }
     spdlog::error("refused to cosign: {}", what);
-    return absl::FailedPreconditionError(
-        absl::StrCat("not cosigning a root this node did not compute: ", what));
+    return absl::FailedPreconditionError(absl::StrCat(
+        "not cosigning a checkpoint this node did not compute: ", what));
   }
   KP_ASSIGN_OR_RETURN(checkpoint::SignedNote parsed,
                       checkpoint::ParseNote(note));

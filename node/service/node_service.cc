@@ -46,8 +46,8 @@ grpc::Status NodeServiceImpl::Refuse(const grpc::ServerContext& context,
                    "other_ledger (another genesis), malformed or unsigned "
                    "(a checkpoint to cosign that does not parse, or carries "
                    "no genesis node's valid signature), not_computed_here (a "
-                   "root this node did not compute at that size, or a "
-                   "cosign request to a mirror).",
+                   "root or policy line this node did not compute at that "
+                   "size, or a cosign request to a mirror).",
                    {{"call", call}, {"reason", reason}})
       ->Increment();
   return ToGrpc(status);

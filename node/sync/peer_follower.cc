@@ -4,7 +4,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "kpledger/v1/genesis.pb.h"
+#include "ledger/apply/checkpoint_body.h"
 #include "ledger/base/status_macros.h"
+#include "ledger/checkpoint/checkpoint.h"
 #include "ledger/store/store.h"
 #include "node/checkpoint/checkpointer.h"
 #include "node/sync/peer_log.h"
@@ -79,6 +81,22 @@ absl::StatusOr<PeerFollower::Caught> PeerFollower::Round(
         " this node's log has ", node.store->size(),
         " entries and does not give the cosigned checkpoint's root: its rules "
         "refused or changed an entry the cluster accepted (another release?)");
+    node.checkpointer->Diverge(why);
+    return absl::DataLossError(why);
+  }
+  // The same log gives the same policy count, unless this node's rules
+  // accepted another set of policy updates than the cluster's.
+  absl::StatusOr<checkpoint::SignedNote> note =
+      checkpoint::ParseNote(log.checkpoint.note());
+  absl::StatusOr<checkpoint::CheckpointBody> body =
+      note.ok() ? checkpoint::CheckpointBody::Parse(note->text)
+                : absl::StatusOr<checkpoint::CheckpointBody>(note.status());
+  absl::Status policy =
+      body.ok() ? apply::CheckPolicyLine(*node.store, *body) : body.status();
+  if (!policy.ok()) {
+    const std::string why =
+        absl::StrCat("after applying peer ", address_, "'s entries ", from,
+                     " to ", want, ": ", policy.message());
     node.checkpointer->Diverge(why);
     return absl::DataLossError(why);
   }

@@ -5,6 +5,7 @@
 #include "ledger/base/encoding.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/checkpoint/checkpoint.h"
+#include "ledger/checkpoint/policy_line.h"
 #include "ledger/entry/time.h"
 #include "ledger/merkle/compact_range.h"
 #include "ledger/merkle/hasher.h"
@@ -75,6 +76,8 @@ absl::Status VerifyPeerLog(const store::Store& store,
       checkpoint::VerifyCheckpoint(log.checkpoint.note(), genesis.origin(),
                                    rules::NodeVerifiers(genesis),
                                    genesis.checkpoint_threshold()));
+  // Checked against this node's own count once the entries are applied.
+  KP_RETURN_IF_ERROR(checkpoint::PolicyUpdateCount(cp.body).status());
   // This node's tree, extended by the peer's leaves.
   const std::vector<merkle::NodeId> ids = merkle::PerfectNodes(0, size);
   KP_ASSIGN_OR_RETURN(std::vector<merkle::Hash> hashes, store.ReadNodes(ids));

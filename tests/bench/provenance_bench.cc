@@ -22,6 +22,7 @@
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
 #include "ledger/apply/applier.h"
+#include "ledger/apply/checkpoint_body.h"
 #include "ledger/checkpoint/checkpoint.h"
 #include "ledger/envelope/dsse.h"
 #include "ledger/provenance/bundle.h"
@@ -75,15 +76,14 @@ int Run(uint64_t entries, int runs, const std::string& dir) {
   if (!opened.ok()) return Fail(opened.status());
   std::unique_ptr<store::Store> st = std::move(*opened);
 
-  checkpoint::CheckpointBody body;
-  body.origin = b.genesis().origin();
-  body.tree_size = st->size();
-  body.root = st->head().root;
+  absl::StatusOr<checkpoint::CheckpointBody> body =
+      apply::StoreCheckpointBody(*st, b.genesis().origin(), st->size());
+  if (!body.ok()) return Fail(body.status());
   v1::Checkpoint cp;
-  cp.set_note(*checkpoint::SignCheckpoint(body, b.NodeSigners(2)));
-  cp.set_origin(body.origin);
-  cp.set_tree_size(body.tree_size);
-  cp.set_root_hash(merkle::HashToBytes(body.root));
+  cp.set_note(*checkpoint::SignCheckpoint(*body, b.NodeSigners(2)));
+  cp.set_origin(body->origin);
+  cp.set_tree_size(body->tree_size);
+  cp.set_root_hash(merkle::HashToBytes(body->root));
   auto trust_root = rules::VerifyGenesisEnvelope(b.genesis_envelope());
   if (!trust_root.ok()) return Fail(trust_root.status());
 

@@ -23,12 +23,14 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "ledger/apply/applier.h"
 #include "ledger/base/proto_json.h"
 #include "ledger/checkpoint/checkpoint.h"
+#include "ledger/checkpoint/policy_line.h"
 #include "ledger/crypto/key_file.h"
 #include "ledger/entry/leaf.h"
 #include "ledger/envelope/dsse.h"
@@ -501,6 +503,36 @@ TEST_F(ClusterTest, ANodeRefusesToCosignARootItDidNotCompute) {
                           "reason=\"not_computed_here\"} 1"));
     EXPECT_THAT(nodes_[1]->Log(), HasSubstr("refused Cosign from"));
   }
+  // The right root with a policy line that is not node 1's: refused too.
+  // No checkpoint with the line node 1 computes would verify a bundle
+  // that left out a policy update.
+  {
+    v1::Checkpoint latest;
+    for (int i = 0; i < 200 && latest.tree_size() < 2; ++i) {
+      grpc::ClientContext ctx;
+      ASSERT_TRUE(nodes_[1]->Ledger()->GetCheckpoint(&ctx, {}, &latest).ok());
+      if (latest.tree_size() < 2) absl::SleepFor(absl::Milliseconds(50));
+    }
+    ASSERT_EQ(latest.tree_size(), 2u);
+    checkpoint::CheckpointBody other =
+        checkpoint::CheckpointBody::Parse(
+            checkpoint::ParseNote(latest.note()).value().text)
+            .value();
+    ASSERT_EQ(other.extensions,
+              std::vector<std::string>{"kpledger/policy-updates 0"});
+    other.extensions = {"kpledger/policy-updates 5"};
+    v1::CosignRequest lie = req;
+    lie.set_checkpoint_note(
+        checkpoint::SignCheckpoint(other, b_.NodeSigners(1)).value());
+    grpc::ClientContext ctx;
+    v1::CosignResponse resp;
+    const grpc::Status st = nodes_[1]->Node()->Cosign(&ctx, lie, &resp);
+    EXPECT_EQ(st.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+    EXPECT_THAT(st.error_message(),
+                HasSubstr("this node's checkpoint says "
+                          "\"kpledger/policy-updates 0\" after the root"));
+    EXPECT_FALSE(Status(*nodes_[1]).diverged());
+  }
   // Another ledger's node is refused, for cosigning and for its log.
   {
     v1::SyncRequest sync;
@@ -653,11 +685,14 @@ TEST_F(ClusterTest, ABootstrappingNodeRefusesAPeerThatLies) {
 // A peer whose log, under a checkpoint with the genesis threshold of node
 // signatures, ends in an entry this node's rules refuse: the replay of an
 // event already in the log (as if the cluster ran rules that let it in).
-// Everything the follower checks before applying holds.
+// Or, with `policy_updates`, the real log under a checkpoint that counts
+// that many policy updates (as if the cluster's rules accepted some this
+// node's refused). Everything the follower checks before applying holds.
 class ThresholdSignedReplay final : public v1::NodeService::Service {
  public:
-  ThresholdSignedReplay(std::string real, const CustodyBuilder& b)
-      : real_(std::move(real)), b_(b) {}
+  ThresholdSignedReplay(std::string real, const CustodyBuilder& b,
+                        std::optional<uint64_t> policy_updates = std::nullopt)
+      : real_(std::move(real)), b_(b), policy_updates_(policy_updates) {}
 
   grpc::Status Sync(grpc::ServerContext*, const v1::SyncRequest* request,
                     grpc::ServerWriter<v1::SyncResponse>* writer) override {
@@ -675,9 +710,11 @@ class ThresholdSignedReplay final : public v1::NodeService::Service {
     }
     grpc::Status st = reader->Finish();
     if (!st.ok()) return st;
-    const entry::LeafView last = entry::DecodeLeaf(leaves.back()).value();
-    leaves.push_back(
-        entry::EncodeLeaf(leaves.size(), last.time, last.envelope));
+    if (!policy_updates_.has_value()) {
+      const entry::LeafView last = entry::DecodeLeaf(leaves.back()).value();
+      leaves.push_back(
+          entry::EncodeLeaf(leaves.size(), last.time, last.envelope));
+    }
     merkle::CompactRange range;
     for (const std::string& leaf : leaves) {
       range.Append(merkle::HashLeaf(leaf), [](auto&&...) {});
@@ -686,6 +723,15 @@ class ThresholdSignedReplay final : public v1::NodeService::Service {
     body.origin = b_.genesis().origin();
     body.tree_size = leaves.size();
     body.root = range.Root();
+    // The duplicate is no policy update: the real checkpoint's count holds.
+    body.extensions =
+        checkpoint::CheckpointBody::Parse(
+            checkpoint::ParseNote(end.checkpoint().note()).value().text)
+            .value()
+            .extensions;
+    if (policy_updates_.has_value()) {
+      body.extensions = {checkpoint::PolicyUpdatesLine(*policy_updates_)};
+    }
     v1::Checkpoint* cp = end.mutable_checkpoint();
     cp->set_note(checkpoint::SignCheckpoint(body, b_.NodeSigners(2)).value());
     cp->set_tree_size(body.tree_size);
@@ -704,34 +750,54 @@ class ThresholdSignedReplay final : public v1::NodeService::Service {
  private:
   const std::string real_;
   const CustodyBuilder& b_;
+  const std::optional<uint64_t> policy_updates_;
 };
 
-TEST_F(ClusterTest, AMirrorWhoseRulesRefuseACosignedEntrySaysItDiverged) {
+TEST_F(ClusterTest, AMirrorThatDoesNotReachACosignedCheckpointSaysItDiverged) {
   RegisterActors();
-  ThresholdSignedReplay peer(nodes_[0]->grpc_address(), b_);
-  std::string address;
-  std::unique_ptr<grpc::Server> server = ServeOnLoopback(&peer, &address);
-  ASSERT_NE(server, nullptr);
-  std::unique_ptr<NodeProcess> mirror = StartMirror("mirror-replay", address);
-  ASSERT_NE(mirror, nullptr);
-  bool diverged = false;
-  for (int tries = 0; tries < 100 && !diverged; ++tries) {
-    diverged = Status(*mirror).diverged();
-    if (!diverged) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  struct Case {
+    const char* mirror;
+    std::optional<uint64_t> policy_updates;
+    std::string why;
+  };
+  const Case cases[] = {
+      // It applies the three real entries, refuses the replay, and then
+      // does not have the cosigned root.
+      {"mirror-replay", std::nullopt, "refused or changed an entry"},
+      // The entries give the cosigned root, but its own log holds no
+      // policy update.
+      {"mirror-policy", 7,
+       "the checkpoint says the log holds 7 policy update(s) below tree "
+       "size 3; this node's log holds 0"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.mirror);
+    ThresholdSignedReplay peer(nodes_[0]->grpc_address(), b_, c.policy_updates);
+    std::string address;
+    std::unique_ptr<grpc::Server> server = ServeOnLoopback(&peer, &address);
+    ASSERT_NE(server, nullptr);
+    std::unique_ptr<NodeProcess> mirror = StartMirror(c.mirror, address);
+    ASSERT_NE(mirror, nullptr);
+    bool diverged = false;
+    for (int tries = 0; tries < 100 && !diverged; ++tries) {
+      diverged = Status(*mirror).diverged();
+      if (!diverged) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+    }
+    // It says so, adopts no checkpoint and follows no further.
+    EXPECT_TRUE(diverged) << mirror->Log();
+    EXPECT_EQ(Status(*mirror).tree_size(), 3u);
+    EXPECT_THAT(Metrics(*mirror), HasSubstr("kpledger_diverged 1"));
+    EXPECT_THAT(mirror->Log(), HasSubstr(c.why));
+    EXPECT_THAT(Metrics(*mirror), HasSubstr("kpledger_sync_refused_total 0"));
+    grpc::ClientContext ctx;
+    v1::Checkpoint cp;
+    EXPECT_EQ(mirror->Ledger()->GetCheckpoint(&ctx, {}, &cp).error_code(),
+              grpc::StatusCode::FAILED_PRECONDITION);
+    mirror->Stop();
+    server->Shutdown();
   }
-  // It applied the three real entries, refused the replay, and then did
-  // not have the cosigned root: it says so and follows no further.
-  EXPECT_TRUE(diverged) << mirror->Log();
-  EXPECT_EQ(Status(*mirror).tree_size(), 3u);
-  EXPECT_THAT(Metrics(*mirror), HasSubstr("kpledger_diverged 1"));
-  EXPECT_THAT(mirror->Log(), HasSubstr("refused or changed an entry"));
-  EXPECT_THAT(Metrics(*mirror), HasSubstr("kpledger_sync_refused_total 0"));
-  grpc::ClientContext ctx;
-  v1::Checkpoint cp;
-  EXPECT_EQ(mirror->Ledger()->GetCheckpoint(&ctx, {}, &cp).error_code(),
-            grpc::StatusCode::FAILED_PRECONDITION);
-  mirror->Stop();
-  server->Shutdown();
 }
 
 TEST_F(ClusterTest, ACopyCutShortIsFinishedFromAPeerNotFromEtcd) {

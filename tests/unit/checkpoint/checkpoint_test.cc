@@ -2,6 +2,7 @@
 
 #include "gtest/gtest.h"
 #include "ledger/base/encoding.h"
+#include "ledger/checkpoint/policy_line.h"
 #include "tests/testing/sample_events.h"
 #include "tests/testing/status_matchers.h"
 
@@ -169,6 +170,46 @@ TEST_F(CheckpointTest, MalformedBodiesAreRefused) {
 TEST_F(CheckpointTest, NoteWithNoSignaturesAtAllIsMalformed) {
   EXPECT_THAT(VerifyCheckpoint(Body(1).Marshal(), kOrigin, trusted_, 1),
               StatusIs(absl::StatusCode::kInvalidArgument, "malformed note"));
+}
+
+TEST_F(CheckpointTest, PolicyLineStatesTheCountAndSurvivesTheNote) {
+  CheckpointBody body = Body(12);
+  body.extensions = {"example.org/other 5", PolicyUpdatesLine(3)};
+  EXPECT_EQ(body.extensions[1], "kpledger/policy-updates 3");
+  KP_ASSERT_OK_AND_ASSIGN(
+      VerifiedCheckpoint v,
+      VerifyCheckpoint(Sign(body, {0, 1}), kOrigin, trusted_, 2));
+  // Another key's line is ignored; the policy line is found after it.
+  KP_ASSERT_OK_AND_ASSIGN(uint64_t count, PolicyUpdateCount(v.body));
+  EXPECT_EQ(count, 3u);
+  body.extensions = {PolicyUpdatesLine(0)};
+  KP_ASSERT_OK_AND_ASSIGN(count, PolicyUpdateCount(body));
+  EXPECT_EQ(count, 0u);
+}
+
+TEST_F(CheckpointTest, PolicyLineMissingTwiceOrMalformedIsRefused) {
+  CheckpointBody body = Body(12);
+  EXPECT_THAT(PolicyUpdateCount(body),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "has no \"kpledger/policy-updates <count>\" line"));
+  // A key that only starts like ours is another key.
+  body.extensions = {"kpledger/policy-updatesX 3"};
+  EXPECT_THAT(PolicyUpdateCount(body),
+              StatusIs(absl::StatusCode::kInvalidArgument, "has no"));
+  body.extensions = {PolicyUpdatesLine(1), PolicyUpdatesLine(1)};
+  EXPECT_THAT(PolicyUpdateCount(body),
+              StatusIs(absl::StatusCode::kInvalidArgument, "two"));
+  for (const char* bad :
+       {"kpledger/policy-updates", "kpledger/policy-updates ",
+        "kpledger/policy-updates 01", "kpledger/policy-updates -1",
+        "kpledger/policy-updates 2 3", "kpledger/policy-updates x",
+        "kpledger/policy-updates 99999999999999999999"}) {
+    body.extensions = {bad};
+    EXPECT_THAT(PolicyUpdateCount(body),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         "does not end in a decimal count"))
+        << bad;
+  }
 }
 
 }  // namespace

@@ -7,7 +7,9 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ledger/apply/applier.h"
+#include "ledger/apply/checkpoint_body.h"
 #include "ledger/checkpoint/checkpoint.h"
+#include "ledger/checkpoint/policy_line.h"
 #include "ledger/store/store.h"
 #include "tests/testing/custody_builder.h"
 #include "tests/testing/day_batch.h"
@@ -68,6 +70,8 @@ class PeerLogTest : public ::testing::Test {
     body.origin = b_.genesis().origin();
     body.tree_size = peer_->size();
     body.root = root;
+    body.extensions = {checkpoint::PolicyUpdatesLine(
+        apply::PolicyUpdatesBelow(*peer_, peer_->size()).value())};
     v1::Checkpoint cp;
     cp.set_note(
         checkpoint::SignCheckpoint(body, b_.NodeSigners(signers)).value());

@@ -4,7 +4,9 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "ledger/apply/checkpoint_body.h"
 #include "ledger/checkpoint/checkpoint.h"
+#include "ledger/checkpoint/policy_line.h"
 #include "ledger/entry/leaf.h"
 #include "ledger/envelope/dsse.h"
 #include "ledger/merkle/hasher.h"
@@ -139,11 +141,12 @@ void ProvenanceTest::Submit(
   }
 }
 
-v1::Checkpoint ProvenanceTest::Cosign(uint64_t tree_size, int signers) const {
-  checkpoint::CheckpointBody body;
-  body.origin = b_.genesis().origin();
-  body.tree_size = tree_size;
-  body.root = *store_->RootAt(tree_size);
+v1::Checkpoint ProvenanceTest::Cosign(
+    uint64_t tree_size, int signers,
+    std::optional<std::vector<std::string>> extensions) const {
+  checkpoint::CheckpointBody body =
+      *apply::StoreCheckpointBody(*store_, b_.genesis().origin(), tree_size);
+  if (extensions.has_value()) body.extensions = *std::move(extensions);
   v1::Checkpoint cp;
   cp.set_note(*checkpoint::SignCheckpoint(body, b_.NodeSigners(signers)));
   cp.set_origin(body.origin);
@@ -224,10 +227,14 @@ v1::ProvenanceBundle ProvenanceTest::Forge(
         {env.SerializeAsString(), envelope::EventId(env.payload())});
     EXPECT_TRUE(forged->Append(batch).ok());
   }
+  // The forged store holds the log only, no state: the policy line is
+  // the real store's (the edited entry is no policy update).
   checkpoint::CheckpointBody body;
   body.origin = b_.genesis().origin();
   body.tree_size = forged->size();
   body.root = forged->head().root;
+  body.extensions = {checkpoint::PolicyUpdatesLine(
+      *apply::PolicyUpdatesBelow(*store_, forged->size()))};
   v1::Checkpoint* cp = bundle.mutable_checkpoint();
   cp->set_note(*checkpoint::SignCheckpoint(body, b_.NodeSigners(2)));
   cp->set_root_hash(merkle::HashToBytes(body.root));

@@ -24,6 +24,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -49,8 +50,11 @@ class ProvenanceTest : public ::testing::Test {
   uint64_t Size() const { return store_->size(); }
 
   // A checkpoint of the store at `tree_size` signed by the first `signers`
-  // node keys.
-  v1::Checkpoint Cosign(uint64_t tree_size, int signers = 2) const;
+  // node keys; with `extensions` as its extension lines if given, in place
+  // of the store's policy line.
+  v1::Checkpoint Cosign(
+      uint64_t tree_size, int signers = 2,
+      std::optional<std::vector<std::string>> extensions = std::nullopt) const;
   // The bundle of `parcel_id` against a cosigned checkpoint of the whole
   // log.
   v1::ProvenanceBundle Bundle(const std::string& parcel_id) const;

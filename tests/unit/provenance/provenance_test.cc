@@ -9,6 +9,7 @@
 #include "gtest/gtest.h"
 #include "ledger/base/encoding.h"
 #include "ledger/checkpoint/checkpoint.h"
+#include "ledger/checkpoint/policy_line.h"
 #include "ledger/entry/leaf.h"
 #include "ledger/merkle/hasher.h"
 #include "ledger/provenance/account_text.h"
@@ -194,11 +195,23 @@ TEST_F(ProvenanceTest, BuildRefusesCheckpointThatDoesNotCoverTheAncestry) {
                            std::to_string(export_index + 1) + " or more"));
 }
 
+TEST_F(ProvenanceTest, BuildRefusesCheckpointWhosePolicyLineIsNotTheStores) {
+  const v1::Checkpoint cp =
+      Cosign(Size(), 2, std::vector<std::string>{"kpledger/policy-updates 0"});
+  EXPECT_THAT(
+      BuildBundle(*store_, "M-1", cp),
+      StatusIs(StatusCode::kFailedPrecondition,
+               "the checkpoint says the log holds 0 policy update(s) "
+               "below tree size " +
+                   std::to_string(Size()) + "; this node's log holds 1"));
+}
+
 TEST_F(ProvenanceTest, BuildRefusesCheckpointPastTheStore) {
   v1::Checkpoint cp = Cosign(Size());
   checkpoint::CheckpointBody body;
   body.origin = b_.genesis().origin();
   body.tree_size = Size() + 5;
+  body.extensions = {checkpoint::PolicyUpdatesLine(0)};
   cp.set_note(*checkpoint::SignCheckpoint(body, b_.NodeSigners(2)));
   EXPECT_THAT(BuildBundle(*store_, "M-1", cp),
               StatusIs(StatusCode::kOutOfRange, "is past this store's size"));
@@ -209,6 +222,7 @@ TEST_F(ProvenanceTest, BuildRefusesCheckpointOfAnotherRoot) {
   body.origin = b_.genesis().origin();
   body.tree_size = Size();
   body.root = merkle::HashLeaf("another log");
+  body.extensions = {checkpoint::PolicyUpdatesLine(0)};
   v1::Checkpoint cp;
   cp.set_note(*checkpoint::SignCheckpoint(body, b_.NodeSigners(2)));
   EXPECT_THAT(
@@ -384,6 +398,39 @@ TEST_F(ProvenanceTest, DroppedRegistrationIsNamedByTheEntryThatNeedsIt) {
                        EntryName(Index("A-1 to lab-1")) +
                            " (custody_transfer) does not pass the rules: "
                            "custody_transfer.signatures: signature by key"));
+}
+
+// Without the update the rules would be re-run under the genesis' policy,
+// not the one in force, and the account could lose the flags it raised.
+TEST_F(ProvenanceTest, DroppedPolicyUpdateIsRefused) {
+  v1::ProvenanceBundle bundle = Bundle("M-1");
+  Drop(&bundle, Index("policy"));
+  EXPECT_THAT(Verify(bundle),
+              StatusIs(StatusCode::kInvalidArgument,
+                       "the bundle holds 0 policy update(s), but the "
+                       "checkpoint says the log holds 1 below tree size " +
+                           std::to_string(Size()) +
+                           ": a bundle holds every policy update"));
+}
+
+TEST_F(ProvenanceTest, CheckpointThatCountsMorePolicyUpdatesIsRefused) {
+  v1::ProvenanceBundle bundle = Bundle("M-1");
+  *bundle.mutable_checkpoint() =
+      Cosign(Size(), 2, std::vector<std::string>{"kpledger/policy-updates 2"});
+  EXPECT_THAT(Verify(bundle),
+              StatusIs(StatusCode::kInvalidArgument,
+                       "the bundle holds 1 policy update(s), but the "
+                       "checkpoint says the log holds 2"));
+}
+
+TEST_F(ProvenanceTest, CheckpointWithoutPolicyLineIsRefused) {
+  v1::ProvenanceBundle bundle = Bundle("M-1");
+  *bundle.mutable_checkpoint() =
+      Cosign(Size(), 2, std::vector<std::string>{"example.org/other 1"});
+  EXPECT_THAT(Verify(bundle),
+              StatusIs(StatusCode::kInvalidArgument,
+                       "checkpoint: checkpoint has no "
+                       "\"kpledger/policy-updates <count>\" line"));
 }
 
 TEST_F(ProvenanceTest, SwappedEntriesAreRefused) {

@@ -1,0 +1,47 @@
+#include "ledger/checkpoint/policy_line.h"
+
+#include <optional>
+
+#include "absl/status/status.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+
+namespace kpledger::checkpoint {
+
+std::string PolicyUpdatesLine(uint64_t count) {
+  return absl::StrCat(kPolicyUpdatesKey, " ", count);
+}
+
+absl::StatusOr<uint64_t> PolicyUpdateCount(const CheckpointBody& body) {
+  std::optional<uint64_t> count;
+  for (absl::string_view line : body.extensions) {
+    absl::string_view rest = line;
+    if (!absl::ConsumePrefix(&rest, kPolicyUpdatesKey)) continue;
+    if (!rest.empty() && rest[0] != ' ') continue;  // another key
+    if (count.has_value()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("checkpoint has two \"", kPolicyUpdatesKey, "\" lines"));
+    }
+    absl::ConsumePrefix(&rest, " ");
+    uint64_t n = 0;
+    if (rest.empty() || (rest.size() > 1 && rest[0] == '0') ||
+        rest.find_first_not_of("0123456789") != absl::string_view::npos ||
+        !absl::SimpleAtoi(rest, &n)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("checkpoint line \"", line.substr(0, 64),
+                       "\" does not end in a decimal count"));
+    }
+    count = n;
+  }
+  if (!count.has_value()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "checkpoint has no \"", kPolicyUpdatesKey,
+        " <count>\" line, so it does not say how many policy updates the "
+        "log holds (nodes of an earlier release sign such checkpoints; ask "
+        "an upgraded node for a newer one)"));
+  }
+  return *count;
+}
+
+}  // namespace kpledger::checkpoint
