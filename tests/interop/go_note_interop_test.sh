@@ -23,6 +23,16 @@ if "$work/note_interop" verify "$work/tampered.note" "$work/verifiers.txt" 2>"$w
 fi
 grep -q "invalid signature" "$work/err" || { cat "$work/err" >&2; exit 1; }
 
+echo "--- Go refuses one whose policy line was altered (extension lines are signed)"
+grep -qx 'kpledger/policy-updates 2' "$work/checkpoint.note"
+sed 's|^kpledger/policy-updates 2$|kpledger/policy-updates 1|' \
+  "$work/checkpoint.note" > "$work/tampered.note"
+if "$work/note_interop" verify "$work/tampered.note" "$work/verifiers.txt" 2>"$work/err"; then
+  echo "FAIL: Go accepted a checkpoint with an altered policy line" >&2
+  exit 1
+fi
+grep -q "invalid signature" "$work/err" || { cat "$work/err" >&2; exit 1; }
+
 echo "--- Go signs, kpledger verifies"
 "$work/note_interop" sign "$work" kpledger.test/custody
 "$tool" verify "$work/go.note" "$work/go.vkey" kpledger.test/custody 1

@@ -13,6 +13,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "ledger/checkpoint/checkpoint.h"
+#include "ledger/checkpoint/policy_line.h"
 #include "ledger/crypto/sha256.h"
 #include "tests/testing/sample_events.h"
 
@@ -42,6 +43,7 @@ int Sign(const std::string& dir) {
   body.origin = kOrigin;
   body.tree_size = 1234567;
   body.root = crypto::Sha256("a root");
+  body.extensions = {checkpoint::PolicyUpdatesLine(2)};
   auto note = checkpoint::SignCheckpoint(body, signers);
   if (!note.ok()) {
     std::fprintf(stderr, "%s\n", note.status().ToString().c_str());
