@@ -35,7 +35,9 @@ std::string FormatStatus(const std::string& server, const v1::NodeStatus& s) {
       "\n",                                                              //
       "  cosigned      ", checkpoint, "\n",                              //
       "  diverged      ",
-      s.diverged() ? "YES: the root differs from a cosigned checkpoint" : "no",
+      s.diverged() ? "YES: its log differs from a cosigned checkpoint's (root "
+                     "or policy updates); see the node's log"
+                   : "no",
       "\n");
 }
 

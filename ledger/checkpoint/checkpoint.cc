@@ -21,6 +21,12 @@ absl::Status BadBody(absl::string_view why) {
 
 }  // namespace
 
+bool ParseDecimal(absl::string_view text, uint64_t* out) {
+  return !text.empty() && (text.size() == 1 || text[0] != '0') &&
+         text.find_first_not_of("0123456789") == absl::string_view::npos &&
+         absl::SimpleAtoi(text, out);
+}
+
 std::string CheckpointBody::Marshal() const {
   std::string out =
       absl::StrCat(origin, "\n", tree_size, "\n",
@@ -41,9 +47,7 @@ absl::StatusOr<CheckpointBody> CheckpointBody::Parse(absl::string_view text) {
   if (lines[0].empty()) return BadBody("origin line is empty");
   body.origin = std::string(lines[0]);
   const absl::string_view size = lines[1];
-  if (size.empty() || (size.size() > 1 && size[0] == '0') ||
-      size.find_first_not_of("0123456789") != absl::string_view::npos ||
-      !absl::SimpleAtoi(size, &body.tree_size)) {
+  if (!ParseDecimal(size, &body.tree_size)) {
     return BadBody(absl::StrCat("tree size \"", size.substr(0, 24),
                                 "\" is not a decimal number"));
   }

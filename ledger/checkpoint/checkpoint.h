@@ -36,6 +36,10 @@ struct CheckpointBody {
   static absl::StatusOr<CheckpointBody> Parse(absl::string_view text);
 };
 
+// A number as checkpoint bodies write them: ASCII decimal, no sign, no
+// leading zeros ("0" alone), at most 2^64 - 1. False otherwise.
+bool ParseDecimal(absl::string_view text, uint64_t* out);
+
 // The body signed by every signer, as note text.
 absl::StatusOr<std::string> SignCheckpoint(
     const CheckpointBody& body, const std::vector<NoteSigner>& signers);

@@ -3,7 +3,6 @@
 #include <optional>
 
 #include "absl/status/status.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 
@@ -25,9 +24,7 @@ absl::StatusOr<uint64_t> PolicyUpdateCount(const CheckpointBody& body) {
     }
     absl::ConsumePrefix(&rest, " ");
     uint64_t n = 0;
-    if (rest.empty() || (rest.size() > 1 && rest[0] == '0') ||
-        rest.find_first_not_of("0123456789") != absl::string_view::npos ||
-        !absl::SimpleAtoi(rest, &n)) {
+    if (!ParseDecimal(rest, &n)) {
       return absl::InvalidArgumentError(
           absl::StrCat("checkpoint line \"", line.substr(0, 64),
                        "\" does not end in a decimal count"));

@@ -63,10 +63,6 @@ absl::StatusOr<checkpoint::VerifiedCheckpoint> VerifyBundleCheckpoint(
                         base::ShortHex(base::HexEncode(cp.root_hash())),
                         merkle::ShortHex(body.root));
   }
-  if (absl::Status line = checkpoint::PolicyUpdateCount(body).status();
-      !line.ok()) {
-    return At("checkpoint", line);
-  }
   return verified;
 }
 
@@ -77,21 +73,24 @@ absl::StatusOr<checkpoint::VerifiedCheckpoint> VerifyBundleCheckpoint(
 // otherwise refuse, under the older policy, an entry a left-out update
 // allowed, and name that entry instead.
 absl::Status CheckPolicyUpdates(const std::vector<CheckedEntry>& checked,
-                                const checkpoint::CheckpointBody& cp) {
-  KP_ASSIGN_OR_RETURN(uint64_t want, checkpoint::PolicyUpdateCount(cp));
+                                uint64_t want, uint64_t tree_size) {
   uint64_t have = 0;
   for (const CheckedEntry& c : checked) {
     if (!c.event.ok()) return absl::OkStatus();  // step 5 names the entry
     if (c.event->event->has_update_policy()) ++have;
   }
-  if (have != want) {
+  if (have < want) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "the bundle holds ", have,
-        " policy update(s), but the checkpoint "
-        "says the log holds ",
-        want, " below tree size ", cp.tree_size,
+        "the bundle holds ", have, " policy update(s), but the checkpoint ",
+        "says the log holds ", want, " below tree size ", tree_size,
         ": a bundle holds every policy update, or the rules would be re-run "
         "under a policy that was not in force"));
+  }
+  if (have > want) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the bundle proves ", have, " policy updates in the log below tree ",
+        "size ", tree_size, ", but the checkpoint counts ", want,
+        ": its signers counted wrong"));
   }
   return absl::OkStatus();
 }
@@ -276,6 +275,9 @@ absl::StatusOr<v1::ProvenanceAccount> VerifyBundle(
   KP_ASSIGN_OR_RETURN(
       checkpoint::VerifiedCheckpoint cp,
       VerifyBundleCheckpoint(bundle.checkpoint(), trust_root.genesis));
+  const absl::StatusOr<uint64_t> policy_updates =
+      checkpoint::PolicyUpdateCount(cp.body);
+  if (!policy_updates.ok()) return At("checkpoint", policy_updates.status());
   KP_RETURN_IF_ERROR(VerifyGenesisEntry(bundle.genesis(), cp.body, trust_root));
 
   // Step 3 for every entry before step 4 for any: a misordered or
@@ -298,7 +300,8 @@ absl::StatusOr<v1::ProvenanceAccount> VerifyBundle(
     previous = c.leaf->index;
     KP_RETURN_IF_ERROR(c.proof);
   }
-  KP_RETURN_IF_ERROR(CheckPolicyUpdates(checked, cp.body));
+  KP_RETURN_IF_ERROR(
+      CheckPolicyUpdates(checked, *policy_updates, cp.body.tree_size));
 
   Replay replay(trust_root.genesis);
   std::vector<v1::AccountEvent> events;

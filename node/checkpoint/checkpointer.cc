@@ -12,6 +12,7 @@
 #include "ledger/base/status_macros.h"
 #include "ledger/base/thread_name.h"
 #include "ledger/checkpoint/checkpoint.h"
+#include "ledger/checkpoint/policy_line.h"
 #include "ledger/rules/genesis.h"
 #include "spdlog/spdlog.h"
 
@@ -238,28 +239,51 @@ absl::StatusOr<std::string> Checkpointer::CosignFor(const std::string& note) {
   KP_ASSIGN_OR_RETURN(
       const checkpoint::CheckpointBody mine,
       apply::StoreCheckpointBody(*store_, origin_, body.tree_size));
-  std::string what;
+  KP_ASSIGN_OR_RETURN(const uint64_t my_count,
+                      checkpoint::PolicyUpdateCount(mine));
+  const std::string signers = absl::StrJoin(asked->signers, ", ");
+  // A root, or a policy count, other than this node's: if the threshold
+  // vouches for it, this node's history is not its cluster's.
+  std::string differs;
   if (mine.root != body.root) {
-    what = absl::StrCat(
-        "at tree size ", body.tree_size, " this node's root is ",
-        Hex(mine.root), ", but the checkpoint signed by ",
-        absl::StrJoin(asked->signers, ", "), " says ", Hex(body.root));
-  } else if (mine.extensions != body.extensions) {
-    what = absl::StrCat("at tree size ", body.tree_size,
-                        " this node's checkpoint says \"",
-                        absl::StrJoin(mine.extensions, "\", \""),
-                        "\" after the root, but the one signed by ",
-                        absl::StrJoin(asked->signers, ", "), " says \"",
-                        absl::StrJoin(body.extensions, "\", \""), "\"");
+    differs =
+        absl::StrCat("at tree size ", body.tree_size, " this node's root is ",
+                     Hex(mine.root), ", but the checkpoint signed by ", signers,
+                     " says ", Hex(body.root));
+  } else if (absl::StatusOr<uint64_t> stated =
+                 checkpoint::PolicyUpdateCount(body);
+             stated.ok() && *stated != my_count) {
+    differs = absl::StrCat("at tree size ", body.tree_size,
+                           " this node's log holds ", my_count,
+                           " policy update(s), but the checkpoint signed by ",
+                           signers, " counts ", *stated);
   }
-  if (!what.empty()) {
+  if (!differs.empty()) {
     if (asked->signers.size() >= threshold_) {
-      Diverge(absl::StrCat(what, ", and they are the genesis threshold of ",
+      Diverge(absl::StrCat(differs, ", and they are the genesis threshold of ",
                            threshold_,
                            ": this node's history differs from "
                            "its cluster's"));
       return diverged();
     }
+    spdlog::error("refused to cosign: {}", differs);
+    return absl::FailedPreconditionError(absl::StrCat(
+        "not cosigning a checkpoint this node did not compute: ", differs));
+  }
+  if (mine.extensions != body.extensions) {
+    // The same root and no other count: the lines of another release (a
+    // missing policy line, or one this release does not know). Not a
+    // history this node disagrees with, so never a divergence, but not a
+    // body it computed either.
+    const std::string what = absl::StrCat(
+        "at tree size ", body.tree_size, " the checkpoint signed by ", signers,
+        " has the extension lines ",
+        body.extensions.empty()
+            ? "(none)"
+            : absl::StrCat("\"", absl::StrJoin(body.extensions, "\", \""),
+                           "\""),
+        ", this node's are \"", absl::StrJoin(mine.extensions, "\", \""),
+        "\" (a node of another release?)");
     spdlog::error("refused to cosign: {}", what);
     return absl::FailedPreconditionError(absl::StrCat(
         "not cosigning a checkpoint this node did not compute: ", what));

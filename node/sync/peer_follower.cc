@@ -6,7 +6,6 @@
 #include "kpledger/v1/genesis.pb.h"
 #include "ledger/apply/checkpoint_body.h"
 #include "ledger/base/status_macros.h"
-#include "ledger/checkpoint/checkpoint.h"
 #include "ledger/store/store.h"
 #include "node/checkpoint/checkpointer.h"
 #include "node/sync/peer_log.h"
@@ -50,7 +49,8 @@ absl::StatusOr<PeerFollower::Caught> PeerFollower::Round(
       PeerLog log, FetchPeerLog(*stub_, node.genesis_hash, node.node_name, from,
                                 absl::Minutes(5)));
   if (log.checkpoint.tree_size() <= from) return Caught{};
-  KP_RETURN_IF_ERROR(VerifyPeerLog(*node.store, *node.genesis, log));
+  KP_ASSIGN_OR_RETURN(const uint64_t policy_updates,
+                      VerifyPeerLog(*node.store, *node.genesis, log));
   if (!index_positions && log.position <= applied_position) {
     return absl::FailedPreconditionError(absl::StrCat(
         "peer ", address_, " has sequencer position ", log.position,
@@ -84,19 +84,17 @@ absl::StatusOr<PeerFollower::Caught> PeerFollower::Round(
     node.checkpointer->Diverge(why);
     return absl::DataLossError(why);
   }
-  // The same log gives the same policy count, unless this node's rules
-  // accepted another set of policy updates than the cluster's.
-  absl::StatusOr<checkpoint::SignedNote> note =
-      checkpoint::ParseNote(log.checkpoint.note());
-  absl::StatusOr<checkpoint::CheckpointBody> body =
-      note.ok() ? checkpoint::CheckpointBody::Parse(note->text)
-                : absl::StatusOr<checkpoint::CheckpointBody>(note.status());
-  absl::Status policy =
-      body.ok() ? apply::CheckPolicyLine(*node.store, *body) : body.status();
-  if (!policy.ok()) {
-    const std::string why =
-        absl::StrCat("after applying peer ", address_, "'s entries ", from,
-                     " to ", want, ": ", policy.message());
+  // The same root is the same log, and the same log holds the same policy
+  // updates: a checkpoint the threshold signed that counts others is not
+  // one this node can vouch for (its signers counted wrong, or this node's
+  // state is not what its log says).
+  absl::StatusOr<uint64_t> mine = apply::PolicyUpdatesBelow(*node.store, want);
+  if (!mine.ok() || *mine != policy_updates) {
+    const std::string why = absl::StrCat(
+        "after applying peer ", address_, "'s entries ", from, " to ", want,
+        ": the cosigned checkpoint counts ", policy_updates,
+        " policy update(s) below tree size ", want, ", this node's log holds ",
+        mine.ok() ? absl::StrCat(*mine) : mine.status().ToString());
     node.checkpointer->Diverge(why);
     return absl::DataLossError(why);
   }

@@ -63,8 +63,9 @@ absl::StatusOr<PeerLog> FetchPeerLog(v1::NodeService::Stub& stub,
   return log;
 }
 
-absl::Status VerifyPeerLog(const store::Store& store,
-                           const v1::Genesis& genesis, const PeerLog& log) {
+absl::StatusOr<uint64_t> VerifyPeerLog(const store::Store& store,
+                                       const v1::Genesis& genesis,
+                                       const PeerLog& log) {
   const uint64_t size = store.size();
   if (log.from_index != size) {
     return absl::FailedPreconditionError(
@@ -76,8 +77,8 @@ absl::Status VerifyPeerLog(const store::Store& store,
       checkpoint::VerifyCheckpoint(log.checkpoint.note(), genesis.origin(),
                                    rules::NodeVerifiers(genesis),
                                    genesis.checkpoint_threshold()));
-  // Checked against this node's own count once the entries are applied.
-  KP_RETURN_IF_ERROR(checkpoint::PolicyUpdateCount(cp.body).status());
+  KP_ASSIGN_OR_RETURN(const uint64_t policy_updates,
+                      checkpoint::PolicyUpdateCount(cp.body));
   // This node's tree, extended by the peer's leaves.
   const std::vector<merkle::NodeId> ids = merkle::PerfectNodes(0, size);
   KP_ASSIGN_OR_RETURN(std::vector<merkle::Hash> hashes, store.ReadNodes(ids));
@@ -118,7 +119,7 @@ absl::Status VerifyPeerLog(const store::Store& store,
         " at size ", cp.body.tree_size,
         ", not the cosigned checkpoint's: it changed an entry"));
   }
-  return absl::OkStatus();
+  return policy_updates;
 }
 
 std::vector<SequencedBatch> PeerLogBatches(const PeerLog& log,

@@ -43,7 +43,10 @@ absl::StatusOr<PeerLog> FetchPeerLog(v1::NodeService::Stub& stub,
                                      uint64_t from_index,
                                      absl::Duration timeout);
 
-// Checks `log` against `store` before anything is applied:
+// Checks `log` against `store` before anything is applied, and returns
+// the number of policy updates its checkpoint counts (for the caller to
+// compare with its own once the entries are applied):
+//   InvalidArgument     the checkpoint has no policy line
 //   FailedPrecondition  it does not start at the store's size; its
 //                       checkpoint is for another origin
 //   Unauthenticated     the checkpoint lacks the genesis threshold of valid
@@ -52,8 +55,9 @@ absl::StatusOr<PeerLog> FetchPeerLog(v1::NodeService::Stub& stub,
 //                       the store's tree extended by the leaves does not
 //                       have the checkpoint's size and root; the
 //                       checkpoint's fields disagree with its signed note
-absl::Status VerifyPeerLog(const store::Store& store,
-                           const v1::Genesis& genesis, const PeerLog& log);
+absl::StatusOr<uint64_t> VerifyPeerLog(const store::Store& store,
+                                       const v1::Genesis& genesis,
+                                       const PeerLog& log);
 
 // The batches that apply `log`: consecutive leaves of one ledger time (at
 // most 1000 each; the applier then derives the same ledger times). Only the

@@ -520,17 +520,31 @@ TEST_F(ClusterTest, ANodeRefusesToCosignARootItDidNotCompute) {
             .value();
     ASSERT_EQ(other.extensions,
               std::vector<std::string>{"kpledger/policy-updates 0"});
-    other.extensions = {"kpledger/policy-updates 5"};
-    v1::CosignRequest lie = req;
-    lie.set_checkpoint_note(
-        checkpoint::SignCheckpoint(other, b_.NodeSigners(1)).value());
-    grpc::ClientContext ctx;
-    v1::CosignResponse resp;
-    const grpc::Status st = nodes_[1]->Node()->Cosign(&ctx, lie, &resp);
+    auto cosign = [&](const std::vector<std::string>& lines, int signers) {
+      checkpoint::CheckpointBody asked = other;
+      asked.extensions = lines;
+      v1::CosignRequest lie = req;
+      lie.set_checkpoint_note(
+          checkpoint::SignCheckpoint(asked, b_.NodeSigners(signers)).value());
+      grpc::ClientContext ctx;
+      v1::CosignResponse resp;
+      return nodes_[1]->Node()->Cosign(&ctx, lie, &resp);
+    };
+    grpc::Status st = cosign({"kpledger/policy-updates 5"}, 1);
+    EXPECT_EQ(st.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+    EXPECT_THAT(
+        st.error_message(),
+        HasSubstr("this node's log holds 0 policy update(s), but the "
+                  "checkpoint signed by node-1.kpledger.test counts 5"));
+    // A node of an earlier release signs no policy line. Even with the
+    // threshold's signatures that is no history node 1 disagrees with: it
+    // refuses, and does not call itself diverged.
+    st = cosign({}, 2);
     EXPECT_EQ(st.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
     EXPECT_THAT(st.error_message(),
-                HasSubstr("this node's checkpoint says "
-                          "\"kpledger/policy-updates 0\" after the root"));
+                HasSubstr("has the extension lines (none), this node's are "
+                          "\"kpledger/policy-updates 0\" (a node of another "
+                          "release?)"));
     EXPECT_FALSE(Status(*nodes_[1]).diverged());
   }
   // Another ledger's node is refused, for cosigning and for its log.
@@ -767,8 +781,8 @@ TEST_F(ClusterTest, AMirrorThatDoesNotReachACosignedCheckpointSaysItDiverged) {
       // The entries give the cosigned root, but its own log holds no
       // policy update.
       {"mirror-policy", 7,
-       "the checkpoint says the log holds 7 policy update(s) below tree "
-       "size 3; this node's log holds 0"},
+       "the cosigned checkpoint counts 7 policy update(s) below tree size "
+       "3, this node's log holds 0"},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.mirror);

@@ -3,6 +3,10 @@
 // position and ledger time.
 #include "node/sync/peer_log.h"
 
+#include <optional>
+#include <string>
+#include <vector>
+
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -24,6 +28,7 @@ using ::kpledger::testing::DayBatch;
 using ::kpledger::testing::FreshDir;
 using ::kpledger::testing::ImportEvent;
 using ::kpledger::testing::IncomingCertificate;
+using ::kpledger::testing::StatusIs;
 
 class PeerLogTest : public ::testing::Test {
  protected:
@@ -65,13 +70,18 @@ class PeerLogTest : public ::testing::Test {
                    {"customs-1"});
   }
 
-  v1::Checkpoint Checkpoint(const merkle::Hash& root, int signers) {
+  // The peer's checkpoint with `root`, signed by `signers` node keys, with
+  // the peer's policy line unless `extensions` are given.
+  v1::Checkpoint Checkpoint(
+      const merkle::Hash& root, int signers,
+      std::optional<std::vector<std::string>> extensions = std::nullopt) {
     checkpoint::CheckpointBody body;
     body.origin = b_.genesis().origin();
     body.tree_size = peer_->size();
     body.root = root;
-    body.extensions = {checkpoint::PolicyUpdatesLine(
-        apply::PolicyUpdatesBelow(*peer_, peer_->size()).value())};
+    body.extensions = extensions.value_or(
+        std::vector<std::string>{checkpoint::PolicyUpdatesLine(
+            apply::PolicyUpdatesBelow(*peer_, peer_->size()).value())});
     v1::Checkpoint cp;
     cp.set_note(
         checkpoint::SignCheckpoint(body, b_.NodeSigners(signers)).value());
@@ -80,7 +90,9 @@ class PeerLogTest : public ::testing::Test {
     return cp;
   }
 
-  absl::Status Verify() { return VerifyPeerLog(*local_, b_.genesis(), log_); }
+  absl::Status Verify() {
+    return VerifyPeerLog(*local_, b_.genesis(), log_).status();
+  }
 
   CustodyBuilder b_;
   std::unique_ptr<store::Store> peer_, local_;
@@ -152,6 +164,21 @@ TEST_F(PeerLogTest, RefusesAWrongRootOrTooFewSignatures) {
   EXPECT_TRUE(absl::IsDataLoss(Verify()));
   log_.checkpoint = Checkpoint(peer_->head().root, 1);  // threshold is 2
   EXPECT_TRUE(absl::IsUnauthenticated(Verify())) << Verify();
+}
+
+TEST_F(PeerLogTest, SaysHowManyPolicyUpdatesTheCheckpointCounts) {
+  log_.checkpoint =
+      Checkpoint(peer_->head().root, 2,
+                 std::vector<std::string>{checkpoint::PolicyUpdatesLine(4)});
+  KP_ASSERT_OK_AND_ASSIGN(uint64_t count,
+                          VerifyPeerLog(*local_, b_.genesis(), log_));
+  EXPECT_EQ(count, 4u);
+  // A peer of an earlier release, whose checkpoints have no policy line:
+  // refused before anything is applied.
+  log_.checkpoint =
+      Checkpoint(peer_->head().root, 2, std::vector<std::string>{});
+  EXPECT_THAT(Verify(), StatusIs(absl::StatusCode::kInvalidArgument,
+                                 "has no \"kpledger/policy-updates <count>\""));
 }
 
 TEST_F(PeerLogTest, RefusesCheckpointFieldsOtherThanItsSignedNote) {

@@ -423,6 +423,19 @@ TEST_F(ProvenanceTest, CheckpointThatCountsMorePolicyUpdatesIsRefused) {
                        "checkpoint says the log holds 2"));
 }
 
+TEST_F(ProvenanceTest, CheckpointThatCountsFewerPolicyUpdatesIsRefused) {
+  v1::ProvenanceBundle bundle = Bundle("M-1");
+  *bundle.mutable_checkpoint() =
+      Cosign(Size(), 2, std::vector<std::string>{"kpledger/policy-updates 0"});
+  EXPECT_THAT(Verify(bundle),
+              StatusIs(StatusCode::kFailedPrecondition,
+                       "the bundle proves 1 policy updates in the log below "
+                       "tree size " +
+                           std::to_string(Size()) +
+                           ", but the checkpoint counts 0: its signers "
+                           "counted wrong"));
+}
+
 TEST_F(ProvenanceTest, CheckpointWithoutPolicyLineIsRefused) {
   v1::ProvenanceBundle bundle = Bundle("M-1");
   *bundle.mutable_checkpoint() =
