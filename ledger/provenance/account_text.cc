@@ -83,13 +83,20 @@ void AppendCertificates(const v1::ProvenanceAccount& a, std::string* out) {
 
 std::string FormatAccount(const v1::ProvenanceAccount& a) {
   const v1::Checkpoint& cp = a.checkpoint();
-  std::string out =
-      absl::StrCat("Provenance of parcel ", OneLine(a.parcel_id()),
-                   ": verified\n", "  ledger      ", OneLine(cp.origin()),
-                   ", genesis ", base::ShortHex(a.genesis_hash()), "\n",  //
-                   "  checkpoint  tree size ", cp.tree_size(), ", root ",
-                   base::ShortHex(base::HexEncode(cp.root_hash())),
-                   ", cosigned by ", absl::StrJoin(cp.signers(), ", "), "\n\n");
+  std::string out = absl::StrCat(
+      "Provenance of parcel ", OneLine(a.parcel_id()), ": verified\n",
+      "  ledger      ", OneLine(cp.origin()), ", genesis ",
+      base::ShortHex(a.genesis_hash()), "\n",  //
+      "  checkpoint  tree size ", cp.tree_size(), ", root ",
+      base::ShortHex(base::HexEncode(cp.root_hash())), ", cosigned by ",
+      absl::StrJoin(cp.signers(), ", "), "\n", "  policy      ",
+      a.policy_updates() == 0
+          ? "the genesis', not updated below that size"
+          : absl::StrCat(a.policy_updates(),
+                         a.policy_updates() == 1 ? " update" : " updates",
+                         " to the genesis' below that size, all in this "
+                         "bundle"),
+      "\n\n");
   AppendParcel(a.parcel(), &out);
   AppendCertificates(a, &out);
   absl::StrAppend(&out, "\nEvents, in log order\n");

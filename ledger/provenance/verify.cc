@@ -324,6 +324,7 @@ absl::StatusOr<v1::ProvenanceAccount> VerifyBundle(
   checkpoint->set_root_hash(merkle::HashToBytes(cp.body.root));
   for (std::string& s : cp.signers) checkpoint->add_signers(std::move(s));
   account.set_genesis_hash(trust_root.hash);
+  account.set_policy_updates(*policy_updates);
   return account;
 }
 

@@ -28,5 +28,19 @@ TEST(AccountTextTest, EventTextCannotForgeLines) {
   EXPECT_THAT(text, Not(HasSubstr("\n  entry 99")));
 }
 
+// The policy line says whether the events were judged by the genesis'
+// policy or by updates to it, and that the bundle holds every update.
+TEST(AccountTextTest, PolicyLineNamesTheUpdates) {
+  v1::ProvenanceAccount account;
+  account.set_parcel_id("P-1");
+  EXPECT_THAT(FormatAccount(account),
+              HasSubstr("\n  policy      the genesis', not updated below "
+                        "that size\n"));
+  account.set_policy_updates(3);
+  EXPECT_THAT(FormatAccount(account),
+              HasSubstr("\n  policy      3 updates to the genesis' below that "
+                        "size, all in this bundle\n"));
+}
+
 }  // namespace
 }  // namespace kpledger::provenance

@@ -123,6 +123,8 @@ TEST_F(ProvenanceTest, AccountTextIsReadable) {
   KP_ASSERT_OK_AND_ASSIGN(v1::ProvenanceAccount account, Verify(Bundle("M-1")));
   const std::string text = FormatAccount(account);
   EXPECT_THAT(text, HasSubstr("Provenance of parcel M-1: verified\n"));
+  EXPECT_THAT(text, HasSubstr("  policy      1 update to the genesis' below "
+                              "that size, all in this bundle\n"));
   EXPECT_THAT(text, HasSubstr("  custodian  trader-1\n"));
   EXPECT_THAT(text, HasSubstr("  mass       26.000 ct (declared 26.000 ct)"));
   EXPECT_THAT(text, HasSubstr("  value      $39,000.00\n"));
