@@ -284,7 +284,9 @@ absl::StatusOr<std::string> Checkpointer::CosignFor(const std::string& note) {
                            "\""),
         ", this node's are \"", absl::StrJoin(mine.extensions, "\", \""),
         "\" (a node of another release?)");
-    spdlog::error("refused to cosign: {}", what);
+    // Logged by the service as a refused call: while a cluster is upgraded
+    // the older nodes ask every round, and an error each time would bury
+    // the real ones.
     return absl::FailedPreconditionError(absl::StrCat(
         "not cosigning a checkpoint this node did not compute: ", what));
   }
