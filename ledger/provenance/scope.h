@@ -1,6 +1,6 @@
 // What a parcel's bundle holds beyond its ancestry DAG, one definition for
 // the builder (bundle.h), which collects it from a store, and the verifier
-// (verify.h, step 6), which checks a bundle against it.
+// (verify.h, step 7), which checks a bundle against it.
 #ifndef KPLEDGER_LEDGER_PROVENANCE_SCOPE_H_
 #define KPLEDGER_LEDGER_PROVENANCE_SCOPE_H_
 

@@ -280,7 +280,7 @@ absl::StatusOr<v1::ProvenanceAccount> VerifyBundle(
   if (!policy_updates.ok()) return At("checkpoint", policy_updates.status());
   KP_RETURN_IF_ERROR(VerifyGenesisEntry(bundle.genesis(), cp.body, trust_root));
 
-  // Step 3 for every entry before step 4 for any: a misordered or
+  // Step 3 for every entry before steps 4-5 for any: a misordered or
   // unproven bundle is named as such, not by the rule it happens to break.
   std::vector<CheckedEntry> checked =
       CheckEntries(bundle, cp.body, trust_root.genesis);
