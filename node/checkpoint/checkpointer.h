@@ -9,11 +9,11 @@
 // signed it. On a ledger whose threshold is 1 the node's own signature is
 // enough. Otherwise, after signing, the checkpointer asks its peers
 // (Cosigner) one after the other to cosign, passing each the signatures
-// gathered so far; a peer signs only a root it computed itself at that size
-// (CosignFor). A node asked to cosign a checkpoint that already carries the
-// threshold of signatures, whose root it did not compute, has diverged from
-// its cluster: it says so (the `diverged` hook) and serves no checkpoint
-// from then on.
+// gathered so far; a peer signs only a body it computed itself at that
+// size: the root and the policy line (CosignFor). A node asked to cosign a
+// checkpoint that already carries the threshold of signatures, whose root
+// or policy count it did not compute, has diverged from its cluster: it
+// says so (the `diverged` hook) and serves no checkpoint from then on.
 //
 // Thread-safe.
 #ifndef KPLEDGER_NODE_CHECKPOINT_CHECKPOINTER_H_
@@ -51,7 +51,8 @@ class Cosigner {
 struct CheckpointerHooks {
   // A cosigned checkpoint of `tree_size` entries became the latest.
   std::function<void(uint64_t tree_size)> cosigned;
-  // This node's root differs from a cosigned checkpoint; `why` says how.
+  // This node's root or policy count differs from a cosigned checkpoint;
+  // `why` says how.
   std::function<void(const std::string& why)> diverged;
 };
 
@@ -96,14 +97,17 @@ class Checkpointer {
   // genesis node's valid signature. Returns this node's signature line.
   //   InvalidArgument     not a checkpoint
   //   FailedPrecondition  another origin; more entries than this node has
-  //                       (yet); a root this node did not compute; this
-  //                       node diverged
+  //                       (yet); a root or policy count this node did not
+  //                       compute (a divergence when the threshold signed
+  //                       it); no policy line, or extension lines of
+  //                       another release (never a divergence); this node
+  //                       diverged
   //   Unauthenticated     no valid genesis node signature
   absl::StatusOr<std::string> CosignFor(const std::string& note);
 
   // Makes `note` the latest cosigned checkpoint if it verifies at the
-  // genesis threshold and is newer. The caller checked that its root is
-  // this node's at that size.
+  // genesis threshold and is newer. The caller checked that its body (root
+  // and policy line) is this node's at that size.
   void Adopt(const std::string& note);
 
   // Why this node diverged from its cluster; OK if it did not.
@@ -112,9 +116,10 @@ class Checkpointer {
   // Marks this node diverged (its log is not its cluster's): it serves no
   // checkpoint from now on, logs `why` as critical and calls the diverged
   // hook (which stops the node applying). The first reason is kept. Called
-  // when a threshold-signed checkpoint disagrees with this node's root, and
-  // by the peer follower when entries copied from a peer do not give the
-  // root of the peer's checkpoint once applied here.
+  // when a threshold-signed checkpoint disagrees with this node's root or
+  // policy count, and by the peer follower when entries copied from a peer
+  // do not give the root or policy count of the peer's checkpoint once
+  // applied here.
   void Diverge(const std::string& why);
 
  private:

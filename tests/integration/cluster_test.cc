@@ -506,6 +506,7 @@ TEST_F(ClusterTest, ANodeRefusesToCosignARootItDidNotCompute) {
   // The right root with a policy line that is not node 1's: refused too.
   // No checkpoint with the line node 1 computes would verify a bundle
   // that left out a policy update.
+  v1::CosignRequest wrong_count_at_threshold;
   {
     v1::Checkpoint latest;
     for (int i = 0; i < 200 && latest.tree_size() < 2; ++i) {
@@ -546,6 +547,11 @@ TEST_F(ClusterTest, ANodeRefusesToCosignARootItDidNotCompute) {
                           "\"kpledger/policy-updates 0\" (a node of another "
                           "release?)"));
     EXPECT_FALSE(Status(*nodes_[1]).diverged());
+    checkpoint::CheckpointBody miscounted = other;
+    miscounted.extensions = {"kpledger/policy-updates 5"};
+    wrong_count_at_threshold = req;
+    wrong_count_at_threshold.set_checkpoint_note(
+        checkpoint::SignCheckpoint(miscounted, b_.NodeSigners(2)).value());
   }
   // Another ledger's node is refused, for cosigning and for its log.
   {
@@ -600,6 +606,22 @@ TEST_F(ClusterTest, ANodeRefusesToCosignARootItDidNotCompute) {
   }
   EXPECT_FALSE(Submit(*nodes_[2]->Ledger(), b_.Register("vault-1", v1::VAULT))
                    .status.ok());
+  // Node 1's own root, with a policy count the threshold signed and node 1
+  // did not compute: its history is not its cluster's either.
+  {
+    grpc::ClientContext ctx;
+    v1::CosignResponse resp;
+    const grpc::Status st =
+        nodes_[1]->Node()->Cosign(&ctx, wrong_count_at_threshold, &resp);
+    EXPECT_EQ(st.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+    EXPECT_THAT(st.error_message(), HasSubstr("diverged"));
+    EXPECT_TRUE(Status(*nodes_[1]).diverged());
+    EXPECT_THAT(nodes_[1]->Log(),
+                HasSubstr("this node's log holds 0 policy update(s), but the "
+                          "checkpoint signed by node-1.kpledger.test, "
+                          "node-2.kpledger.test counts 5, and they are the "
+                          "genesis threshold of 2"));
+  }
 }
 
 // A node that lies to a mirror: it relays a real node's log, with one byte

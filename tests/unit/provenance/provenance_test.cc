@@ -7,6 +7,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "ledger/apply/checkpoint_body.h"
 #include "ledger/base/encoding.h"
 #include "ledger/checkpoint/checkpoint.h"
 #include "ledger/checkpoint/policy_line.h"
@@ -165,6 +166,33 @@ TEST_F(ProvenanceTest, CheckpointBeforeLaterGovernanceLeavesItOut) {
   const std::vector<uint64_t> got = Indexes(bundle);
   EXPECT_EQ(std::count(got.begin(), got.end(), Index("revoke lab-1")), 0);
   KP_EXPECT_OK(Verify(bundle));
+}
+
+// The policy update is entry Index("policy"): a checkpoint of exactly that
+// many entries ends just before it, and counts none.
+TEST_F(ProvenanceTest, PolicyCountCoversOnlyTheEntriesBelowTheTreeSize) {
+  const uint64_t at = Index("policy");
+  KP_ASSERT_OK_AND_ASSIGN(uint64_t below,
+                          apply::PolicyUpdatesBelow(*store_, at));
+  EXPECT_EQ(below, 0u);
+  KP_ASSERT_OK_AND_ASSIGN(below, apply::PolicyUpdatesBelow(*store_, at + 1));
+  EXPECT_EQ(below, 1u);
+  KP_ASSERT_OK_AND_ASSIGN(
+      checkpoint::CheckpointBody before,
+      apply::StoreCheckpointBody(*store_, b_.genesis().origin(), at));
+  EXPECT_THAT(before.extensions, ElementsAre("kpledger/policy-updates 0"));
+  KP_ASSERT_OK_AND_ASSIGN(
+      checkpoint::CheckpointBody with,
+      apply::StoreCheckpointBody(*store_, b_.genesis().origin(), at + 1));
+  EXPECT_THAT(with.extensions, ElementsAre("kpledger/policy-updates 1"));
+  // A body at `at` that counts the update is not the store's.
+  before.extensions = {"kpledger/policy-updates 1"};
+  EXPECT_THAT(apply::CheckPolicyLine(*store_, before),
+              StatusIs(StatusCode::kFailedPrecondition,
+                       "the checkpoint says the log holds 1 policy update(s) "
+                       "below tree size " +
+                           std::to_string(at) + "; this node's log holds 0"));
+  KP_EXPECT_OK(apply::CheckPolicyLine(*store_, with));
 }
 
 TEST_F(ProvenanceTest, ConfirmationPastTheCheckpointIsLeftOut) {
