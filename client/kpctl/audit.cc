@@ -1,9 +1,11 @@
 // kpctl audit: re-verifies a node's whole log from the outside. Streams
 // every entry, recomputes the Merkle tree and replays every entry through
 // the applier into a scratch store (every signature and custody rule again;
-// ledger/audit/replay.h), then checks the root against the node's latest
-// signed and latest cosigned checkpoints, verified against the genesis node
-// keys. Exit 0 verified, 1 "audit FAILED at entry N: ...".
+// ledger/audit/replay.h), then checks the root and the policy line of the
+// node's latest signed and latest cosigned checkpoints against the replay,
+// their signatures against the genesis node keys
+// (Replayer::CheckCheckpoint). Exit 0 verified, 1 "audit FAILED at entry
+// N: ...".
 #include <unistd.h>
 
 #include <cstdio>
@@ -19,10 +21,8 @@
 #include "client/kpctl/connect.h"
 #include "client/kpctl/kpctl.pb.h"
 #include "client/kpctl/text.h"
-#include "ledger/apply/checkpoint_body.h"
 #include "ledger/audit/replay.h"
 #include "ledger/base/proto_json.h"
-#include "ledger/checkpoint/checkpoint.h"
 #include "ledger/merkle/hasher.h"
 
 namespace kpledger::kpctl {
@@ -92,51 +92,13 @@ grpc::Status FetchCheckpoint(NodeClient& client, bool cosigned,
   return st;
 }
 
-// Checks `cp` against the genesis node keys (at least `threshold` of them)
-// and the replayed root at its size; returns the keys that signed it.
-absl::StatusOr<std::vector<std::string>> CheckCheckpoint(
-    const v1::Checkpoint& cp, const Replayer& replay, uint32_t threshold) {
-  const v1::Genesis& g = replay.genesis().genesis;
-  absl::StatusOr<checkpoint::VerifiedCheckpoint> v =
-      checkpoint::VerifyCheckpoint(cp.note(), g.origin(),
-                                   rules::NodeVerifiers(g), threshold);
-  if (!v.ok()) {
-    return absl::Status(v.status().code(),
-                        absl::StrCat("checkpoint at tree size ", cp.tree_size(),
-                                     ": ", v.status().message()));
-  }
-  const uint64_t size = v->body.tree_size;
-  if (size > replay.size()) {
-    return absl::DataLossError(absl::StrCat("checkpoint at tree size ", size,
-                                            " is past the ", replay.size(),
-                                            " entries the node streamed"));
-  }
-  const std::optional<merkle::Hash> root = replay.RootAt(size);
-  if (!root.has_value()) {
-    return absl::InternalError(
-        absl::StrCat("no recomputed root at tree size ", size));
-  }
-  if (!(*root == v->body.root)) {
-    return absl::DataLossError(
-        absl::StrCat("the root recomputed at tree size ", size, " is ",
-                     merkle::HashHex(*root), ", the checkpoint signed ",
-                     merkle::HashHex(v->body.root)));
-  }
-  if (absl::Status policy = apply::CheckPolicyLine(replay.store(), v->body);
-      !policy.ok()) {
-    return absl::DataLossError(
-        absl::StrCat("checkpoint at tree size ", size, ": ", policy.message()));
-  }
-  return v->signers;
-}
-
 // Checks both checkpoints into `result`; the failure, if any.
 absl::Status CheckCheckpoints(const Checkpoints& cps, const Replayer& replay,
                               AuditResult* result) {
   const uint32_t threshold = replay.genesis().genesis.checkpoint_threshold();
   if (cps.latest.has_value()) {
     absl::StatusOr<std::vector<std::string>> signers =
-        CheckCheckpoint(*cps.latest, replay, 1);
+        replay.CheckCheckpoint(*cps.latest, 1);
     if (!signers.ok()) return signers.status();
     *result->mutable_checkpoint() = *cps.latest;
     for (const std::string& s : *signers) result->add_checkpoint_signers(s);
@@ -144,7 +106,7 @@ absl::Status CheckCheckpoints(const Checkpoints& cps, const Replayer& replay,
   }
   if (cps.cosigned.has_value()) {
     absl::StatusOr<std::vector<std::string>> signers =
-        CheckCheckpoint(*cps.cosigned, replay, threshold);
+        replay.CheckCheckpoint(*cps.cosigned, threshold);
     if (!signers.ok()) {
       return absl::Status(
           signers.status().code(),

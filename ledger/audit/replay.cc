@@ -9,10 +9,13 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "ledger/apply/checkpoint_body.h"
 #include "ledger/base/encoding.h"
+#include "ledger/checkpoint/checkpoint.h"
 #include "ledger/entry/leaf.h"
 #include "ledger/entry/time.h"
 #include "ledger/envelope/dsse.h"
+#include "ledger/merkle/hasher.h"
 
 namespace kpledger::audit {
 
@@ -52,6 +55,43 @@ std::optional<merkle::Hash> Replayer::RootAt(uint64_t tree_size) const {
   if (tree_size == 0) return merkle::EmptyRoot();
   auto it = roots_.find(tree_size);
   return it == roots_.end() ? std::nullopt : it->second;
+}
+
+absl::StatusOr<std::vector<std::string>> Replayer::CheckCheckpoint(
+    const v1::Checkpoint& checkpoint, uint32_t threshold) const {
+  const v1::Genesis& g = genesis_.genesis;
+  absl::StatusOr<checkpoint::VerifiedCheckpoint> v =
+      checkpoint::VerifyCheckpoint(checkpoint.note(), g.origin(),
+                                   rules::NodeVerifiers(g), threshold);
+  if (!v.ok()) {
+    return absl::Status(
+        v.status().code(),
+        absl::StrCat("checkpoint at tree size ", checkpoint.tree_size(), ": ",
+                     v.status().message()));
+  }
+  const uint64_t size = v->body.tree_size;
+  if (size > this->size()) {
+    return absl::DataLossError(absl::StrCat("checkpoint at tree size ", size,
+                                            " is past the ", this->size(),
+                                            " entries the node streamed"));
+  }
+  const std::optional<merkle::Hash> root = RootAt(size);
+  if (!root.has_value()) {
+    return absl::InternalError(
+        absl::StrCat("no recomputed root at tree size ", size));
+  }
+  if (!(*root == v->body.root)) {
+    return absl::DataLossError(
+        absl::StrCat("the root recomputed at tree size ", size, " is ",
+                     merkle::HashHex(*root), ", the checkpoint signed ",
+                     merkle::HashHex(v->body.root)));
+  }
+  if (absl::Status policy = apply::CheckPolicyLine(*store_, v->body);
+      !policy.ok()) {
+    return absl::DataLossError(
+        absl::StrCat("checkpoint at tree size ", size, ": ", policy.message()));
+  }
+  return v->signers;
 }
 
 absl::Status Replayer::Fail(uint64_t index, absl::Status status) {

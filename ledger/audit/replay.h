@@ -26,6 +26,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "kpledger/v1/ledger.pb.h"
+#include "kpledger/v1/proof.pb.h"
 #include "ledger/apply/applier.h"
 #include "ledger/merkle/compact_range.h"
 #include "ledger/rules/genesis.h"
@@ -72,6 +73,16 @@ class Replayer {
   // The scratch store the entries were replayed into: what this replay's
   // rules made of them (the policy updates a checkpoint counts, say).
   const store::Store& store() const { return *store_; }
+
+  // Checks `checkpoint`, as a node serves it, against this replay: at
+  // least `threshold` of the genesis' node keys signed its note (the
+  // error of checkpoint::VerifyCheckpoint otherwise), and its root and
+  // policy line are the replay's at its size (DataLoss otherwise, and past
+  // the replay). Returns the names of the node keys that signed it.
+  // REQUIRES: entry 0 was added; WatchSize(the checkpoint's size) before
+  // the replay passed that size (Internal otherwise).
+  absl::StatusOr<std::vector<std::string>> CheckCheckpoint(
+      const v1::Checkpoint& checkpoint, uint32_t threshold) const;
 
  private:
   struct Pending {

@@ -16,11 +16,13 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ledger/apply/applier.h"
+#include "ledger/checkpoint/checkpoint.h"
 #include "ledger/entry/leaf.h"
 #include "ledger/entry/time.h"
 #include "ledger/envelope/dsse.h"
 #include "ledger/store/store.h"
 #include "node/query/queries.h"
+#include "tests/testing/custody_builder.h"
 #include "tests/testing/scenario.h"
 #include "tests/testing/status_matchers.h"
 
@@ -149,6 +151,67 @@ TEST_F(ReplayTest, HonestLogReplaysToTheStoresRoot) {
   ASSERT_TRUE(replayer_->RootAt(watched).has_value());
   EXPECT_EQ(*replayer_->RootAt(watched), prefix->root());
   EXPECT_NE(prefix->root(), log().root);
+}
+
+// A checkpoint as a node serves it: a body at `size` with `root` and
+// `extensions`, signed by the first `signers` of the scenario's node keys.
+v1::Checkpoint Signed(uint64_t size, const merkle::Hash& root,
+                      std::vector<std::string> extensions, int signers) {
+  const testing::CustodyBuilder b;  // the scenario's deterministic keys
+  checkpoint::CheckpointBody body;
+  body.origin = b.genesis().origin();
+  body.tree_size = size;
+  body.root = root;
+  body.extensions = std::move(extensions);
+  absl::StatusOr<std::string> note =
+      checkpoint::SignCheckpoint(body, b.NodeSigners(signers));
+  EXPECT_TRUE(note.ok()) << note.status();
+  v1::Checkpoint cp;
+  if (note.ok()) cp.set_note(*note);
+  cp.set_tree_size(size);
+  return cp;
+}
+
+// What kpctl audit checks of a node's checkpoints: the genesis' node keys,
+// and the root and policy line the replay computed at the checkpoint's size.
+TEST_F(ReplayTest, CheckpointMustBeTheReplaysAtItsSize) {
+  const uint64_t size = Middle();
+  replayer_->WatchSize(size);
+  KP_ASSERT_OK(Replay(log().entries));
+  ASSERT_TRUE(replayer_->RootAt(size).has_value());
+  const merkle::Hash root = *replayer_->RootAt(size);
+  const std::vector<std::string> no_updates = {"kpledger/policy-updates 0"};
+  const std::string at = absl::StrCat("at tree size ", size);
+
+  KP_ASSERT_OK_AND_ASSIGN(
+      std::vector<std::string> signers,
+      replayer_->CheckCheckpoint(Signed(size, root, no_updates, 2), 2));
+  EXPECT_EQ(signers.size(), 2u);
+
+  merkle::Hash other = root;
+  other[0] ^= 1;
+  EXPECT_THAT(
+      replayer_->CheckCheckpoint(Signed(size, other, no_updates, 2), 2),
+      StatusIs(absl::StatusCode::kDataLoss, "the root recomputed " + at));
+  EXPECT_THAT(
+      replayer_->CheckCheckpoint(
+          Signed(size, root, {"kpledger/policy-updates 1"}, 2), 2),
+      StatusIs(absl::StatusCode::kDataLoss,
+               "checkpoint " + at +
+                   ": the checkpoint says the log holds 1 policy update(s) "
+                   "below tree size " +
+                   std::to_string(size) + "; this node's log holds 0"));
+  EXPECT_THAT(replayer_->CheckCheckpoint(Signed(size, root, {}, 2), 2),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       "has no \"kpledger/policy-updates <count>\" line"));
+  EXPECT_THAT(replayer_->CheckCheckpoint(Signed(size, root, no_updates, 1), 2),
+              StatusIs(absl::StatusCode::kUnauthenticated, "checkpoint " + at));
+  const uint64_t past = log().entries.size() + 1;
+  EXPECT_THAT(replayer_->CheckCheckpoint(Signed(past, root, no_updates, 2), 2),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       absl::StrCat("checkpoint at tree size ", past,
+                                    " is past the ", log().entries.size(),
+                                    " entries the node streamed")));
 }
 
 TEST_F(ReplayTest, ScratchFolderIsRemovedWithTheReplayer) {
