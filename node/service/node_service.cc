@@ -1,5 +1,6 @@
 #include "node/service/node_service.h"
 
+#include <optional>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -38,8 +39,18 @@ grpc::Status NodeServiceImpl::Refuse(const grpc::ServerContext& context,
                                      const std::string& call,
                                      const std::string& reason,
                                      const absl::Status& status) {
-  spdlog::warn("refused {} from {}: {}", call, context.peer(),
-               status.ToString());
+  if (const std::optional<uint64_t> held_back =
+          refusals_logged_.Allow(absl::StrCat(call, "/", reason), absl::Now());
+      held_back.has_value()) {
+    spdlog::warn(
+        "refused {} from {}: {}{}", call, context.peer(), status.ToString(),
+        *held_back == 0
+            ? ""
+            : absl::StrCat(" (and ", *held_back, " more ", call,
+                           " call(s) refused as ", reason,
+                           " since the last such line; "
+                           "kpledger_peer_calls_refused_total counts them)"));
+  }
   metrics_
       ->GetCounter("kpledger_peer_calls_refused_total",
                    "NodeService calls refused for what the peer sent: "

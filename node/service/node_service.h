@@ -9,6 +9,7 @@
 #include "kpledger/v1/service.grpc.pb.h"
 #include "node/core/ledger_node.h"
 #include "node/http/metrics.h"
+#include "node/service/log_limiter.h"
 
 namespace kpledger::node {
 
@@ -25,14 +26,16 @@ class NodeServiceImpl final : public v1::NodeService::Service {
                     grpc::ServerWriter<v1::SyncResponse>*) override;
 
  private:
-  // Logs and counts (kpledger_peer_calls_refused_total) a call refused for
-  // what the peer sent, and returns it as a gRPC status.
+  // Counts (kpledger_peer_calls_refused_total) and logs a call refused for
+  // what the peer sent, and returns it as a gRPC status. The log has the
+  // first refusal of each call and reason, then one a minute.
   grpc::Status Refuse(const grpc::ServerContext& context,
                       const std::string& call, const std::string& reason,
                       const absl::Status& status);
 
   LedgerNode* const node_;
   MetricsRegistry* const metrics_;
+  LogLimiter refusals_logged_{absl::Minutes(1)};
 };
 
 }  // namespace kpledger::node
