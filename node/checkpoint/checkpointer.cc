@@ -166,35 +166,50 @@ absl::StatusOr<v1::Checkpoint> Checkpointer::Cosigned(uint64_t min_size,
 
 void Checkpointer::GatherCosignatures(const v1::Checkpoint& cp) {
   std::string note = cp.note();
-  size_t signers = cp.signers_size();  // this node's own signature
+  size_t signers = cp.signers_size();          // this node's own signature
+  std::vector<size_t> asked_before_threshold;  // and did not sign
   for (size_t i = 0; i < peers_.size(); ++i) {
-    absl::StatusOr<std::string> line = peers_[i]->Cosign(note);
-    if (line.ok()) {
-      std::string candidate = absl::StrCat(note, *line, "\n");
-      absl::StatusOr<checkpoint::VerifiedCheckpoint> after =
-          checkpoint::VerifyCheckpoint(candidate, origin_, trusted_, 1);
-      if (after.ok() && after->signers.size() > signers) {
-        note = std::move(candidate);
-        signers = after->signers.size();
-        peer_errors_[i].clear();
-        continue;
-      }
-      line = absl::UnauthenticatedError(absl::StrCat(
-          "returned a signature line that does not verify: ", *line));
-    }
-    // Logged once per kind of error: a peer that is down or behind would
-    // fill the log.
-    const std::string error = absl::StatusCodeToString(line.status().code());
-    if (error != peer_errors_[i]) {
-      spdlog::warn("peer {} did not cosign checkpoint {}: {}",
-                   peers_[i]->address(), cp.tree_size(),
-                   line.status().ToString());
-      peer_errors_[i] = error;
+    const bool below = signers < threshold_;
+    if (!AskToCosign(i, cp.tree_size(), &note, &signers) && below) {
+      asked_before_threshold.push_back(i);
     }
   }
-  if (signers >= threshold_) {
-    Adopt(note);
+  if (signers < threshold_) return;
+  // Such a peer saw fewer signatures than it takes to call a disagreement
+  // a divergence. Asked again with the cosigned checkpoint, a peer whose
+  // root or policy count differs finds out, whatever its place in this
+  // node's peer list (and one that was behind may sign now).
+  for (size_t i : asked_before_threshold) {
+    AskToCosign(i, cp.tree_size(), &note, &signers);
   }
+  Adopt(note);
+}
+
+bool Checkpointer::AskToCosign(size_t i, uint64_t tree_size, std::string* note,
+                               size_t* signers) {
+  absl::StatusOr<std::string> line = peers_[i]->Cosign(*note);
+  if (line.ok()) {
+    std::string candidate = absl::StrCat(*note, *line, "\n");
+    absl::StatusOr<checkpoint::VerifiedCheckpoint> after =
+        checkpoint::VerifyCheckpoint(candidate, origin_, trusted_, 1);
+    if (after.ok() && after->signers.size() > *signers) {
+      *note = std::move(candidate);
+      *signers = after->signers.size();
+      peer_errors_[i].clear();
+      return true;
+    }
+    line = absl::UnauthenticatedError(absl::StrCat(
+        "returned a signature line that does not verify: ", *line));
+  }
+  // Logged once per kind of error: a peer that is down or behind would
+  // fill the log.
+  const std::string error = absl::StatusCodeToString(line.status().code());
+  if (error != peer_errors_[i]) {
+    spdlog::warn("peer {} did not cosign checkpoint {}: {}",
+                 peers_[i]->address(), tree_size, line.status().ToString());
+    peer_errors_[i] = error;
+  }
+  return false;
 }
 
 void Checkpointer::Adopt(const std::string& note) {

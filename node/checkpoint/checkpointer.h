@@ -129,6 +129,10 @@ class Checkpointer {
   absl::StatusOr<v1::Checkpoint> SignHead() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Asks every peer to cosign `cp`; adopts the result if cosigned.
   void GatherCosignatures(const v1::Checkpoint& cp);
+  // Asks peer `i` to cosign `*note`; true if it did, and `*note` and
+  // `*signers` then have its signature.
+  bool AskToCosign(size_t i, uint64_t tree_size, std::string* note,
+                   size_t* signers);
   void Run(absl::Duration interval);
 
   const store::Store* store_;

@@ -1,0 +1,139 @@
+// The checkpointer's cosigning round (node/checkpoint/checkpointer.h) with
+// fake peers: who is asked, with which signatures.
+#include "node/checkpoint/checkpointer.h"
+
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+#include "gtest/gtest.h"
+#include "ledger/apply/applier.h"
+#include "ledger/checkpoint/note.h"
+#include "ledger/store/store.h"
+#include "tests/testing/custody_builder.h"
+#include "tests/testing/fresh_dir.h"
+#include "tests/testing/status_matchers.h"
+
+namespace kpledger::node {
+namespace {
+
+// A peer that records how many signatures each request carried and either
+// cosigns with its node key or refuses, as a node whose root differs does
+// while the threshold has not signed.
+class FakePeer final : public Cosigner {
+ public:
+  FakePeer(std::string address, std::optional<checkpoint::NoteSigner> signer)
+      : address_(std::move(address)), signer_(std::move(signer)) {}
+
+  const std::string& address() const override { return address_; }
+
+  absl::StatusOr<std::string> Cosign(const std::string& note) override {
+    absl::StatusOr<checkpoint::SignedNote> parsed = checkpoint::ParseNote(note);
+    if (!parsed.ok()) return parsed.status();
+    {
+      absl::MutexLock lock(&mu_);
+      seen_.push_back(parsed->signatures.size());
+    }
+    if (!signer_.has_value()) {
+      return absl::FailedPreconditionError(
+          "not cosigning a checkpoint this node did not compute");
+    }
+    absl::StatusOr<checkpoint::NoteSignature> sig = signer_->Sign(parsed->text);
+    if (!sig.ok()) return sig.status();
+    std::string line = checkpoint::FormatSignatureLine(*sig);
+    line.pop_back();  // the newline
+    return line;
+  }
+
+  // The signatures on each request, in order.
+  std::vector<size_t> seen() const {
+    absl::MutexLock lock(&mu_);
+    return seen_;
+  }
+
+ private:
+  const std::string address_;
+  const std::optional<checkpoint::NoteSigner> signer_;
+  mutable absl::Mutex mu_;
+  std::vector<size_t> seen_ ABSL_GUARDED_BY(mu_);
+};
+
+class CheckpointerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    KP_ASSERT_OK_AND_ASSIGN(store_,
+                            store::Store::Open(testing::FreshDir("store")));
+    KP_ASSERT_OK_AND_ASSIGN(std::unique_ptr<apply::Applier> applier,
+                            apply::Applier::Open(store_.get()));
+    KP_ASSERT_OK(applier->Bootstrap(b_.genesis_envelope()));
+    ASSERT_EQ(b_.genesis().checkpoint_threshold(), 2u);
+  }
+
+  // Node 0's latest cosigned checkpoint, with `peers` to ask.
+  absl::StatusOr<v1::Checkpoint> CosignWith(
+      std::vector<std::unique_ptr<Cosigner>> peers) {
+    absl::StatusOr<crypto::PrivateKey> key =
+        crypto::PrivateKey::FromSeed(b_.node_key(0).seed());
+    if (!key.ok()) return key.status();
+    absl::StatusOr<std::unique_ptr<Checkpointer>> checkpointer =
+        Checkpointer::Create(store_.get(), b_.genesis(), *std::move(key));
+    if (!checkpointer.ok()) return checkpointer.status();
+    checkpointer_ = *std::move(checkpointer);
+    checkpointer_->SetPeers(std::move(peers), CheckpointerHooks{});
+    checkpointer_->Start(absl::Milliseconds(10));
+    absl::StatusOr<v1::Checkpoint> cp =
+        checkpointer_->Cosigned(store_->size(), absl::Seconds(10));
+    checkpointer_->Stop();
+    return cp;
+  }
+
+  testing::CustodyBuilder b_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<Checkpointer> checkpointer_;
+};
+
+// With three nodes and a threshold of two, a peer asked first sees only
+// this node's signature: were it not asked again, a node whose root
+// differs would never see a cosigned checkpoint it disagrees with, and
+// never find out it diverged.
+TEST_F(CheckpointerTest, APeerThatRefusedBeforeTheThresholdIsAskedAgain) {
+  auto refusing = std::make_unique<FakePeer>("first", std::nullopt);
+  auto signing = std::make_unique<FakePeer>("second", b_.NodeSigners(2)[1]);
+  FakePeer* first = refusing.get();
+  FakePeer* second = signing.get();
+  std::vector<std::unique_ptr<Cosigner>> peers;
+  peers.push_back(std::move(refusing));
+  peers.push_back(std::move(signing));
+  KP_ASSERT_OK_AND_ASSIGN(v1::Checkpoint cp, CosignWith(std::move(peers)));
+  EXPECT_EQ(cp.signers_size(), 2);
+  const std::vector<size_t> first_saw = first->seen();
+  ASSERT_GE(first_saw.size(), 2u);
+  EXPECT_EQ(first_saw[0], 1u);  // this node's own signature
+  EXPECT_EQ(first_saw[1], 2u) << "asked again with the cosigned checkpoint";
+  EXPECT_EQ(second->seen().front(), 1u);
+}
+
+// A peer asked once the threshold had signed already saw it: it is asked
+// once a round, not twice.
+TEST_F(CheckpointerTest, APeerAskedAfterTheThresholdIsAskedOnce) {
+  auto signing = std::make_unique<FakePeer>("first", b_.NodeSigners(2)[1]);
+  auto refusing = std::make_unique<FakePeer>("second", std::nullopt);
+  FakePeer* second = refusing.get();
+  std::vector<std::unique_ptr<Cosigner>> peers;
+  peers.push_back(std::move(signing));
+  peers.push_back(std::move(refusing));
+  KP_ASSERT_OK_AND_ASSIGN(v1::Checkpoint cp, CosignWith(std::move(peers)));
+  EXPECT_EQ(cp.signers_size(), 2);
+  const std::vector<size_t> second_saw = second->seen();
+  ASSERT_FALSE(second_saw.empty());
+  EXPECT_TRUE(std::all_of(second_saw.begin(), second_saw.end(),
+                          [](size_t n) { return n == 2; }));
+  // One request a round: the log did not grow, so one round.
+  EXPECT_EQ(second_saw.size(), 1u);
+}
+
+}  // namespace
+}  // namespace kpledger::node
