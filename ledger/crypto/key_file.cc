@@ -1,12 +1,9 @@
 #include "ledger/crypto/key_file.h"
 
-#include <fcntl.h>
 #include <sodium.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <utility>
@@ -15,6 +12,7 @@
 #include "absl/strings/str_format.h"
 #include "google/protobuf/util/json_util.h"
 #include "kpledger/v1/keys.pb.h"
+#include "ledger/base/file.h"
 #include "ledger/base/status_macros.h"
 
 namespace kpledger::crypto {
@@ -25,44 +23,6 @@ constexpr absl::string_view kAlgorithm = "ed25519";
 // Overwrites secret bytes before their memory is released.
 void Wipe(std::string* secret) {
   sodium_memzero(secret->data(), secret->size());
-}
-
-absl::Status ErrnoStatus(int err, absl::string_view what,
-                         const std::string& path) {
-  std::string msg = absl::StrCat(what, " ", path, ": ", std::strerror(err));
-  if (err == ENOENT) return absl::NotFoundError(msg);
-  if (err == EEXIST) return absl::AlreadyExistsError(msg);
-  if (err == EACCES || err == EPERM) return absl::PermissionDeniedError(msg);
-  return absl::UnavailableError(msg);
-}
-
-// Creates `path` exclusively with `mode` and writes `text`, fsynced.
-absl::Status WriteNewFile(const std::string& path, const std::string& text,
-                          mode_t mode) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-  if (fd < 0) return ErrnoStatus(errno, "cannot create key file", path);
-  // The umask may have narrowed `mode`; the key file's mode is part of its
-  // contract, so set it exactly.
-  absl::Status status;
-  if (::fchmod(fd, mode) != 0) {
-    status = ErrnoStatus(errno, "cannot set mode of", path);
-  }
-  size_t off = 0;
-  while (status.ok() && off < text.size()) {
-    ssize_t n = ::write(fd, text.data() + off, text.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      status = ErrnoStatus(errno, "cannot write key file", path);
-      break;
-    }
-    off += static_cast<size_t>(n);
-  }
-  if (status.ok() && ::fsync(fd) != 0) {
-    status = ErrnoStatus(errno, "cannot sync key file", path);
-  }
-  ::close(fd);
-  if (!status.ok()) ::unlink(path.c_str());
-  return status;
 }
 
 std::string ToJson(const v1::KeyFile& file) {
@@ -77,7 +37,7 @@ std::string ToJson(const v1::KeyFile& file) {
 
 absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return ErrnoStatus(errno, "cannot open key file", path);
+  if (!in) return base::ErrnoStatus(errno, "cannot open key file", path);
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();
@@ -132,7 +92,7 @@ absl::Status WritePrivateKeyFile(const std::string& path,
   file.set_public_key(std::string(key.public_key().bytes()));
   file.set_private_seed(std::string(key.seed()));
   std::string json = ToJson(file);
-  absl::Status st = WriteNewFile(path, json, 0600);
+  absl::Status st = base::WriteNewFile(path, json, 0600);
   Wipe(&json);
   Wipe(file.mutable_private_seed());
   return st;
@@ -145,13 +105,13 @@ absl::Status WritePublicKeyFile(const std::string& path, absl::string_view name,
   file.set_name(std::string(name));
   file.set_keyid(key.key_id());
   file.set_public_key(std::string(key.bytes()));
-  return WriteNewFile(path, ToJson(file), 0644);
+  return base::WriteNewFile(path, ToJson(file), 0644);
 }
 
 absl::StatusOr<NamedPrivateKey> ReadPrivateKeyFile(const std::string& path) {
   struct stat st;
   if (::stat(path.c_str(), &st) != 0) {
-    return ErrnoStatus(errno, "cannot open key file", path);
+    return base::ErrnoStatus(errno, "cannot open key file", path);
   }
   if ((st.st_mode & 077) != 0) {
     return absl::FailedPreconditionError(absl::StrFormat(
