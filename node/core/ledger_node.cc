@@ -5,7 +5,9 @@
 #include <optional>
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "ledger/base/file.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/base/thread_name.h"
 #include "ledger/entry/time.h"
@@ -132,10 +134,23 @@ absl::Status LedgerNode::Init() {
   return absl::OkStatus();
 }
 
+std::string LedgerNode::diverged_file() const {
+  return absl::StrCat(options_.data_dir, "/DIVERGED");
+}
+
 void LedgerNode::SetPeers(std::vector<std::unique_ptr<Cosigner>> peers) {
   CheckpointerHooks hooks;
   hooks.cosigned = [this](uint64_t tree_size) { CosignedUpTo(tree_size); };
   hooks.diverged = [this](const std::string& why) {
+    // Kept beside the store, so a restart does not serve this history as
+    // valid again: only a new data dir (a bootstrap) or a backup clears it.
+    if (absl::Status recorded =
+            base::WriteNewFile(diverged_file(), absl::StrCat(why, "\n"), 0644);
+        !recorded.ok() && !absl::IsAlreadyExists(recorded)) {
+      spdlog::error(
+          "cannot record the divergence: {}; a restart would not know of it",
+          recorded.ToString());
+    }
     metrics_.diverged->Set(1);
     {
       absl::MutexLock lock(&mu_);
@@ -150,6 +165,12 @@ void LedgerNode::SetPeers(std::vector<std::unique_ptr<Cosigner>> peers) {
         "original receipt)")));
   };
   checkpointer_->SetPeers(std::move(peers), std::move(hooks));
+  if (absl::StatusOr<std::string> earlier = base::ReadFile(diverged_file());
+      earlier.ok()) {
+    checkpointer_->Diverge(absl::StrCat(
+        "on an earlier run: ", absl::StripAsciiWhitespace(*earlier), " (",
+        diverged_file(), "; docs/operations.md says how to recover)"));
+  }
 }
 
 const LedgerNode::BatchEnd* LedgerNode::LastBatchEndUpTo(

@@ -66,7 +66,9 @@ class LedgerNode {
   ~LedgerNode();  // Stop()
 
   // Before Start: the other nodes of the cluster, asked to cosign this
-  // node's checkpoints.
+  // node's checkpoints. A node that diverged records why in DIVERGED in its
+  // data dir; if that file is there, the node starts diverged (it applies
+  // nothing, takes no submissions and serves no checkpoint).
   void SetPeers(std::vector<std::unique_ptr<Cosigner>> peers);
 
   // Starts the sequencer, the apply thread and the checkpointer.
@@ -157,6 +159,8 @@ class LedgerNode {
   // A cosigned checkpoint covers `tree_size` entries: tells the sequencer
   // the position of the last batch it covers.
   void CosignedUpTo(uint64_t tree_size);
+  // Where a divergence is recorded across restarts.
+  std::string diverged_file() const;
   // The last of batch_ends_ at or below `tree_size` entries; null if none.
   const BatchEnd* LastBatchEndUpTo(uint64_t tree_size) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

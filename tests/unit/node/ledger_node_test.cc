@@ -13,6 +13,7 @@
 #include "absl/synchronization/mutex.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "ledger/base/file.h"
 #include "ledger/crypto/ed25519.h"
 #include "ledger/store/store.h"
 #include "node/http/metrics.h"
@@ -128,8 +129,19 @@ class HeldSequencer : public Sequencer {
 class LedgerNodeInFlightTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    dir_ = testing::FreshDir("ledger-node-in-flight");
+    ASSERT_NO_FATAL_FAILURE(OpenNode());
+    KP_ASSERT_OK(node_->Submit(
+        b_.Register("customs-1", v1::CUSTOMS).SerializeAsString(),
+        [this](absl::StatusOr<v1::Receipt> r) { answer_.set_value(r); }));
+    seq_->WaitForFirst();
+  }
+  void TearDown() override { node_->Stop(); }
+
+  // Opens and starts node 0 on dir_, with a held sequencer.
+  void OpenNode() {
     NodeOptions options;
-    options.data_dir = testing::FreshDir("ledger-node-in-flight");
+    options.data_dir = dir_;
     options.genesis = b_.genesis_envelope();
     KP_ASSERT_OK_AND_ASSIGN(
         crypto::PrivateKey key,
@@ -141,12 +153,7 @@ class LedgerNodeInFlightTest : public ::testing::Test {
         node_, LedgerNode::Open(std::move(options), std::move(seq), &metrics_));
     node_->SetPeers({});
     KP_ASSERT_OK(node_->Start());
-    KP_ASSERT_OK(node_->Submit(
-        b_.Register("customs-1", v1::CUSTOMS).SerializeAsString(),
-        [this](absl::StatusOr<v1::Receipt> r) { answer_.set_value(r); }));
-    seq_->WaitForFirst();
   }
-  void TearDown() override { node_->Stop(); }
 
   absl::StatusOr<v1::Receipt> Answer() {
     std::future<absl::StatusOr<v1::Receipt>> answered = answer_.get_future();
@@ -158,6 +165,7 @@ class LedgerNodeInFlightTest : public ::testing::Test {
   }
 
   testing::CustodyBuilder b_;
+  std::string dir_;
   MetricsRegistry metrics_;
   HeldSequencer* seq_ = nullptr;
   std::unique_ptr<LedgerNode> node_;
@@ -184,6 +192,35 @@ TEST_F(LedgerNodeInFlightTest, ABatchInFlightWhenTheNodeDivergesIsAnswered) {
                                  "this node diverged from its cluster"));
   EXPECT_THAT(node_->health(),
               StatusIs(absl::StatusCode::kFailedPrecondition, "diverged"));
+}
+
+// A restart must not serve the diverged history as valid again: the
+// divergence is kept in the data dir until the operator replaces it.
+TEST_F(LedgerNodeInFlightTest, ADivergedNodeIsStillDivergedAfterARestart) {
+  node_->checkpointer().Diverge("a cosigned root differs (test)");
+  EXPECT_THAT(Answer(), StatusIs(absl::StatusCode::kUnavailable,
+                                 "this node diverged from its cluster"));
+  node_->Stop();
+  node_.reset();
+  KP_ASSERT_OK_AND_ASSIGN(std::string recorded,
+                          base::ReadFile(dir_ + "/DIVERGED"));
+  EXPECT_EQ(recorded, "a cosigned root differs (test)\n");
+
+  ASSERT_NO_FATAL_FAILURE(OpenNode());
+  EXPECT_THAT(node_->health(),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       "on an earlier run: a cosigned root differs (test) (" +
+                           dir_ + "/DIVERGED"));
+  EXPECT_THAT(node_->checkpointer().Latest().status(),
+              StatusIs(absl::StatusCode::kFailedPrecondition, "diverged"));
+  EXPECT_FALSE(
+      node_
+          ->Submit(b_.Register("vault-1", v1::VAULT).SerializeAsString(),
+                   [](absl::StatusOr<v1::Receipt>) {})
+          .ok());
+  // The record says why it first diverged, not that it was restarted.
+  KP_ASSERT_OK_AND_ASSIGN(recorded, base::ReadFile(dir_ + "/DIVERGED"));
+  EXPECT_EQ(recorded, "a cosigned root differs (test)\n");
 }
 
 }  // namespace
