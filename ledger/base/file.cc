@@ -47,6 +47,21 @@ absl::Status WriteNewFile(const std::string& path, absl::string_view text,
     status = ErrnoStatus(errno, "cannot sync", path);
   }
   ::close(fd);
+  if (status.ok()) {
+    // The new name is durable once its directory is synced too.
+    const std::string dir = std::filesystem::path(path).parent_path().string();
+    const std::string dir_path = dir.empty() ? "." : dir;
+    const int dir_fd =
+        ::open(dir_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir_fd < 0) {
+      status = ErrnoStatus(errno, "cannot open the directory of", path);
+    } else {
+      if (::fsync(dir_fd) != 0) {
+        status = ErrnoStatus(errno, "cannot sync the directory of", path);
+      }
+      ::close(dir_fd);
+    }
+  }
   if (!status.ok()) ::unlink(path.c_str());
   return status;
 }
@@ -54,6 +69,10 @@ absl::Status WriteNewFile(const std::string& path, absl::string_view text,
 absl::StatusOr<std::string> ReadFile(const std::string& path) {
   if (!std::filesystem::exists(path)) {
     return absl::NotFoundError(absl::StrCat("no file ", path));
+  }
+  if (std::filesystem::is_directory(path)) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot read ", path, ": it is a directory"));
   }
   std::ifstream in(path, std::ios::binary);
   std::stringstream text;

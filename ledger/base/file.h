@@ -13,11 +13,11 @@
 namespace kpledger::base {
 
 // The file's bytes. NotFound "no file PATH" if it does not exist;
-// Unavailable "cannot read PATH" if it cannot be read.
+// Unavailable "cannot read PATH" if it cannot be read (or is a directory).
 absl::StatusOr<std::string> ReadFile(const std::string& path);
 
 // Creates `path` (it must not exist) with exactly `mode`, writes `text`
-// and fsyncs it; on failure nothing is left at `path`. AlreadyExists if
+// and fsyncs it and its directory; on failure nothing is left at `path`. AlreadyExists if
 // it exists; NotFound, PermissionDenied or Unavailable, naming the path
 // and the system's reason, otherwise.
 absl::Status WriteNewFile(const std::string& path, absl::string_view text,

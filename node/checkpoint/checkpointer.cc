@@ -166,27 +166,31 @@ absl::StatusOr<v1::Checkpoint> Checkpointer::Cosigned(uint64_t min_size,
 
 void Checkpointer::GatherCosignatures(const v1::Checkpoint& cp) {
   std::string note = cp.note();
-  size_t signers = cp.signers_size();          // this node's own signature
-  std::vector<size_t> asked_before_threshold;  // and did not sign
+  size_t signers = cp.signers_size();  // this node's own signature
+  std::vector<size_t> refused_below_threshold;
   for (size_t i = 0; i < peers_.size(); ++i) {
     const bool below = signers < threshold_;
-    if (!AskToCosign(i, cp.tree_size(), &note, &signers) && below) {
-      asked_before_threshold.push_back(i);
+    const absl::Status asked = AskToCosign(i, cp.tree_size(), &note, &signers);
+    if (below && absl::IsFailedPrecondition(asked)) {
+      refused_below_threshold.push_back(i);
     }
   }
   if (signers < threshold_) return;
-  // Such a peer saw fewer signatures than it takes to call a disagreement
+  Adopt(note);
+  // Those peers saw fewer signatures than it takes to call a disagreement
   // a divergence. Asked again with the cosigned checkpoint, a peer whose
   // root or policy count differs finds out, whatever its place in this
-  // node's peer list (and one that was behind may sign now).
-  for (size_t i : asked_before_threshold) {
-    AskToCosign(i, cp.tree_size(), &note, &signers);
+  // node's peer list (and one that was behind may sign now). A peer that
+  // did not answer is not asked again: it would not answer now either.
+  const size_t cosigned_by = signers;
+  for (size_t i : refused_below_threshold) {
+    (void)AskToCosign(i, cp.tree_size(), &note, &signers);
   }
-  Adopt(note);
+  if (signers > cosigned_by) Adopt(note);
 }
 
-bool Checkpointer::AskToCosign(size_t i, uint64_t tree_size, std::string* note,
-                               size_t* signers) {
+absl::Status Checkpointer::AskToCosign(size_t i, uint64_t tree_size,
+                                       std::string* note, size_t* signers) {
   absl::StatusOr<std::string> line = peers_[i]->Cosign(*note);
   if (line.ok()) {
     std::string candidate = absl::StrCat(*note, *line, "\n");
@@ -196,7 +200,7 @@ bool Checkpointer::AskToCosign(size_t i, uint64_t tree_size, std::string* note,
       *note = std::move(candidate);
       *signers = after->signers.size();
       peer_errors_[i].clear();
-      return true;
+      return absl::OkStatus();
     }
     line = absl::UnauthenticatedError(absl::StrCat(
         "returned a signature line that does not verify: ", *line));
@@ -209,7 +213,7 @@ bool Checkpointer::AskToCosign(size_t i, uint64_t tree_size, std::string* note,
                  peers_[i]->address(), tree_size, line.status().ToString());
     peer_errors_[i] = error;
   }
-  return false;
+  return line.status();
 }
 
 void Checkpointer::Adopt(const std::string& note) {

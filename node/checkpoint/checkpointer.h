@@ -14,6 +14,8 @@
 // checkpoint that already carries the threshold of signatures, whose root
 // or policy count it did not compute, has diverged from its cluster: it
 // says so (the `diverged` hook) and serves no checkpoint from then on.
+// So that a peer which refused while the threshold had not yet signed
+// sees the cosigned checkpoint too, the checkpointer asks it again.
 //
 // Thread-safe.
 #ifndef KPLEDGER_NODE_CHECKPOINT_CHECKPOINTER_H_
@@ -129,10 +131,11 @@ class Checkpointer {
   absl::StatusOr<v1::Checkpoint> SignHead() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Asks every peer to cosign `cp`; adopts the result if cosigned.
   void GatherCosignatures(const v1::Checkpoint& cp);
-  // Asks peer `i` to cosign `*note`; true if it did, and `*note` and
-  // `*signers` then have its signature.
-  bool AskToCosign(size_t i, uint64_t tree_size, std::string* note,
-                   size_t* signers);
+  // Asks peer `i` to cosign `*note`. OK if it did: `*note` and `*signers`
+  // then have its signature. Otherwise its answer (FailedPrecondition: it
+  // refused) or why it gave none.
+  absl::Status AskToCosign(size_t i, uint64_t tree_size, std::string* note,
+                           size_t* signers);
   void Run(absl::Duration interval);
 
   const store::Store* store_;

@@ -165,12 +165,14 @@ void LedgerNode::SetPeers(std::vector<std::unique_ptr<Cosigner>> peers) {
         "original receipt)")));
   };
   checkpointer_->SetPeers(std::move(peers), std::move(hooks));
-  if (absl::StatusOr<std::string> earlier = base::ReadFile(diverged_file());
-      earlier.ok()) {
-    checkpointer_->Diverge(absl::StrCat(
-        "on an earlier run: ", absl::StripAsciiWhitespace(*earlier), " (",
-        diverged_file(), "; docs/operations.md says how to recover)"));
-  }
+  absl::StatusOr<std::string> earlier = base::ReadFile(diverged_file());
+  if (absl::IsNotFound(earlier.status())) return;
+  // A record that cannot be read still says the node diverged.
+  checkpointer_->Diverge(absl::StrCat(
+      "on an earlier run: ",
+      earlier.ok() ? absl::StripAsciiWhitespace(*earlier)
+                   : earlier.status().message(),
+      " (", diverged_file(), "; docs/operations.md says how to recover)"));
 }
 
 const LedgerNode::BatchEnd* LedgerNode::LastBatchEndUpTo(

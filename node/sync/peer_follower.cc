@@ -71,7 +71,10 @@ absl::StatusOr<PeerFollower::Caught> PeerFollower::Round(
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   absl::StatusOr<merkle::Hash> root = node.store->RootAt(want);
-  if (node.store->size() != want || !root.ok() ||
+  // A store that cannot be read is a failure here, not a history that
+  // differs: a divergence is kept across restarts (ledger_node.h).
+  if (node.store->size() == want && !root.ok()) return root.status();
+  if (node.store->size() != want ||
       std::string(root->begin(), root->end()) != log.checkpoint.root_hash()) {
     // VerifyPeerLog checked the entries against the checkpoint, so this
     // node's own rules decided otherwise than the cluster's: what it now
@@ -88,13 +91,14 @@ absl::StatusOr<PeerFollower::Caught> PeerFollower::Round(
   // updates: a checkpoint the threshold signed that counts others is not
   // one this node can vouch for (its signers counted wrong, or this node's
   // state is not what its log says).
-  absl::StatusOr<uint64_t> mine = apply::PolicyUpdatesBelow(*node.store, want);
-  if (!mine.ok() || *mine != policy_updates) {
-    const std::string why = absl::StrCat(
-        "after applying peer ", address_, "'s entries ", from, " to ", want,
-        ": the cosigned checkpoint counts ", policy_updates,
-        " policy update(s) below tree size ", want, ", this node's log holds ",
-        mine.ok() ? absl::StrCat(*mine) : mine.status().ToString());
+  KP_ASSIGN_OR_RETURN(const uint64_t mine,
+                      apply::PolicyUpdatesBelow(*node.store, want));
+  if (mine != policy_updates) {
+    const std::string why =
+        absl::StrCat("after applying peer ", address_, "'s entries ", from,
+                     " to ", want, ": the cosigned checkpoint counts ",
+                     policy_updates, " policy update(s) below tree size ", want,
+                     ", this node's log holds ", mine);
     node.checkpointer->Diverge(why);
     return absl::DataLossError(why);
   }

@@ -5,6 +5,7 @@
 // submitters at once.
 #include "node/core/ledger_node.h"
 
+#include <filesystem>
 #include <future>
 #include <memory>
 #include <string>
@@ -221,6 +222,18 @@ TEST_F(LedgerNodeInFlightTest, ADivergedNodeIsStillDivergedAfterARestart) {
   // The record says why it first diverged, not that it was restarted.
   KP_ASSERT_OK_AND_ASSIGN(recorded, base::ReadFile(dir_ + "/DIVERGED"));
   EXPECT_EQ(recorded, "a cosigned root differs (test)\n");
+}
+
+// A record that cannot be read still says the node diverged: a node that
+// started healthy would serve that history as valid again.
+TEST_F(LedgerNodeInFlightTest, AnUnreadableDivergedRecordStillMeansDiverged) {
+  node_->Stop();
+  node_.reset();
+  std::filesystem::create_directory(dir_ + "/DIVERGED");
+  ASSERT_NO_FATAL_FAILURE(OpenNode());
+  EXPECT_THAT(node_->health(),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       "on an earlier run: cannot read " + dir_ + "/DIVERGED"));
 }
 
 }  // namespace

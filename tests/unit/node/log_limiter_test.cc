@@ -26,8 +26,8 @@ TEST(LogLimiterTest, FirstOfAKindIsWrittenThenOneAnInterval) {
   EXPECT_EQ(
       limiter.Allow("Cosign/not_computed_here", kStart + absl::Seconds(61)),
       std::nullopt);
-  // Quiet for longer than the interval: the next is written at once, and
-  // none was held back since the last.
+  // Quiet for longer than the interval: the next is written at once, with
+  // the one held back at +61 s; after it, none was held back.
   EXPECT_EQ(
       limiter.Allow("Cosign/not_computed_here", kStart + absl::Minutes(5)), 1u);
   EXPECT_EQ(
