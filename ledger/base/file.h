@@ -17,9 +17,9 @@ namespace kpledger::base {
 absl::StatusOr<std::string> ReadFile(const std::string& path);
 
 // Creates `path` (it must not exist) with exactly `mode`, writes `text`
-// and fsyncs it and its directory; on failure nothing is left at `path`. AlreadyExists if
-// it exists; NotFound, PermissionDenied or Unavailable, naming the path
-// and the system's reason, otherwise.
+// and fsyncs it and its directory; on failure nothing is left at `path`.
+// AlreadyExists if it exists; NotFound, PermissionDenied or Unavailable, naming
+// the path and the system's reason, otherwise.
 absl::Status WriteNewFile(const std::string& path, absl::string_view text,
                           mode_t mode);
 

@@ -90,6 +90,15 @@ class CheckpointerTest : public ::testing::Test {
     return cp;
   }
 
+  // The peers to ask, in order.
+  static std::vector<std::unique_ptr<Cosigner>> InOrder(
+      std::unique_ptr<FakePeer> first, std::unique_ptr<FakePeer> second) {
+    std::vector<std::unique_ptr<Cosigner>> peers;
+    peers.push_back(std::move(first));
+    peers.push_back(std::move(second));
+    return peers;
+  }
+
   testing::CustodyBuilder b_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<Checkpointer> checkpointer_;
@@ -104,10 +113,9 @@ TEST_F(CheckpointerTest, APeerThatRefusedBeforeTheThresholdIsAskedAgain) {
   auto signing = std::make_unique<FakePeer>("second", b_.NodeSigners(2)[1]);
   FakePeer* first = refusing.get();
   FakePeer* second = signing.get();
-  std::vector<std::unique_ptr<Cosigner>> peers;
-  peers.push_back(std::move(refusing));
-  peers.push_back(std::move(signing));
-  KP_ASSERT_OK_AND_ASSIGN(v1::Checkpoint cp, CosignWith(std::move(peers)));
+  KP_ASSERT_OK_AND_ASSIGN(
+      v1::Checkpoint cp,
+      CosignWith(InOrder(std::move(refusing), std::move(signing))));
   EXPECT_EQ(cp.signers_size(), 2);
   const std::vector<size_t> first_saw = first->seen();
   ASSERT_GE(first_saw.size(), 2u);
@@ -122,10 +130,9 @@ TEST_F(CheckpointerTest, APeerAskedAfterTheThresholdIsAskedOnce) {
   auto signing = std::make_unique<FakePeer>("first", b_.NodeSigners(2)[1]);
   auto refusing = std::make_unique<FakePeer>("second", std::nullopt);
   FakePeer* second = refusing.get();
-  std::vector<std::unique_ptr<Cosigner>> peers;
-  peers.push_back(std::move(signing));
-  peers.push_back(std::move(refusing));
-  KP_ASSERT_OK_AND_ASSIGN(v1::Checkpoint cp, CosignWith(std::move(peers)));
+  KP_ASSERT_OK_AND_ASSIGN(
+      v1::Checkpoint cp,
+      CosignWith(InOrder(std::move(signing), std::move(refusing))));
   EXPECT_EQ(cp.signers_size(), 2);
   const std::vector<size_t> second_saw = second->seen();
   ASSERT_FALSE(second_saw.empty());
