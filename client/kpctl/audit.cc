@@ -268,11 +268,12 @@ void AddAudit(CLI::App& app, Globals& globals) {
       "scratch store in a temporary folder (removed afterwards; it needs\n"
       "about as much disk as the node's store): every signature, every\n"
       "custody rule, every leaf byte and ledger time must come out as the\n"
-      "node has them. The recomputed root must match the node's latest\n"
-      "signed and latest cosigned checkpoints, whose signatures are checked\n"
-      "against the genesis node keys (entry 0). A progress bar shows on\n"
-      "stderr when it is a terminal. On the first difference: 'audit FAILED\n"
-      "at entry N: ...' and exit 1.\n\n"
+      "node has them. The recomputed root, and the count of policy updates\n"
+      "below it, must match the node's latest signed and latest cosigned\n"
+      "checkpoints, whose signatures are checked against the genesis node\n"
+      "keys (entry 0). A progress bar shows on stderr when it is a\n"
+      "terminal. On the first difference: 'audit FAILED at entry N: ...'\n"
+      "and exit 1 (for a checkpoint, N is the last entry).\n\n"
       "Example:\n"
       "  kpctl --server 10.0.0.5:7400 audit");
   auto flags = std::make_shared<AuditFlags>();
