@@ -454,8 +454,18 @@ uint64_t LedgerNode::WaitForEntries(uint64_t size, absl::Time deadline) const {
   return size_;
 }
 
+absl::Status LedgerNode::CheckNotDiverged() const {
+  const absl::Status diverged = checkpointer_->diverged();
+  if (diverged.ok()) return diverged;
+  return absl::FailedPreconditionError(absl::StrCat(
+      diverged.message(),
+      "; nor does it answer from its state, which is not its cluster's "
+      "ledger: ask another agency's node"));
+}
+
 absl::Status LedgerNode::WithReports(
     absl::FunctionRef<void(const report::ReportBuilder&)> fn) {
+  KP_RETURN_IF_ERROR(CheckNotDiverged());
   absl::MutexLock lock(&reports_mu_);
   if (reports_ == nullptr) {
     KP_ASSIGN_OR_RETURN(report::ReportBuilder built,

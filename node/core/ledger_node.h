@@ -107,6 +107,12 @@ class LedgerNode {
   absl::Status WithReports(
       absl::FunctionRef<void(const report::ReportBuilder&)> fn);
 
+  // OK unless this node diverged: then FailedPrecondition saying so, for
+  // the reads that answer from its state (parcels, certificates, actors,
+  // the policy, proofs, reports), which is not its cluster's ledger. Its
+  // log entries are still served, so an operator can compare them.
+  absl::Status CheckNotDiverged() const;
+
   // OK while the node applies batches; the reason once it stopped: a batch
   // could not be applied (a store write failed), its root differs from a
   // cosigned checkpoint (diverged), or the sequencer cannot deliver.

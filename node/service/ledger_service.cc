@@ -143,24 +143,28 @@ grpc::Status LedgerServiceImpl::GetEvent(grpc::ServerContext*,
 grpc::Status LedgerServiceImpl::GetParcel(grpc::ServerContext*,
                                           const v1::GetParcelRequest* request,
                                           v1::ParcelState* response) {
+  if (absl::Status ok = node_->CheckNotDiverged(); !ok.ok()) return ToGrpc(ok);
   return Answer(Parcel(node_->store(), request->parcel_id()), response);
 }
 
 grpc::Status LedgerServiceImpl::ListParcelEvents(
     grpc::ServerContext*, const v1::ListParcelEventsRequest* request,
     v1::ListParcelEventsResponse* response) {
+  if (absl::Status ok = node_->CheckNotDiverged(); !ok.ok()) return ToGrpc(ok);
   return Answer(ParcelEvents(node_->store(), request->parcel_id()), response);
 }
 
 grpc::Status LedgerServiceImpl::ListParcels(
     grpc::ServerContext*, const v1::ListParcelsRequest* request,
     v1::ListParcelsResponse* response) {
+  if (absl::Status ok = node_->CheckNotDiverged(); !ok.ok()) return ToGrpc(ok);
   return Answer(node::ListParcels(node_->store(), *request), response);
 }
 
 grpc::Status LedgerServiceImpl::FindCertificate(
     grpc::ServerContext*, const v1::FindCertificateRequest* request,
     v1::FindCertificateResponse* response) {
+  if (absl::Status ok = node_->CheckNotDiverged(); !ok.ok()) return ToGrpc(ok);
   return Answer(
       node::FindCertificate(node_->store(), request->certificate_number()),
       response);
@@ -169,18 +173,21 @@ grpc::Status LedgerServiceImpl::FindCertificate(
 grpc::Status LedgerServiceImpl::ListActors(grpc::ServerContext*,
                                            const v1::ListActorsRequest* request,
                                            v1::ListActorsResponse* response) {
+  if (absl::Status ok = node_->CheckNotDiverged(); !ok.ok()) return ToGrpc(ok);
   return Answer(node::ListActors(node_->store(), *request), response);
 }
 
 grpc::Status LedgerServiceImpl::GetPolicy(grpc::ServerContext*,
                                           const v1::GetPolicyRequest*,
                                           v1::GetPolicyResponse* response) {
+  if (absl::Status ok = node_->CheckNotDiverged(); !ok.ok()) return ToGrpc(ok);
   return Answer(PolicyInForce(node_->store()), response);
 }
 
 grpc::Status LedgerServiceImpl::GetProvenance(
     grpc::ServerContext*, const v1::GetProvenanceRequest* request,
     v1::ProvenanceBundle* response) {
+  if (absl::Status ok = node_->CheckNotDiverged(); !ok.ok()) return ToGrpc(ok);
   absl::StatusOr<v1::ParcelState> parcel =
       Parcel(node_->store(), request->parcel_id());
   if (!parcel.ok()) return ToGrpc(parcel.status());
@@ -215,6 +222,7 @@ grpc::Status LedgerServiceImpl::GetCheckpoint(
 grpc::Status LedgerServiceImpl::GetInclusionProof(
     grpc::ServerContext*, const v1::GetInclusionProofRequest* request,
     v1::InclusionProof* response) {
+  if (absl::Status ok = node_->CheckNotDiverged(); !ok.ok()) return ToGrpc(ok);
   const uint64_t size =
       request->tree_size() == 0 ? node_->store().size() : request->tree_size();
   if (request->leaf_index() >= size) {
@@ -236,6 +244,7 @@ grpc::Status LedgerServiceImpl::GetInclusionProof(
 grpc::Status LedgerServiceImpl::GetConsistencyProof(
     grpc::ServerContext*, const v1::GetConsistencyProofRequest* request,
     v1::ConsistencyProof* response) {
+  if (absl::Status ok = node_->CheckNotDiverged(); !ok.ok()) return ToGrpc(ok);
   if (request->old_size() > request->new_size()) {
     return ToGrpc(absl::InvalidArgumentError(
         absl::StrCat("old_size ", request->old_size(), " is past new_size ",

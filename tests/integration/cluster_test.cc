@@ -606,6 +606,34 @@ TEST_F(ClusterTest, ANodeRefusesToCosignARootItDidNotCompute) {
   }
   EXPECT_FALSE(Submit(*nodes_[2]->Ledger(), b_.Register("vault-1", v1::VAULT))
                    .status.ok());
+  // Nor does it answer from its state, which is not the cluster's ledger:
+  // an inspector who asks is sent to another node.
+  {
+    grpc::ClientContext ctx;
+    v1::ListActorsResponse actors;
+    const grpc::Status st = nodes_[2]->Ledger()->ListActors(&ctx, {}, &actors);
+    EXPECT_EQ(st.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+    EXPECT_THAT(st.error_message(),
+                HasSubstr("diverged and serves no checkpoint"));
+    EXPECT_THAT(st.error_message(), HasSubstr("ask another agency's node"));
+  }
+  {
+    grpc::ClientContext ctx;
+    v1::Balance balance;
+    EXPECT_EQ(nodes_[2]->Reports()->GetBalance(&ctx, {}, &balance).error_code(),
+              grpc::StatusCode::FAILED_PRECONDITION);
+  }
+  // Its log entries are still served, for an operator to compare.
+  {
+    grpc::ClientContext ctx;
+    v1::StreamEntriesRequest entries;
+    auto reader = nodes_[2]->Ledger()->StreamEntries(&ctx, entries);
+    v1::LedgerEntry entry;
+    int read = 0;
+    while (reader->Read(&entry)) ++read;
+    EXPECT_TRUE(reader->Finish().ok());
+    EXPECT_GE(read, 2);
+  }
   // Node 1's own root, with a policy count the threshold signed and node 1
   // did not compute: its history is not its cluster's either.
   {
