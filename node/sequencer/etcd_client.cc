@@ -48,6 +48,16 @@ absl::StatusOr<std::unique_ptr<EtcdClient>> EtcdClient::Create(
     // grows to two minutes).
     args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
     args.SetInt(GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH, 16 << 20);
+    // A member whose host stops answering (powered off, cut off, frozen)
+    // sends no reset: without pings the watch would wait on it until the
+    // kernel gives up on the connection, ~15 minutes. etcd refuses pings
+    // more often than every 5 s (--grpc-keepalive-min-time), and any on a
+    // connection without a call; an idle watch is a call that may carry no
+    // data for long.
+    args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 10000);
+    args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5000);
+    args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 0);
+    args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
     Member m;
     m.endpoint = endpoint;
     m.channel = grpc::CreateCustomChannel(endpoint, credentials, args);
@@ -65,16 +75,16 @@ grpc::Status EtcdClient::OnAnyMember(absl::Time deadline, Call call) {
   // Each member at most once per call: a member that is down answers
   // UNAVAILABLE at once; one without quorum holds the call to its deadline.
   for (size_t tries = 0; tries < members_.size(); ++tries) {
-    const size_t at = current_.load() % members_.size();
+    size_t seen = current_.load();
     grpc::ClientContext context;
     context.set_deadline(ToChrono(deadline));
-    status = call(members_[at], &context);
+    status = call(members_[seen % members_.size()], &context);
     if (status.error_code() != grpc::StatusCode::UNAVAILABLE ||
         absl::Now() >= deadline) {
       return status;
     }
-    size_t expected = at;
-    current_.compare_exchange_strong(expected, at + 1);
+    // On to the next member, unless another call moved on already.
+    current_.compare_exchange_strong(seen, seen + 1);
   }
   return status;
 }

@@ -223,10 +223,16 @@ bool EtcdSequencer::FinishCopy(uint64_t* last) {
 }
 
 bool EtcdSequencer::EtcdHasCaughtUpWith(uint64_t last) {
-  absl::StatusOr<etcdserverpb::StatusResponse> status =
-      client_->Status(kCallTimeout);
-  if (!status.ok()) return true;  // unreachable: the watch retries anyway
-  const uint64_t revision = static_cast<uint64_t>(status->header().revision());
+  // A linearizable read: its revision is the cluster's, not that of a
+  // member still catching up after a restart.
+  etcdserverpb::RangeRequest probe;
+  probe.set_key(absl::StrCat(options_.prefix, "batch/"));
+  probe.set_limit(1);
+  probe.set_keys_only(true);
+  absl::StatusOr<etcdserverpb::RangeResponse> read =
+      client_->Range(probe, kCallTimeout);
+  if (!read.ok()) return true;  // unreachable: the watch retries anyway
+  const uint64_t revision = static_cast<uint64_t>(read->header().revision());
   absl::MutexLock lock(&mu_);
   if (revision >= last) {
     if (absl::IsFailedPrecondition(health_) &&
@@ -304,6 +310,9 @@ bool EtcdSequencer::WatchOnce(uint64_t* last) {
   create->set_range_end(RangeEnd(create->key()));
   create->set_start_revision(static_cast<int64_t>(*last + 1));
   create->add_filters(etcdserverpb::WatchCreateRequest::NODELETE);
+  // A watch from far back gets up to a thousand revisions in one response:
+  // with batches of up to a MiB, more than gRPC takes in one message.
+  create->set_fragment(true);
 
   bool keep_going = true;
   etcdserverpb::WatchResponse response;
@@ -411,9 +420,12 @@ void EtcdSequencer::Maintain() {
     absl::StatusOr<int64_t> put =
         client_->Put(absl::StrCat(progress, options_.node_name),
                      absl::StrCat(cosigned), kCallTimeout);
-    if (!put.ok()) return;  // etcd unreachable: try again next time
-    absl::MutexLock lock(&mu_);
-    reported_ = cosigned;
+    // Unreachable, or out of space (etcd's NOSPACE alarm refuses puts):
+    // report next time, and compact meanwhile, which frees space.
+    if (put.ok()) {
+      absl::MutexLock lock(&mu_);
+      reported_ = cosigned;
+    }
   }
 
   etcdserverpb::RangeRequest range;

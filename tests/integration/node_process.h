@@ -27,7 +27,8 @@ pid_t SpawnProgram(const std::string& program,
                    const std::vector<std::string>& args,
                    const std::string& log);
 
-// A loopback TCP port that was free a moment ago (0 if none).
+// A loopback TCP port that was free a moment ago and that this process
+// has not been given before (0 if none).
 int FreePort();
 
 // The files of one ledger for a node: genesis.json and node.key (node 0
