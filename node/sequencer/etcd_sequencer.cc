@@ -106,13 +106,14 @@ absl::Status EtcdSequencer::Propose(ProposedBatch batch) {
                    value, options_.propose_timeout);
   if (!revision.ok()) {
     propose_failed_->Increment();
-    spdlog::warn("etcd did not take batch {} ({} events): {}", batch.nonce,
+    spdlog::warn("etcd did not confirm batch {} ({} events): {}", batch.nonce,
                  batch.envelopes.size(), revision.status().ToString());
     // The put may still have happened: a resubmission is then answered
     // with the event's original receipt (ALREADY_EXISTS).
-    return absl::UnavailableError(
-        absl::StrCat("the ordering service (etcd) did not take the batch: ",
-                     revision.status().message()));
+    return absl::UnavailableError(absl::StrCat(
+        "the ordering service (etcd) did not confirm the batch (it may "
+        "still be ordered: submit again to learn the outcome): ",
+        revision.status().message()));
   }
   put_seconds_->Observe(absl::ToDoubleSeconds(absl::Now() - put_start));
   proposed_->Increment();

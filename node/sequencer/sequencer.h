@@ -86,8 +86,10 @@ class Sequencer {
 
   // Puts a batch into the order. Returns once the ordering service holds
   // it; the batch then arrives through Deliver. Unavailable when the
-  // ordering service cannot take it (no quorum, stopping): the batch is
-  // not ordered and its events must be answered UNAVAILABLE.
+  // ordering service did not confirm it (no quorum, a timeout, stopping):
+  // its events must be answered UNAVAILABLE, though the batch may still
+  // have been ordered (a resubmitted event then gets its original receipt,
+  // ALREADY_EXISTS).
   virtual absl::Status Propose(ProposedBatch batch) = 0;
 
   // Stops delivery after the batch being delivered, if any; batches
