@@ -502,6 +502,43 @@ TEST_F(ClusterTest, AnEtcdMemberThatStopsAnsweringIsLeftForTheOthers) {
   WaitForSize(Status(*nodes_[0]).tree_size());
 }
 
+// A node that restarts behind a backlog larger than one gRPC message
+// takes (16 MiB) still catches up: its watch asks etcd to split the
+// answer. The backlog here is 20 puts of 1 MiB that are not batches, put
+// while node 1 was down; every node refuses them alike.
+TEST_F(ClusterTest, ANodeCatchesUpBehindABacklogLargerThanOneMessage) {
+  ASSERT_TRUE(
+      Submit(*nodes_[0]->Ledger(), b_.Register("customs-1", v1::CUSTOMS))
+          .status.ok());
+  WaitForSize(2);
+  nodes_[1]->Stop();
+  {
+    std::unique_ptr<node::EtcdClient> etcd = DirectEtcd();
+    ASSERT_NE(etcd, nullptr);
+    const std::string key =
+        absl::StrCat("/kpledger/", GenesisHash(), "/batch/bulk");
+    for (int i = 0; i < 20; ++i) {
+      ASSERT_TRUE(etcd->Put(key, std::string(1 << 20, static_cast<char>(i)),
+                            absl::Seconds(10))
+                      .ok());
+    }
+  }
+  StartNode(1);
+  bool acknowledged = false;
+  const absl::Time give_up = absl::Now() + absl::Seconds(60);
+  while (!acknowledged && absl::Now() < give_up) {
+    acknowledged =
+        Submit(*nodes_[1]->Ledger(), b_.Register("vault-1", v1::VAULT))
+            .status.ok();
+    if (!acknowledged) absl::SleepFor(absl::Milliseconds(500));
+  }
+  ASSERT_TRUE(acknowledged) << nodes_[1]->Log();
+  EXPECT_THAT(Metrics(*nodes_[1]),
+              HasSubstr("kpledger_etcd_batches_refused_total{reason="
+                        "\"INVALID_ARGUMENT\"} 20"));
+  WaitForSize(3);
+}
+
 // A call that finds its member down moves on to the next one, however
 // many times the watch has failed over before.
 TEST_F(ClusterTest, TheEtcdClientMovesPastMembersThatAreDown) {
