@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 
@@ -28,6 +29,13 @@ absl::Status FromGrpc(const grpc::Status& s, const std::string& endpoint) {
 }
 
 }  // namespace
+
+bool NeverReachedTheMember(const grpc::Status& status) {
+  // gRPC's answer for a call it found no connection for.
+  return status.error_code() == grpc::StatusCode::UNAVAILABLE &&
+         absl::StrContains(status.error_message(),
+                           "failed to connect to all addresses");
+}
 
 absl::StatusOr<std::unique_ptr<EtcdClient>> EtcdClient::Create(
     const std::vector<std::string>& endpoints,
@@ -70,7 +78,8 @@ absl::StatusOr<std::unique_ptr<EtcdClient>> EtcdClient::Create(
 }
 
 template <typename Call>
-grpc::Status EtcdClient::OnAnyMember(absl::Time deadline, Call call) {
+grpc::Status EtcdClient::OnAnyMember(absl::Time deadline, bool write,
+                                     Call call) {
   grpc::Status status;
   // Each member at most once per call: a member that is down answers
   // UNAVAILABLE at once; one without quorum holds the call to its deadline.
@@ -80,7 +89,7 @@ grpc::Status EtcdClient::OnAnyMember(absl::Time deadline, Call call) {
     context.set_deadline(ToChrono(deadline));
     status = call(members_[seen % members_.size()], &context);
     if (status.error_code() != grpc::StatusCode::UNAVAILABLE ||
-        absl::Now() >= deadline) {
+        (write && !NeverReachedTheMember(status)) || absl::Now() >= deadline) {
       return status;
     }
     // On to the next member, unless another call moved on already.
@@ -97,7 +106,7 @@ absl::StatusOr<int64_t> EtcdClient::Put(const std::string& key,
   request.set_value(value);
   etcdserverpb::PutResponse response;
   std::string endpoint;
-  grpc::Status s = OnAnyMember(absl::Now() + timeout,
+  grpc::Status s = OnAnyMember(absl::Now() + timeout, /*write=*/true,
                                [&](Member& m, grpc::ClientContext* context) {
                                  endpoint = m.endpoint;
                                  return m.kv->Put(context, request, &response);
@@ -110,11 +119,12 @@ absl::StatusOr<etcdserverpb::RangeResponse> EtcdClient::Range(
     const etcdserverpb::RangeRequest& request, absl::Duration timeout) {
   etcdserverpb::RangeResponse response;
   std::string endpoint;
-  grpc::Status s = OnAnyMember(
-      absl::Now() + timeout, [&](Member& m, grpc::ClientContext* context) {
-        endpoint = m.endpoint;
-        return m.kv->Range(context, request, &response);
-      });
+  grpc::Status s =
+      OnAnyMember(absl::Now() + timeout, /*write=*/false,
+                  [&](Member& m, grpc::ClientContext* context) {
+                    endpoint = m.endpoint;
+                    return m.kv->Range(context, request, &response);
+                  });
   if (!s.ok()) return FromGrpc(s, endpoint);
   return response;
 }
@@ -124,11 +134,12 @@ absl::Status EtcdClient::Compact(int64_t revision, absl::Duration timeout) {
   request.set_revision(revision);
   etcdserverpb::CompactionResponse response;
   std::string endpoint;
-  grpc::Status s = OnAnyMember(
-      absl::Now() + timeout, [&](Member& m, grpc::ClientContext* context) {
-        endpoint = m.endpoint;
-        return m.kv->Compact(context, request, &response);
-      });
+  grpc::Status s =
+      OnAnyMember(absl::Now() + timeout, /*write=*/false,
+                  [&](Member& m, grpc::ClientContext* context) {
+                    endpoint = m.endpoint;
+                    return m.kv->Compact(context, request, &response);
+                  });
   if (s.error_code() == grpc::StatusCode::OUT_OF_RANGE) {
     return absl::OkStatus();  // "required revision has been compacted"
   }
@@ -139,12 +150,13 @@ absl::StatusOr<etcdserverpb::StatusResponse> EtcdClient::Status(
     absl::Duration timeout) {
   etcdserverpb::StatusResponse response;
   std::string endpoint;
-  grpc::Status s = OnAnyMember(
-      absl::Now() + timeout, [&](Member& m, grpc::ClientContext* context) {
-        endpoint = m.endpoint;
-        return m.maintenance->Status(context, etcdserverpb::StatusRequest(),
-                                     &response);
-      });
+  grpc::Status s =
+      OnAnyMember(absl::Now() + timeout, /*write=*/false,
+                  [&](Member& m, grpc::ClientContext* context) {
+                    endpoint = m.endpoint;
+                    return m.maintenance->Status(
+                        context, etcdserverpb::StatusRequest(), &response);
+                  });
   if (!s.ok()) return FromGrpc(s, endpoint);
   return response;
 }

@@ -3,6 +3,10 @@
 //
 // Failover: a call goes to the current member; when that member cannot be
 // reached (UNAVAILABLE), the call moves on to the next, until its deadline.
+// A put moves on only when it never reached the member: one that failed
+// after it was sent (the member died, the leader changed) may still be
+// applied, and sending it again would order it twice. etcd's own client
+// retries writes on the same terms.
 // One channel per member (not gRPC's address list) so that each member's
 // TLS certificate is checked against its own host name.
 //
@@ -23,6 +27,10 @@
 
 namespace kpledger::node {
 
+// Whether a call failed before it reached the member (gRPC had no
+// connection to send it on), so that it cannot have been applied there.
+bool NeverReachedTheMember(const grpc::Status& status);
+
 class EtcdClient {
  public:
   // `endpoints`: host:port of each member. InvalidArgument if empty or an
@@ -32,10 +40,10 @@ class EtcdClient {
       std::shared_ptr<grpc::ChannelCredentials> credentials);
 
   // Puts `value` at `key`; returns the put's revision. Unavailable when no
-  // member took it before `timeout` (no quorum, all members down); the put
-  // may still have happened. etcd's own refusals keep their code
-  // (InvalidArgument "request is too large", ResourceExhausted "database
-  // space exceeded").
+  // member confirmed it before `timeout` (no quorum, all members down, the
+  // member failed while it held the put); the put may still have happened.
+  // etcd's own refusals keep their code (InvalidArgument "request is too
+  // large", ResourceExhausted "database space exceeded").
   absl::StatusOr<int64_t> Put(const std::string& key, const std::string& value,
                               absl::Duration timeout);
   absl::StatusOr<etcdserverpb::RangeResponse> Range(
@@ -68,9 +76,10 @@ class EtcdClient {
       : members_(std::move(members)) {}
 
   // Runs `call` on members in turn, from the current one, until it returns
-  // something other than UNAVAILABLE or the deadline passes.
+  // something other than UNAVAILABLE or the deadline passes; a `write`
+  // moves on only after an UNAVAILABLE that never reached the member.
   template <typename Call>
-  grpc::Status OnAnyMember(absl::Time deadline, Call call);
+  grpc::Status OnAnyMember(absl::Time deadline, bool write, Call call);
 
   std::vector<Member> members_;
   std::atomic<size_t> current_{0};
