@@ -104,6 +104,21 @@ absl::Status EtcdSequencer::Propose(ProposedBatch batch) {
   absl::StatusOr<int64_t> revision =
       client_->Put(absl::StrCat(options_.prefix, "batch/", options_.node_name),
                    value, options_.propose_timeout);
+  if (absl::IsInvalidArgument(revision.status()) &&
+      absl::StrContains(revision.status().message(), "too large")) {
+    // etcd refused it outright (it is not ordered), and would refuse a
+    // batch this large again: a setting to change, not a moment to wait.
+    propose_failed_->Increment();
+    const std::string why = absl::StrCat(
+        "etcd refused a batch of ", value.size(), " bytes (",
+        batch.envelopes.size(),
+        " events) as too large: etcd's --max-request-bytes is below this "
+        "node's batches; raise it (the example config has 1572864) or lower "
+        "this node's --batch-max-bytes (",
+        revision.status().message(), ")");
+    spdlog::error("{}", why);
+    return absl::FailedPreconditionError(why);
+  }
   if (!revision.ok()) {
     propose_failed_->Increment();
     spdlog::warn("etcd did not confirm batch {} ({} events): {}", batch.nonce,

@@ -559,6 +559,39 @@ TEST_F(ClusterTest, ANodeCatchesUpBehindABacklogLargerThanOneMessage) {
   WaitForSize(3);
 }
 
+// etcd refuses a put over its --max-request-bytes. Such a batch is not
+// ordered, and waiting will not help: its events are refused with the
+// setting to change, not answered UNAVAILABLE as if etcd were away.
+TEST_F(ClusterTest, ABatchEtcdFindsTooLargeIsRefusedWithTheSettingToChange) {
+  for (auto& n : nodes_) n->Stop();
+  etcd_ = std::make_unique<EtcdCluster>(
+      dir_ + "/etcd-small", 3,
+      std::vector<std::string>{"--max-request-bytes", "4096"});
+  const absl::Status up = etcd_->Start();
+  ASSERT_TRUE(up.ok()) << up;
+  for (int i = 0; i < kNodes; ++i) {
+    std::filesystem::remove_all(NodeDir(i) + "/data");
+    StartNode(i);
+  }
+  // Imports submitted at once share a batch well over 4 KiB.
+  std::atomic<int> too_large{0};
+  std::vector<std::thread> submitters;
+  for (int i = 0; i < 12; ++i) {
+    submitters.emplace_back([&, i] {
+      const SubmitResult r = Submit(*nodes_[0]->Ledger(), Import(i));
+      if (r.status.error_code() == grpc::StatusCode::FAILED_PRECONDITION &&
+          absl::StrContains(r.status.error_message(),
+                            "etcd's --max-request-bytes is below this node's "
+                            "batches")) {
+        ++too_large;
+      }
+    });
+  }
+  for (std::thread& t : submitters) t.join();
+  EXPECT_GT(too_large, 0);
+  EXPECT_THAT(nodes_[0]->Log(), HasSubstr("as too large: etcd's"));
+}
+
 // A call that finds its member down moves on to the next one, however
 // many times the watch has failed over before.
 TEST_F(ClusterTest, TheEtcdClientMovesPastMembersThatAreDown) {

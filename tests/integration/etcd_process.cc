@@ -37,7 +37,9 @@ bool Listening(int port) {
 
 }  // namespace
 
-EtcdCluster::EtcdCluster(std::string dir, int members) : dir_(std::move(dir)) {
+EtcdCluster::EtcdCluster(std::string dir, int members,
+                         std::vector<std::string> extra_flags)
+    : dir_(std::move(dir)), extra_flags_(std::move(extra_flags)) {
   for (int i = 0; i < members; ++i) {
     client_ports_.push_back(FreePort());
     peer_ports_.push_back(FreePort());
@@ -61,7 +63,7 @@ absl::Status EtcdCluster::StartMember(int i) {
   const std::string data = absl::StrCat(dir_, "/etcd-", i);
   const bool fresh = !std::filesystem::exists(data);
   std::filesystem::create_directories(dir_);
-  const std::vector<std::string> args = {
+  std::vector<std::string> args = {
       "--name", absl::StrCat("etcd-", i), "--data-dir", data,
       "--listen-client-urls", client, "--advertise-client-urls", client,
       "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
@@ -71,6 +73,7 @@ absl::Status EtcdCluster::StartMember(int i) {
       // Faster elections than the default 1 s keep the tests short.
       "--heartbeat-interval", "50", "--election-timeout", "500", "--log-level",
       "warn"};
+  args.insert(args.end(), extra_flags_.begin(), extra_flags_.end());
   pids_[i] = SpawnProgram("/usr/bin/etcd", args, Log(i));
   if (pids_[i] <= 0) return absl::InternalError("cannot start /usr/bin/etcd");
   return absl::OkStatus();

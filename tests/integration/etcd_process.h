@@ -15,8 +15,9 @@ namespace kpledger::testing {
 
 class EtcdCluster {
  public:
-  // Picks ports; starts nothing.
-  EtcdCluster(std::string dir, int members = 3);
+  // Picks ports; starts nothing. `extra_flags` go to every member.
+  EtcdCluster(std::string dir, int members = 3,
+              std::vector<std::string> extra_flags = {});
   ~EtcdCluster();  // kills every member
 
   // Starts every member and waits until the cluster takes a put.
@@ -34,6 +35,7 @@ class EtcdCluster {
 
  private:
   std::string dir_;
+  std::vector<std::string> extra_flags_;
   std::vector<int> client_ports_;
   std::vector<int> peer_ports_;
   std::vector<pid_t> pids_;
