@@ -104,8 +104,13 @@ absl::Status EtcdSequencer::Propose(ProposedBatch batch) {
   absl::StatusOr<int64_t> revision =
       client_->Put(absl::StrCat(options_.prefix, "batch/", options_.node_name),
                    value, options_.propose_timeout);
-  if (absl::IsInvalidArgument(revision.status()) &&
-      absl::StrContains(revision.status().message(), "too large")) {
+  // etcd's own refusal, or its gRPC server's for a message far over it.
+  const bool too_large =
+      (absl::IsInvalidArgument(revision.status()) &&
+       absl::StrContains(revision.status().message(), "too large")) ||
+      (absl::IsResourceExhausted(revision.status()) &&
+       absl::StrContains(revision.status().message(), "larger than max"));
+  if (too_large) {
     // etcd refused it outright (it is not ordered), and would refuse a
     // batch this large again: a setting to change, not a moment to wait.
     propose_failed_->Increment();
@@ -113,8 +118,9 @@ absl::Status EtcdSequencer::Propose(ProposedBatch batch) {
         "etcd refused a batch of ", value.size(), " bytes (",
         batch.envelopes.size(),
         " events) as too large: etcd's --max-request-bytes is below this "
-        "node's batches; raise it (the example config has 1572864) or lower "
-        "this node's --batch-max-bytes (",
+        "node's batches; raise it (the example config has 1572864; at most "
+        "16 MiB, what this node takes in one message) or lower this node's "
+        "--batch-max-bytes (",
         revision.status().message(), ")");
     spdlog::error("{}", why);
     return absl::FailedPreconditionError(why);
@@ -239,11 +245,10 @@ bool EtcdSequencer::FinishCopy(uint64_t* last) {
 }
 
 bool EtcdSequencer::EtcdHasCaughtUpWith(uint64_t last) {
-  // A linearizable read: its revision is the cluster's, not that of a
-  // member still catching up after a restart.
+  // A linearizable read (of one key, whichever): its revision is the
+  // cluster's, not that of a member still catching up after a restart.
   etcdserverpb::RangeRequest probe;
   probe.set_key(absl::StrCat(options_.prefix, "batch/"));
-  probe.set_limit(1);
   probe.set_keys_only(true);
   absl::StatusOr<etcdserverpb::RangeResponse> read =
       client_->Range(probe, kCallTimeout);

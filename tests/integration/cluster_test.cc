@@ -147,8 +147,6 @@ class ClusterTest : public ::testing::Test {
     return status;
   }
 
-  // Waits until every node has `size` entries and a cosigned checkpoint
-  // of them.
   // Waits until every node holds the same log, at least `size` entries,
   // with a cosigned checkpoint of all of it: for when batches that were
   // not confirmed may still be ordered, so the final size is not known.
@@ -167,6 +165,8 @@ class ClusterTest : public ::testing::Test {
     WaitForSize(size);  // says what each node holds
   }
 
+  // Waits until every node has `size` entries and a cosigned checkpoint
+  // of them.
   void WaitForSize(uint64_t size) {
     for (int tries = 0; tries < 300; ++tries) {
       bool all = true;
