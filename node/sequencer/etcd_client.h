@@ -3,6 +3,7 @@
 //
 // Failover: a call goes to the current member; when that member cannot be
 // reached (UNAVAILABLE), the call moves on to the next, until its deadline.
+// A member that holds a call to its deadline is left for the next call.
 // A put moves on only when it never reached the member: one that failed
 // after it was sent (the member died, the leader changed) may still be
 // applied, and sending it again would order it twice. etcd's own client

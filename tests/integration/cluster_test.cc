@@ -600,6 +600,26 @@ TEST_F(ClusterTest, TheEtcdClientMovesPastMembersThatAreDown) {
   EXPECT_EQ((*etcd)->current_endpoint(), endpoints[2]);
 }
 
+// A member that holds calls to their deadline (frozen, or cut off) is
+// left for the next call, whether or not a watch broke on it.
+TEST_F(ClusterTest, TheEtcdClientLeavesAMemberThatHoldsCallsToTheirDeadline) {
+  const std::vector<std::string> endpoints = etcd_->EndpointList();
+  auto etcd =
+      node::EtcdClient::Create(endpoints, grpc::InsecureChannelCredentials());
+  ASSERT_TRUE(etcd.ok()) << etcd.status();
+  ASSERT_TRUE((*etcd)->Put("/test/held", "x", absl::Seconds(10)).ok());
+  const pid_t frozen = etcd_->pids()[0];
+  ASSERT_EQ(kill(frozen, SIGSTOP), 0);
+  const absl::StatusOr<int64_t> held =
+      (*etcd)->Put("/test/held", "y", absl::Seconds(1));
+  absl::StatusOr<int64_t> next = held;
+  if (!held.ok()) next = (*etcd)->Put("/test/held", "z", absl::Seconds(10));
+  kill(frozen, SIGCONT);
+  EXPECT_FALSE(held.ok());
+  EXPECT_TRUE(next.ok()) << next.status();
+  EXPECT_EQ((*etcd)->current_endpoint(), endpoints[1]);
+}
+
 TEST_F(ClusterTest, ANodeRefusesToCosignARootItDidNotCompute) {
   ASSERT_TRUE(
       Submit(*nodes_[0]->Ledger(), b_.Register("customs-1", v1::CUSTOMS))
