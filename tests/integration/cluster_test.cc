@@ -147,40 +147,40 @@ class ClusterTest : public ::testing::Test {
     return status;
   }
 
+  // Whether every node has `size` entries and a cosigned checkpoint of
+  // them.
+  bool AllHold(uint64_t size) {
+    for (auto& n : nodes_) {
+      const v1::NodeStatus s = Status(*n);
+      if (s.tree_size() != size || s.latest_cosigned().tree_size() != size) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  // Waits until every node has `size` entries and a cosigned checkpoint
+  // of them.
+  void WaitForSize(uint64_t size) {
+    for (int tries = 0; tries < 300 && !AllHold(size); ++tries) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    if (AllHold(size)) return;
+    for (auto& n : nodes_) {
+      ADD_FAILURE() << Status(*n).DebugString() << n->Log();
+    }
+  }
+
   // Waits until every node holds the same log, at least `size` entries,
   // with a cosigned checkpoint of all of it: for when batches that were
   // not confirmed may still be ordered, so the final size is not known.
   void WaitForAgreement(uint64_t size) {
     for (int tries = 0; tries < 300; ++tries) {
       const uint64_t now = Status(*nodes_[0]).tree_size();
-      bool all = now >= size;
-      for (auto& n : nodes_) {
-        const v1::NodeStatus s = Status(*n);
-        all = all && s.tree_size() == now &&
-              s.latest_cosigned().tree_size() == now;
-      }
-      if (all) return;
+      if (now >= size && AllHold(now)) return;
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     WaitForSize(size);  // says what each node holds
-  }
-
-  // Waits until every node has `size` entries and a cosigned checkpoint
-  // of them.
-  void WaitForSize(uint64_t size) {
-    for (int tries = 0; tries < 300; ++tries) {
-      bool all = true;
-      for (auto& n : nodes_) {
-        const v1::NodeStatus s = Status(*n);
-        all = all && s.tree_size() == size &&
-              s.latest_cosigned().tree_size() == size;
-      }
-      if (all) return;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    for (auto& n : nodes_) {
-      ADD_FAILURE() << Status(*n).DebugString() << n->Log();
-    }
   }
 
   // Registrations through two different nodes: every node applies both.
