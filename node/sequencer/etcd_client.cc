@@ -88,19 +88,16 @@ grpc::Status EtcdClient::OnAnyMember(absl::Time deadline, bool write,
     grpc::ClientContext context;
     context.set_deadline(ToChrono(deadline));
     status = call(members_[seen % members_.size()], &context);
-    if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
-      // The member held the call to its deadline: frozen, cut off from the
-      // others, or one of a cluster without quorum. This call is over; the
-      // next one tries the next member (unless another call moved on).
-      current_.compare_exchange_strong(seen, seen + 1);
-      return status;
-    }
-    if (status.error_code() != grpc::StatusCode::UNAVAILABLE ||
-        (write && !NeverReachedTheMember(status)) || absl::Now() >= deadline) {
-      return status;
-    }
+    // Held to its deadline (the member is frozen, cut off, or without
+    // quorum): this call is over, and the next one tries the next member.
+    const bool held =
+        status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED;
+    const bool unreachable =
+        status.error_code() == grpc::StatusCode::UNAVAILABLE &&
+        (!write || NeverReachedTheMember(status));
     // On to the next member, unless another call moved on already.
-    current_.compare_exchange_strong(seen, seen + 1);
+    if (held || unreachable) current_.compare_exchange_strong(seen, seen + 1);
+    if (!unreachable || absl::Now() >= deadline) return status;
   }
   return status;
 }
