@@ -1,9 +1,9 @@
 // kpctl audit: re-verifies a node's whole log from the outside. Streams
 // every entry, recomputes the Merkle tree and replays every entry through
 // the applier into a scratch store (every signature and custody rule again;
-// ledger/audit/replay.h), then checks the root and the policy line of the
+// ledger/audit/replay.h), then checks the root and the count lines of the
 // node's latest signed and latest cosigned checkpoints against the replay,
-// their signatures against the genesis node keys
+// their signatures against the node keys in force at their sizes
 // (Replayer::CheckCheckpoint). Exit 0 verified, 1 "audit FAILED at entry
 // N: ...".
 #include <unistd.h>
@@ -268,10 +268,12 @@ void AddAudit(CLI::App& app, Globals& globals) {
       "scratch store in a temporary folder (removed afterwards; it needs\n"
       "about as much disk as the node's store): every signature, every\n"
       "custody rule, every leaf byte and ledger time must come out as the\n"
-      "node has them. The recomputed root, and the count of policy updates\n"
-      "below it, must match the node's latest signed and latest cosigned\n"
-      "checkpoints, whose signatures are checked against the genesis node\n"
-      "keys (entry 0). A progress bar shows on stderr when it is a\n"
+      "node has them. The recomputed root, and the counts of policy and node\n"
+      "key updates below it, must match the node's latest signed and latest\n"
+      "cosigned checkpoints, whose signatures are checked against the node\n"
+      "keys in force at their sizes (the genesis', and those governance\n"
+      "registered and did not revoke). A progress bar shows on stderr when it "
+      "is a\n"
       "terminal. On the first difference: 'audit FAILED at entry N: ...'\n"
       "and exit 1 (for a checkpoint, N is the last entry).\n\n"
       "Example:\n"

@@ -13,6 +13,7 @@
 #include "ledger/entry/time.h"
 #include "ledger/envelope/dsse.h"
 #include "ledger/rules/genesis.h"
+#include "ledger/rules/node_set.h"
 #include "ledger/rules/state.h"
 #include "ledger/rules/validate.h"
 
@@ -148,6 +149,8 @@ PreparedBatch Applier::Prepare(OrderedBatch batch) const {
   out.from_peer = batch.from_peer;
   out.sync = batch.sync;
   out.proposed_time = batch.proposed_time;
+  out.proposer = std::move(batch.proposer);
+  out.proposer_key = std::move(batch.proposer_key);
   const size_t n = batch.envelopes.size();
   out.events.resize(n, absl::UnknownError("not prepared"));
   // Threads take a few envelopes at a time rather than a fixed share, so
@@ -209,19 +212,35 @@ absl::StatusOr<StagedApply> Applier::Stage(PreparedBatch batch) {
   store::Batch out;
   out.applied_position = EncodePosition(batch.position);
   auto pending = std::make_shared<PendingBatch>();
+  // The state as the store and the batches staged before this one leave
+  // it; a batch committed meanwhile reads the same through either.
+  PendingBatches earlier;
+  {
+    absl::MutexLock lock(&pending_mu_);
+    earlier.assign(pending_.begin(), pending_.end());
+  }
+  StoreStateSource stored(store_, std::move(earlier));
+  uint64_t index = store_->staged_size();
+
+  // Every node refuses a batch it cannot apply alike and moves past it, so
+  // one bad proposal cannot stall the ledger.
+  absl::Status bad;
   if (batch.proposed_time.nanos >= 1000000000u) {
-    // Every node refuses such a batch alike and moves past it, so one bad
-    // proposal cannot stall the ledger.
-    const absl::Status bad = absl::InvalidArgumentError(
+    bad = absl::InvalidArgumentError(
         absl::StrCat("batch ", batch.position, " has a proposed time with ",
                      batch.proposed_time.nanos,
                      " nanoseconds (want < 1e9); its events "
                      "are refused and may be submitted again"));
+  } else if (!batch.proposer.empty()) {
+    KP_ASSIGN_OR_RETURN(bad, CheckProposer(stored, batch, index));
+  }
+  if (!bad.ok()) {
     for (const absl::StatusOr<rules::SignedEvent>& ev : batch.events) {
       result.receipts.push_back(Refused(bad, ev.ok() ? ev->event_id : ""));
     }
     out.ledger_time = ledger_time_;
     result.ledger_time = ledger_time_;
+    result.batch_refused = bad;
     return StageWrite(batch.position, std::move(out), std::move(result),
                       std::move(pending));
   }
@@ -231,14 +250,6 @@ absl::StatusOr<StagedApply> Applier::Stage(PreparedBatch batch) {
   out.ledger_time = now;
   out.sync = batch.sync;
 
-  // The state as the store and the batches staged before this one leave
-  // it; a batch committed meanwhile reads the same through either.
-  PendingBatches earlier;
-  {
-    absl::MutexLock lock(&pending_mu_);
-    earlier.assign(pending_.begin(), pending_.end());
-  }
-  StoreStateSource stored(store_, std::move(earlier));
   {
     // The records the events' bodies read (parcels, certificates), all at
     // once: one MultiGet instead of a Get per record.
@@ -252,7 +263,6 @@ absl::StatusOr<StagedApply> Applier::Stage(PreparedBatch batch) {
   }
   rules::ParsedRecords parsed;
   rules::StateChanges batch_changes(&stored, /*remember_reads=*/true, &parsed);
-  uint64_t index = store_->staged_size();
 
   // Which events the log holds already: the committed entries in one read,
   // the staged ones from `stored`. The store need not read them again.
@@ -322,6 +332,28 @@ absl::StatusOr<StagedApply> Applier::Stage(PreparedBatch batch) {
   }
   return StageWrite(batch.position, std::move(out), std::move(result),
                     std::move(pending));
+}
+
+absl::StatusOr<absl::Status> Applier::CheckProposer(
+    const StoreStateSource& stored, const PreparedBatch& batch,
+    uint64_t index) const {
+  KP_ASSIGN_OR_RETURN(const v1::NodeSetRecord nodes,
+                      rules::NodeSetOf(rules::StateView(&stored), genesis_));
+  const v1::NodeKeyRecord* key = rules::FindNodeKey(nodes, batch.proposer);
+  if (key != nullptr && key->public_key() == batch.proposer_key &&
+      rules::CountsAt(*key, index)) {
+    return absl::OkStatus();
+  }
+  const std::string why =
+      key == nullptr ? "is not a node key of this ledger"
+      : key->public_key() != batch.proposer_key
+          ? "did not sign it (another key did)"
+          : absl::StrCat("was revoked at entry ", key->removed_at());
+  return absl::PermissionDeniedError(absl::StrCat(
+      "batch ", batch.position, " was proposed by \"",
+      batch.proposer.substr(0, 64), "\", which ", why,
+      " (node keys: the genesis', and those governance registered and did "
+      "not revoke); its events are refused and may be submitted again"));
 }
 
 absl::StatusOr<StagedApply> Applier::StageWrite(

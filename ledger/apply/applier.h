@@ -71,6 +71,13 @@ struct OrderedBatch {
   // for batches that can be had again after a crash: from a peer whose
   // last batch is synced, or from etcd.
   bool sync = true;
+  // The node that proposed the batch and the key it signed it with (the
+  // ordering service's batches; empty for the local sequencer's and for
+  // entries copied from a peer). If set, the batch is applied only if the
+  // key is the node key of that name in force where the batch lands
+  // (rules/node_set.h); otherwise every event of it is refused.
+  std::string proposer;
+  std::string proposer_key;
 };
 
 // A batch with its envelopes decoded and signatures checked.
@@ -78,6 +85,8 @@ struct PreparedBatch {
   uint64_t position = 0;
   bool from_peer = false;
   bool sync = true;
+  std::string proposer;
+  std::string proposer_key;
   entry::LedgerTime proposed_time;
   // One per envelope: the decoded event or why it cannot be decoded.
   std::vector<absl::StatusOr<rules::SignedEvent>> events;
@@ -87,6 +96,9 @@ struct BatchResult {
   // The batch was applied before this process started; nothing was done
   // and `receipts` is empty.
   bool already_applied = false;
+  // Not OK if the batch as a whole was refused (its proposer, its time):
+  // why. Every receipt then says so.
+  absl::Status batch_refused;
   std::vector<v1::Receipt> receipts;  // one per envelope, in batch order
   store::TreeHead head;               // the tree after the batch
   entry::LedgerTime ledger_time;      // the batch's ledger time
@@ -161,6 +173,11 @@ class Applier {
   absl::StatusOr<v1::Receipt> Duplicate(const std::string& event_id,
                                         uint64_t index) const;
   // Stage's last step: the store's Stage, and `batch` becomes pending.
+  // OK if `batch`'s proposer may propose it at leaf `index`; otherwise the
+  // refusal of every event of it. An error only if the state is unreadable.
+  absl::StatusOr<absl::Status> CheckProposer(const StoreStateSource& stored,
+                                             const PreparedBatch& batch,
+                                             uint64_t index) const;
   absl::StatusOr<StagedApply> StageWrite(uint64_t position, store::Batch out,
                                          BatchResult result,
                                          std::shared_ptr<PendingBatch> batch);

@@ -13,6 +13,8 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "kpledger/v1/genesis.pb.h"
+#include "kpledger/v1/state.pb.h"
 #include "ledger/checkpoint/checkpoint.h"
 #include "ledger/store/store.h"
 
@@ -22,16 +24,26 @@ namespace kpledger::apply {
 absl::StatusOr<uint64_t> PolicyUpdatesBelow(const store::Store& store,
                                             uint64_t tree_size);
 
+// The number of entries below `tree_size` that changed the node keys.
+absl::StatusOr<uint64_t> NodeUpdatesBelow(const store::Store& store,
+                                          uint64_t tree_size);
+
+// The node keys of the store's ledger (rules/node_set.h). `genesis` gives
+// them for a store written before they were kept.
+absl::StatusOr<v1::NodeSetRecord> StoreNodeSet(const store::Store& store,
+                                               const v1::Genesis& genesis);
+
 // The checkpoint body of the store's log at `tree_size`: `origin`, the
-// size, the root, and the policy line. OutOfRange past the store's size.
+// size, the root, the policy line and, once node keys changed, the node
+// line. OutOfRange past the store's size.
 absl::StatusOr<checkpoint::CheckpointBody> StoreCheckpointBody(
     const store::Store& store, absl::string_view origin, uint64_t tree_size);
 
-// Whether `body`'s policy line is the store's at the body's size (the
-// caller compares the root): InvalidArgument if it has no policy line,
-// FailedPrecondition naming both counts if it states another.
+// Whether `body`'s policy and node lines are the store's at the body's
+// size (the caller compares the root): InvalidArgument if it has no policy
+// line, FailedPrecondition naming both counts if it states another.
 // REQUIRES: body.tree_size <= store.size().
-absl::Status CheckPolicyLine(const store::Store& store,
+absl::Status CheckCountLines(const store::Store& store,
                              const checkpoint::CheckpointBody& body);
 
 }  // namespace kpledger::apply

@@ -11,11 +11,13 @@
 #include "absl/strings/str_cat.h"
 #include "ledger/apply/checkpoint_body.h"
 #include "ledger/base/encoding.h"
+#include "ledger/base/status_macros.h"
 #include "ledger/checkpoint/checkpoint.h"
 #include "ledger/entry/leaf.h"
 #include "ledger/entry/time.h"
 #include "ledger/envelope/dsse.h"
 #include "ledger/merkle/hasher.h"
+#include "ledger/rules/node_set.h"
 
 namespace kpledger::audit {
 
@@ -60,9 +62,13 @@ std::optional<merkle::Hash> Replayer::RootAt(uint64_t tree_size) const {
 absl::StatusOr<std::vector<std::string>> Replayer::CheckCheckpoint(
     const v1::Checkpoint& checkpoint, uint32_t threshold) const {
   const v1::Genesis& g = genesis_.genesis;
+  // The node keys the replayed log has had; those in force at the
+  // checkpoint's size count.
+  KP_ASSIGN_OR_RETURN(const v1::NodeSetRecord nodes,
+                      apply::StoreNodeSet(*store_, g));
   absl::StatusOr<checkpoint::VerifiedCheckpoint> v =
-      checkpoint::VerifyCheckpoint(checkpoint.note(), g.origin(),
-                                   rules::NodeVerifiers(g), threshold);
+      rules::VerifyNodeCheckpoint(checkpoint.note(), g.origin(), nodes,
+                                  threshold);
   if (!v.ok()) {
     return absl::Status(
         v.status().code(),
@@ -86,7 +92,7 @@ absl::StatusOr<std::vector<std::string>> Replayer::CheckCheckpoint(
                      merkle::HashHex(*root), ", the checkpoint signed ",
                      merkle::HashHex(v->body.root)));
   }
-  if (absl::Status policy = apply::CheckPolicyLine(*store_, v->body);
+  if (absl::Status policy = apply::CheckCountLines(*store_, v->body);
       !policy.ok()) {
     return absl::DataLossError(
         absl::StrCat("checkpoint at tree size ", size, ": ", policy.message()));

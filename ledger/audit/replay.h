@@ -75,10 +75,10 @@ class Replayer {
   const store::Store& store() const { return *store_; }
 
   // Checks `checkpoint`, as a node serves it, against this replay: at
-  // least `threshold` of the genesis' node keys signed its note (the
-  // error of checkpoint::VerifyCheckpoint otherwise), and its root and
-  // policy line are the replay's at its size (DataLoss otherwise, and past
-  // the replay). Returns the names of the node keys that signed it.
+  // least `threshold` of the node keys in force at its size signed its
+  // note (the error of checkpoint::VerifyCheckpoint otherwise), and its
+  // root and count lines are the replay's at its size (DataLoss otherwise, and
+  // past the replay). Returns the names of the node keys that signed it.
   // REQUIRES: entry 0 was added; WatchSize(the checkpoint's size) before
   // the replay passed that size (Internal otherwise).
   absl::StatusOr<std::vector<std::string>> CheckCheckpoint(

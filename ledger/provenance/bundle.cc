@@ -140,6 +140,14 @@ absl::Status EntryCollector::AddGovernance() {
   for (uint64_t index : policy.update_entries()) {
     KP_RETURN_IF_ERROR(KeepIfCovered(index));
   }
+  // And every change to the node keys: the verifier counts the
+  // checkpoint's signatures against the keys they leave in force.
+  KP_ASSIGN_OR_RETURN(std::optional<v1::NodeSetRecord> nodes, state_.NodeSet());
+  if (nodes.has_value()) {
+    for (uint64_t index : nodes->update_entries()) {
+      KP_RETURN_IF_ERROR(KeepIfCovered(index));
+    }
+  }
   return absl::OkStatus();
 }
 
@@ -214,7 +222,7 @@ absl::StatusOr<checkpoint::CheckpointBody> CheckedBody(
   }
   // The verifier holds the bundle to the policy line: a bundle against a
   // checkpoint whose line is not this store's would not verify.
-  KP_RETURN_IF_ERROR(apply::CheckPolicyLine(store, body));
+  KP_RETURN_IF_ERROR(apply::CheckCountLines(store, body));
   return body;
 }
 

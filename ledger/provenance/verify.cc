@@ -22,6 +22,7 @@
 #include "ledger/provenance/entry_checks.h"
 #include "ledger/provenance/scope.h"
 #include "ledger/rules/event_type.h"
+#include "ledger/rules/node_set.h"
 #include "ledger/rules/signed_event.h"
 #include "ledger/rules/state.h"
 #include "ledger/rules/validate.h"
@@ -42,11 +43,11 @@ absl::Status FieldDiffers(absl::string_view field, absl::string_view got,
 
 // Step 1.
 absl::StatusOr<checkpoint::VerifiedCheckpoint> VerifyBundleCheckpoint(
-    const v1::Checkpoint& cp, const v1::Genesis& genesis) {
+    const v1::Checkpoint& cp, const v1::Genesis& genesis,
+    const v1::NodeSetRecord& nodes) {
   absl::StatusOr<checkpoint::VerifiedCheckpoint> verified =
-      checkpoint::VerifyCheckpoint(cp.note(), genesis.origin(),
-                                   rules::NodeVerifiers(genesis),
-                                   genesis.checkpoint_threshold());
+      rules::VerifyNodeCheckpoint(cp.note(), genesis.origin(), nodes,
+                                  genesis.checkpoint_threshold());
   if (!verified.ok()) return At("checkpoint", verified.status());
   // Only the note is signed; the parsed fields are for readers of the
   // bundle, who must not be shown other figures than the ones verified.
@@ -89,6 +90,52 @@ absl::Status CheckPolicyUpdates(const std::vector<CheckedEntry>& checked,
   if (have > want) {
     return absl::FailedPreconditionError(absl::StrCat(
         "the bundle proves ", have, " policy updates in the log below tree ",
+        "size ", tree_size, ", but the checkpoint counts ", want,
+        ": its signers counted wrong"));
+  }
+  return absl::OkStatus();
+}
+
+// Step 1, first: the node keys the bundle's entries leave in force, which
+// the checkpoint's signatures are counted against (rules/node_set.h), and
+// how many of its entries changed them. An entry that does not decode is
+// passed over here; step 3 names it.
+struct BundleNodeKeys {
+  v1::NodeSetRecord set;
+  uint64_t updates = 0;
+};
+absl::StatusOr<BundleNodeKeys> NodeKeysOf(const v1::ProvenanceBundle& bundle,
+                                          const v1::Genesis& genesis) {
+  BundleNodeKeys out{rules::GenesisNodeSet(genesis)};
+  for (int i = 0; i < bundle.entries_size(); ++i) {
+    absl::StatusOr<entry::LeafView> leaf =
+        entry::DecodeLeaf(bundle.entries(i).leaf());
+    if (!leaf.ok()) continue;
+    absl::StatusOr<bool> changed = rules::ApplyNodeChangeEntry(
+        genesis, leaf->envelope, leaf->index, &out.set);
+    if (absl::IsUnauthenticated(changed.status())) {
+      return At(absl::StrCat("entries[", i, "]"), changed.status());
+    }
+    if (changed.ok() && *changed) ++out.updates;
+  }
+  return out;
+}
+
+// Step 4, for the node keys: as for the policy, the checkpoint's node line
+// says how many entries changed them, so a bundle that left out a key's
+// removal (whose signatures would then count) is refused.
+absl::Status CheckNodeUpdates(uint64_t have, uint64_t want,
+                              uint64_t tree_size) {
+  if (have < want) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the bundle holds ", have, " node key update(s), but the checkpoint ",
+        "says the log holds ", want, " below tree size ", tree_size,
+        ": a bundle holds every node key update, or the signatures of a "
+        "removed node key would count"));
+  }
+  if (have > want) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the bundle proves ", have, " node key updates in the log below tree ",
         "size ", tree_size, ", but the checkpoint counts ", want,
         ": its signers counted wrong"));
   }
@@ -244,11 +291,19 @@ absl::Status CheckBundleScope(const std::string& parcel_id,
       actors.insert(e.signers().begin(), e.signers().end());
     }
   }
+  // The node key changes, which the checkpoint's signatures are counted
+  // against.
+  KP_ASSIGN_OR_RETURN(std::optional<v1::NodeSetRecord> nodes, state.NodeSet());
+  std::set<uint64_t> node_updates;
+  if (nodes.has_value()) {
+    node_updates.insert(nodes->update_entries().begin(),
+                        nodes->update_entries().end());
+  }
   for (const v1::AccountEvent& e : events) {
     const v1::CustodyEvent& ev = e.event();
     const std::string governed = GovernedActor(ev);
     if (dag.count(e.event_id()) > 0 || confirms_its_export(ev) ||
-        ev.has_update_policy() ||
+        ev.has_update_policy() || node_updates.count(e.index()) > 0 ||
         (!governed.empty() && actors.count(governed) > 0)) {
       continue;
     }
@@ -256,8 +311,8 @@ absl::Status CheckBundleScope(const std::string& parcel_id,
         "entry ", e.index(), " (", e.event_type(),
         ") is not in the provenance of parcel ", parcel_id,
         ": a bundle holds the parcel's ancestry, the governance entries of "
-        "the actors it names, the policy updates and the confirmation of "
-        "its export, nothing else"));
+        "the actors it names, the policy updates, the node key changes and "
+        "the confirmation of its export, nothing else"));
   }
   return absl::OkStatus();
 }
@@ -272,12 +327,17 @@ absl::StatusOr<v1::ProvenanceAccount> VerifyBundle(
         absl::StrCat("bundle has ", bundle.entries_size(),
                      " entries, more than ", kMaxBundleEntries));
   }
-  KP_ASSIGN_OR_RETURN(
-      checkpoint::VerifiedCheckpoint cp,
-      VerifyBundleCheckpoint(bundle.checkpoint(), trust_root.genesis));
+  KP_ASSIGN_OR_RETURN(const BundleNodeKeys nodes,
+                      NodeKeysOf(bundle, trust_root.genesis));
+  KP_ASSIGN_OR_RETURN(checkpoint::VerifiedCheckpoint cp,
+                      VerifyBundleCheckpoint(bundle.checkpoint(),
+                                             trust_root.genesis, nodes.set));
   const absl::StatusOr<uint64_t> policy_updates =
       checkpoint::PolicyUpdateCount(cp.body);
   if (!policy_updates.ok()) return At("checkpoint", policy_updates.status());
+  const absl::StatusOr<uint64_t> node_updates =
+      checkpoint::NodeUpdateCount(cp.body);
+  if (!node_updates.ok()) return At("checkpoint", node_updates.status());
   KP_RETURN_IF_ERROR(VerifyGenesisEntry(bundle.genesis(), cp.body, trust_root));
 
   // Step 3 for every entry before steps 4-5 for any: a misordered or
@@ -302,6 +362,8 @@ absl::StatusOr<v1::ProvenanceAccount> VerifyBundle(
   }
   KP_RETURN_IF_ERROR(
       CheckPolicyUpdates(checked, *policy_updates, cp.body.tree_size));
+  KP_RETURN_IF_ERROR(
+      CheckNodeUpdates(nodes.updates, *node_updates, cp.body.tree_size));
 
   Replay replay(trust_root.genesis);
   std::vector<v1::AccountEvent> events;

@@ -4,9 +4,10 @@
 //
 // VerifyBundle checks, in this order, and stops at the first failure:
 //   1. the checkpoint note: origin = the genesis origin, signed by at least
-//      checkpoint_threshold of the genesis node keys (ledger/checkpoint);
-//      its parsed fields say what its note says; it has a policy line
-//      (ledger/checkpoint/policy_line.h);
+//      checkpoint_threshold of the node keys in force at its size, as the
+//      genesis and the bundle's node key changes (each governance-signed)
+//      leave them (ledger/rules/node_set.h); its parsed fields say what its
+//      note says; it has a policy line (ledger/checkpoint/policy_line.h);
 //   2. the genesis entry: index 0, payload hash = the trust root's hash,
 //      inclusion proof against the checkpoint root;
 //   3. every entry, in bundle order: the leaf decodes, its index is above
@@ -15,7 +16,8 @@
 //      checkpoint root (RFC 9162 §2.1.3.2);
 //   4. the bundle holds as many UpdatePolicy entries as the checkpoint's
 //      policy line counts below its size: all of them, so the rules are
-//      re-run under the policy in force at each entry;
+//      re-run under the policy in force at each entry; and as many node
+//      key changes as its node line counts, so no removed key counted;
 //   5. the custody rules, re-run on every entry in order from the genesis
 //      state with the ledger time and index its leaf carries: every entry
 //      must be accepted. A refusal means the bundle was tampered with or
@@ -26,8 +28,9 @@
 //   7. every entry is one BuildBundle puts in the parcel's bundle: an event
 //      of its ancestry DAG (walked from the parcel's replayed head along
 //      every head each event names), a governance entry of an actor those
-//      events (or the confirmation) name as signer or custodian, a policy
-//      update, or the confirmation of the parcel's export.
+//      events (or the confirmation) name as signer or custodian, a node
+//      key change, a policy update, or the confirmation of the parcel's
+//      export.
 // Errors name what failed: the entry (by leaf index, or by position when
 // its leaf does not decode), the proof, the signature, the rule. Codes are
 // those of the failed check, e.g. UNAUTHENTICATED for a signature,

@@ -59,6 +59,13 @@ class EventRules {
                              absl::string_view key) const;
   // Records which actor `key` belongs to.
   void PutKey(absl::string_view actor_id, absl::string_view key);
+  // The node keys so far (node_set.h), and the change this event makes.
+  absl::StatusOr<v1::NodeSetRecord> NodeSet() const;
+  void PutNodeChange(v1::NodeSetRecord set);
+  // FailedPrecondition (on actor_id) if removing the node key named
+  // `name` would leave fewer keys in force than the checkpoint threshold.
+  absl::Status CheckNodeRemoval(const v1::NodeSetRecord& set,
+                                absl::string_view name) const;
 
   // Refusals: "<event type>.<field>: <why>".
   absl::Status Refuse(absl::StatusCode code, absl::string_view field,

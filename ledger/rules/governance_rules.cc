@@ -6,9 +6,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "ledger/base/status_macros.h"
+#include "ledger/checkpoint/note.h"
 #include "ledger/crypto/sha256.h"
 #include "ledger/rules/event_rules.h"
 #include "ledger/rules/genesis.h"
+#include "ledger/rules/node_set.h"
 #include "ledger/rules/parcel_refs.h"
 
 namespace kpledger::rules {
@@ -67,12 +69,53 @@ absl::Status EventRules::CheckFreshKey(absl::string_view field,
     return Precondition(field,
                         "is a governance key; actors have keys of their own");
   }
+  KP_ASSIGN_OR_RETURN(const v1::NodeSetRecord nodes, NodeSet());
+  for (const v1::NodeKeyRecord& node : nodes.keys()) {
+    if (node.public_key() == key) {
+      return Precondition(field,
+                          absl::StrCat("is (or was) node key ", node.name(),
+                                       "; every actor has a fresh key "
+                                       "of its own"));
+    }
+  }
   KP_ASSIGN_OR_RETURN(std::optional<v1::KeyRecord> used,
                       view_.Key(parsed->key_id()));
   if (used.has_value()) {
     return Precondition(
         field, absl::StrCat("is (or was) the key of actor ", used->actor_id(),
                             "; every actor has a fresh key of its own"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::NodeSetRecord> EventRules::NodeSet() const {
+  return NodeSetOf(view_, *ctx_.genesis);
+}
+
+void EventRules::PutNodeChange(v1::NodeSetRecord set) {
+  if (ApplyNodeChange(*ev_.event, ctx_.index, &set)) {
+    changes_->Put(std::string(kNodeSetKey), set);
+  }
+}
+
+absl::Status EventRules::CheckNodeRemoval(const v1::NodeSetRecord& set,
+                                          absl::string_view name) const {
+  // The keys in force once this entry is applied, less the one removed.
+  uint32_t left = 0;
+  for (const v1::NodeKeyRecord& key : set.keys()) {
+    if (key.name() != name && CountsAt(key, ctx_.index + 1)) ++left;
+  }
+  const uint32_t threshold = ctx_.genesis->checkpoint_threshold();
+  if (left < threshold) {
+    return Precondition(
+        "actor_id",
+        absl::StrCat("removing node key ", name, " would leave ", left,
+                     " node key", left == 1 ? "" : "s",
+                     ", fewer than the "
+                     "checkpoint threshold of ",
+                     threshold,
+                     ", and no checkpoint could be cosigned again: register "
+                     "the node key that replaces it first"));
   }
   return absl::OkStatus();
 }
@@ -95,6 +138,11 @@ absl::Status EventRules::RegisterActor(const v1::RegisterActor& b) {
   if (b.role() == v1::ROLE_UNSPECIFIED || !v1::Role_IsValid(b.role())) {
     return Invalid("role", "is missing or unknown");
   }
+  if (b.role() == v1::NODE && !checkpoint::IsValidKeyName(b.actor_id())) {
+    return Invalid("actor_id",
+                   "is a node key's name in its checkpoint signatures, so it "
+                   "may not hold a '+'");
+  }
   KP_ASSIGN_OR_RETURN(std::optional<v1::ActorRecord> existing,
                       view_.Actor(b.actor_id()));
   if (existing.has_value()) {
@@ -102,6 +150,14 @@ absl::Status EventRules::RegisterActor(const v1::RegisterActor& b) {
         "actor_id", absl::StrCat(b.actor_id(), " is already registered (entry ",
                                  existing->governance_entries(0),
                                  "); use RotateKey to change its key"));
+  }
+  KP_ASSIGN_OR_RETURN(v1::NodeSetRecord nodes, NodeSet());
+  if (FindNodeKey(nodes, b.actor_id()) != nullptr) {
+    return Precondition("actor_id", absl::StrCat(b.actor_id(),
+                                                 " is the name of a node key "
+                                                 "(the genesis' or "
+                                                 "registered); choose "
+                                                 "another id"));
   }
   KP_RETURN_IF_ERROR(CheckFreshKey("public_key", b.public_key()));
   v1::ActorRecord actor;
@@ -113,6 +169,7 @@ absl::Status EventRules::RegisterActor(const v1::RegisterActor& b) {
   actor.add_governance_entries(ctx_.index);
   changes_->Put(ActorKey(b.actor_id()), actor);
   PutKey(b.actor_id(), b.public_key());
+  PutNodeChange(std::move(nodes));
   return absl::OkStatus();
 }
 
@@ -123,6 +180,15 @@ absl::Status EventRules::RotateKey(const v1::RotateKey& b) {
                                                  " is revoked; register a "
                                                  "new actor instead"));
   }
+  if (actor.role() == v1::NODE) {
+    // Checkpoints signed with the old key must stay verifiable, and a
+    // node key's history is its name's.
+    return Precondition(
+        "actor_id",
+        absl::StrCat(b.actor_id(),
+                     " is a node key, which is not rotated: register the new "
+                     "key as another NODE actor, then revoke this one"));
+  }
   KP_RETURN_IF_ERROR(CheckFreshKey("new_public_key", b.new_public_key()));
   actor.set_public_key(b.new_public_key());
   actor.add_governance_entries(ctx_.index);
@@ -132,16 +198,33 @@ absl::Status EventRules::RotateKey(const v1::RotateKey& b) {
 }
 
 absl::Status EventRules::RevokeActor(const v1::RevokeActor& b) {
-  KP_ASSIGN_OR_RETURN(v1::ActorRecord actor, RegisteredActor(b.actor_id()));
-  if (actor.revoked()) {
+  KP_ASSIGN_OR_RETURN(std::optional<v1::ActorRecord> actor,
+                      view_.Actor(b.actor_id()));
+  KP_ASSIGN_OR_RETURN(v1::NodeSetRecord nodes, NodeSet());
+  // A genesis node key has no actor record, only its name. (An actor of
+  // another role registered under a genesis node's name, before names were
+  // kept apart, is revoked as the actor.)
+  const v1::NodeKeyRecord* node = FindNodeKey(nodes, b.actor_id());
+  if (actor.has_value() && actor->role() != v1::NODE) node = nullptr;
+  if (!actor.has_value() && node == nullptr) {
+    return RegisteredActor(b.actor_id()).status();
+  }
+  if ((actor.has_value() && actor->revoked()) ||
+      (node != nullptr && node->removed())) {
     return Precondition("actor_id",
                         absl::StrCat(b.actor_id(), " is already revoked"));
   }
   if (b.reason().empty()) return Invalid("reason", "is missing");
-  actor.set_revoked(true);
-  actor.set_revoke_reason(b.reason());
-  actor.add_governance_entries(ctx_.index);
-  changes_->Put(ActorKey(b.actor_id()), actor);
+  if (node != nullptr) {
+    KP_RETURN_IF_ERROR(CheckNodeRemoval(nodes, b.actor_id()));
+  }
+  if (actor.has_value()) {
+    actor->set_revoked(true);
+    actor->set_revoke_reason(b.reason());
+    actor->add_governance_entries(ctx_.index);
+    changes_->Put(ActorKey(b.actor_id()), *actor);
+  }
+  if (node != nullptr) PutNodeChange(std::move(nodes));
   return absl::OkStatus();
 }
 

@@ -90,6 +90,10 @@ absl::StatusOr<v1::PolicyRecord> StateView::Policy() const {
   return *std::move(policy);
 }
 
+absl::StatusOr<std::optional<v1::NodeSetRecord>> StateView::NodeSet() const {
+  return Read<v1::NodeSetRecord>(std::string(kNodeSetKey), /*reuse=*/true);
+}
+
 absl::StatusOr<std::vector<v1::Flag>> StateView::Flags(
     absl::string_view event_id) const {
   KP_ASSIGN_OR_RETURN(std::optional<v1::EventFlags> flags,

@@ -12,6 +12,7 @@
 //   cert-in/<exporting country>/<number>    ImportCertificateRecord
 //   cert-out/<number>                       ExportRecord
 //   policy                                  PolicyRecord
+//   nodes                                   NodeSetRecord
 //   flags/<event id>                        EventFlags (only when non-empty)
 // A node keeps them in its store's `state` column family; a provenance
 // verifier keeps them in memory.
@@ -43,6 +44,7 @@ std::string ImportCertificateKey(absl::string_view exporting_country,
                                  absl::string_view number);
 std::string ExportKey(absl::string_view number);
 inline constexpr absl::string_view kPolicyKey = "policy";
+inline constexpr absl::string_view kNodeSetKey = "nodes";
 std::string FlagsKey(absl::string_view event_id);
 
 // Records parsed once for all the events of a batch: nearly every event
@@ -125,6 +127,9 @@ class StateView {
       absl::string_view number) const;
   // DataLoss if there is none: genesis writes it.
   absl::StatusOr<v1::PolicyRecord> Policy() const;
+  // nullopt in a store written before node keys could change, whose set is
+  // the genesis' (rules::NodeSetOf).
+  absl::StatusOr<std::optional<v1::NodeSetRecord>> NodeSet() const;
   // Empty if the event earned none (or is not in the log).
   absl::StatusOr<std::vector<v1::Flag>> Flags(absl::string_view event_id) const;
   // The actor whose key signed an accepted custody event. DataLoss if the

@@ -12,6 +12,7 @@
 #include "ledger/crypto/sha256.h"
 #include "ledger/rules/event_rules.h"
 #include "ledger/rules/event_type.h"
+#include "ledger/rules/node_set.h"
 #include "ledger/rules/parcel_refs.h"
 
 namespace kpledger::rules {
@@ -55,6 +56,7 @@ void InitState(const v1::Genesis& genesis, StateChanges* changes) {
   v1::PolicyRecord policy;
   *policy.mutable_policy() = genesis.policy();
   changes->Put(std::string(kPolicyKey), policy);
+  changes->Put(std::string(kNodeSetKey), GenesisNodeSet(genesis));
 }
 
 absl::StatusOr<std::vector<v1::Flag>> ApplyEvent(const EventContext& ctx,

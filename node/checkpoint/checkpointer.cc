@@ -14,6 +14,7 @@
 #include "ledger/checkpoint/checkpoint.h"
 #include "ledger/checkpoint/policy_line.h"
 #include "ledger/rules/genesis.h"
+#include "ledger/rules/node_set.h"
 #include "spdlog/spdlog.h"
 
 namespace kpledger::node {
@@ -40,22 +41,38 @@ std::string Hex(const merkle::Hash& h) {
 
 absl::StatusOr<std::unique_ptr<Checkpointer>> Checkpointer::Create(
     const store::Store* store, const v1::Genesis& genesis,
-    crypto::PrivateKey key) {
-  std::vector<std::string> names;
-  for (const v1::NamedKey& nk : genesis.node_keys()) {
-    if (nk.public_key() == key.public_key().bytes()) {
-      // ValidateGenesis checked the name; the signer is made in the
-      // constructor, from the key it keeps (it holds a reference).
-      return std::unique_ptr<Checkpointer>(new Checkpointer(
-          store, genesis, std::optional<crypto::PrivateKey>(std::move(key)),
-          nk.name()));
-    }
-    names.push_back(nk.name());
+    crypto::PrivateKey key, absl::string_view key_name) {
+  KP_ASSIGN_OR_RETURN(const v1::NodeSetRecord nodes,
+                      apply::StoreNodeSet(*store, genesis));
+  std::string name;
+  for (const v1::NodeKeyRecord& k : nodes.keys()) {
+    if (k.public_key() == key.public_key().bytes()) name = k.name();
   }
-  return absl::FailedPreconditionError(absl::StrCat(
-      "the node key (key id ", key.key_id(),
-      ") is not one of the genesis' node keys (", absl::StrJoin(names, ", "),
-      "): a node signs checkpoints with a key the genesis names"));
+  if (name.empty()) {
+    if (const v1::NodeKeyRecord* named = rules::FindNodeKey(nodes, key_name);
+        named != nullptr || !checkpoint::IsValidKeyName(key_name)) {
+      std::vector<std::string> names;
+      for (const v1::NodeKeyRecord& k : nodes.keys()) names.push_back(k.name());
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the node key (key id ", key.key_id(), ", named \"", key_name,
+          "\" in its file) is not one of the ledger's node keys (",
+          absl::StrJoin(names, ", "), ")",
+          named != nullptr ? ", and its name is another key's"
+                           : ", and its name is not a note key name"));
+    }
+    name = std::string(key_name);
+    spdlog::warn(
+        "this node's key (key id {}) is not a node key of this ledger up to "
+        "entry {}: until governance registers it (RegisterActor, role NODE, "
+        "actor id {}) and this node has applied that, its checkpoint "
+        "signatures do not count and its batches are refused",
+        key.key_id(), store->size(), name);
+  }
+  // The signer is made in the constructor, from the key it keeps (it
+  // holds a reference).
+  return std::unique_ptr<Checkpointer>(new Checkpointer(
+      store, genesis, std::optional<crypto::PrivateKey>(std::move(key)),
+      std::move(name)));
 }
 
 std::unique_ptr<Checkpointer> Checkpointer::CreateMirror(
@@ -69,6 +86,7 @@ Checkpointer::Checkpointer(const store::Store* store,
                            std::optional<crypto::PrivateKey> key,
                            std::string name)
     : store_(store),
+      genesis_(genesis),
       origin_(genesis.origin()),
       threshold_(genesis.checkpoint_threshold()),
       key_(std::move(key)),
@@ -76,8 +94,14 @@ Checkpointer::Checkpointer(const store::Store* store,
       signer_(key_.has_value()
                   ? std::optional<checkpoint::NoteSigner>(
                         checkpoint::NoteSigner::Create(name_, *key_).value())
-                  : std::nullopt),
-      trusted_(rules::NodeVerifiers(genesis)) {}
+                  : std::nullopt) {}
+
+absl::StatusOr<checkpoint::VerifiedCheckpoint> Checkpointer::Verify(
+    absl::string_view note, uint32_t threshold) const {
+  KP_ASSIGN_OR_RETURN(const v1::NodeSetRecord nodes,
+                      apply::StoreNodeSet(*store_, genesis_));
+  return rules::VerifyNodeCheckpoint(note, origin_, nodes, threshold);
+}
 
 Checkpointer::~Checkpointer() { Stop(); }
 
@@ -194,8 +218,7 @@ absl::Status Checkpointer::AskToCosign(size_t i, uint64_t tree_size,
   absl::StatusOr<std::string> line = peers_[i]->Cosign(*note);
   if (line.ok()) {
     std::string candidate = absl::StrCat(*note, *line, "\n");
-    absl::StatusOr<checkpoint::VerifiedCheckpoint> after =
-        checkpoint::VerifyCheckpoint(candidate, origin_, trusted_, 1);
+    absl::StatusOr<checkpoint::VerifiedCheckpoint> after = Verify(candidate, 1);
     if (after.ok() && after->signers.size() > *signers) {
       *note = std::move(candidate);
       *signers = after->signers.size();
@@ -218,7 +241,7 @@ absl::Status Checkpointer::AskToCosign(size_t i, uint64_t tree_size,
 
 void Checkpointer::Adopt(const std::string& note) {
   absl::StatusOr<checkpoint::VerifiedCheckpoint> verified =
-      checkpoint::VerifyCheckpoint(note, origin_, trusted_, threshold_);
+      Verify(note, threshold_);
   if (!verified.ok()) return;
   const uint64_t size = verified->body.tree_size;
   {
@@ -235,24 +258,29 @@ absl::StatusOr<std::string> Checkpointer::CosignFor(const std::string& note) {
     return absl::FailedPreconditionError(
         "this is a read-only mirror: it has no node key and cosigns nothing");
   }
-  absl::StatusOr<checkpoint::VerifiedCheckpoint> asked =
-      checkpoint::VerifyCheckpoint(note, origin_, trusted_, 1);
+  // The size first: the keys that count past this node's log are not
+  // known here yet.
+  KP_ASSIGN_OR_RETURN(const checkpoint::SignedNote parsed,
+                      checkpoint::ParseNote(note));
+  KP_ASSIGN_OR_RETURN(const checkpoint::CheckpointBody claimed,
+                      checkpoint::CheckpointBody::Parse(parsed.text));
+  const uint64_t have = store_->size();
+  if (claimed.tree_size > have) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("this node has ", have, " entries, fewer than the ",
+                     claimed.tree_size, " of the checkpoint; ask again later"));
+  }
+  absl::StatusOr<checkpoint::VerifiedCheckpoint> asked = Verify(note, 1);
   if (!asked.ok()) {
     if (absl::IsUnauthenticated(asked.status())) {
       return absl::UnauthenticatedError(absl::StrCat(
-          "a checkpoint to cosign must carry a genesis node's valid "
-          "signature: ",
+          "a checkpoint to cosign must carry the valid signature of a node "
+          "key in force at its size: ",
           asked.status().message()));
     }
     return asked.status();
   }
   const checkpoint::CheckpointBody& body = asked->body;
-  const uint64_t have = store_->size();
-  if (body.tree_size > have) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("this node has ", have, " entries, fewer than the ",
-                     body.tree_size, " of the checkpoint; ask again later"));
-  }
   // This node signs only the body it computes itself: the root, and the
   // extension lines (the policy line; none it does not know).
   KP_ASSIGN_OR_RETURN(
@@ -309,8 +337,6 @@ absl::StatusOr<std::string> Checkpointer::CosignFor(const std::string& note) {
     return absl::FailedPreconditionError(absl::StrCat(
         "not cosigning a checkpoint this node did not compute: ", what));
   }
-  KP_ASSIGN_OR_RETURN(checkpoint::SignedNote parsed,
-                      checkpoint::ParseNote(note));
   KP_ASSIGN_OR_RETURN(checkpoint::NoteSignature sig,
                       signer_->Sign(parsed.text));
   std::string line(

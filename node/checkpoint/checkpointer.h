@@ -34,6 +34,7 @@
 #include "absl/time/time.h"
 #include "kpledger/v1/genesis.pb.h"
 #include "kpledger/v1/proof.pb.h"
+#include "ledger/checkpoint/checkpoint.h"
 #include "ledger/checkpoint/note.h"
 #include "ledger/crypto/ed25519.h"
 #include "ledger/store/store.h"
@@ -60,19 +61,23 @@ struct CheckpointerHooks {
 
 class Checkpointer {
  public:
-  // FailedPrecondition if `key` is not one of the genesis' node keys (the
-  // message names the key and the genesis' node key names).
+  // The node's name is its key's: the genesis' name for it, or the name
+  // the ledger registered it under, or else `key_name` (its key file's),
+  // the actor id governance is to register it under (until then its
+  // signatures do not count and its batches are refused; a warning says
+  // so). FailedPrecondition if `key_name` is a node key's name in the
+  // ledger but `key` is another key, or is not a note key name.
   static absl::StatusOr<std::unique_ptr<Checkpointer>> Create(
       const store::Store* store, const v1::Genesis& genesis,
-      crypto::PrivateKey key);
+      crypto::PrivateKey key, absl::string_view key_name);
   // A read-only mirror's, without a node key: it signs nothing, and serves
   // the cosigned checkpoints it is given (Adopt).
   static std::unique_ptr<Checkpointer> CreateMirror(const store::Store* store,
                                                     const v1::Genesis& genesis);
   ~Checkpointer();  // Stop()
 
-  // This node's name: its key's name in the genesis (the note key name);
-  // "mirror" for a mirror.
+  // This node's name: its key's note key name (Create); "mirror" for a
+  // mirror.
   const std::string& name() const { return name_; }
   uint32_t threshold() const { return threshold_; }
 
@@ -96,7 +101,8 @@ class Checkpointer {
       uint64_t min_size, absl::Duration wait = absl::Seconds(5));
 
   // A peer asks this node to cosign `note`, which must carry at least one
-  // genesis node's valid signature. Returns this node's signature line.
+  // valid signature of a node key in force at its size (node_set.h).
+  // Returns this node's signature line.
   //   InvalidArgument     not a checkpoint
   //   FailedPrecondition  another origin; more entries than this node has
   //                       (yet); a root or policy count this node did not
@@ -104,7 +110,7 @@ class Checkpointer {
   //                       it); no policy line, or extension lines of
   //                       another release (never a divergence); this node
   //                       diverged
-  //   Unauthenticated     no valid genesis node signature
+  //   Unauthenticated     no valid signature of a node key in force
   absl::StatusOr<std::string> CosignFor(const std::string& note);
 
   // Makes `note` the latest cosigned checkpoint if it verifies at the
@@ -137,15 +143,18 @@ class Checkpointer {
   absl::Status AskToCosign(size_t i, uint64_t tree_size, std::string* note,
                            size_t* signers);
   void Run(absl::Duration interval);
+  // rules::VerifyNodeCheckpoint against the node keys of this node's log.
+  absl::StatusOr<checkpoint::VerifiedCheckpoint> Verify(
+      absl::string_view note, uint32_t threshold) const;
 
   const store::Store* store_;
+  const v1::Genesis genesis_;
   const std::string origin_;
   const uint32_t threshold_;
   const std::optional<crypto::PrivateKey> key_;  // none on a mirror
   const std::string name_;
   // Refers to key_; none on a mirror.
   const std::optional<checkpoint::NoteSigner> signer_;
-  const std::vector<checkpoint::NoteVerifier> trusted_;  // genesis node keys
   std::vector<std::unique_ptr<Cosigner>> peers_;
   CheckpointerHooks hooks_;
   std::thread thread_;

@@ -13,6 +13,7 @@
 #include "ledger/entry/time.h"
 #include "ledger/report/project.h"
 #include "ledger/rules/genesis.h"
+#include "node/sequencer/batch_codec.h"
 #include "spdlog/spdlog.h"
 
 namespace kpledger::node {
@@ -110,7 +111,8 @@ absl::Status LedgerNode::Init() {
     KP_ASSIGN_OR_RETURN(
         checkpointer_,
         Checkpointer::Create(store_.get(), applier_->genesis(),
-                             *std::exchange(options_.node_key, std::nullopt)));
+                             *std::exchange(options_.node_key, std::nullopt),
+                             options_.node_key_name));
   } else {
     // A read-only mirror: it signs nothing.
     checkpointer_ =
@@ -275,10 +277,16 @@ absl::Status LedgerNode::Deliver(SequencedBatch sequenced) {
   Prepared prepared;
   prepared.proposer = std::move(sequenced.batch.proposer);
   prepared.nonce = sequenced.batch.nonce;
-  prepared.batch = applier_->Prepare(
-      apply::OrderedBatch{sequenced.position, sequenced.batch.proposed_time,
-                          std::move(sequenced.batch.envelopes),
-                          sequenced.from_peer, sequenced.sync});
+  apply::OrderedBatch ordered{sequenced.position, sequenced.batch.proposed_time,
+                              std::move(sequenced.batch.envelopes),
+                              sequenced.from_peer, sequenced.sync};
+  // Only the ordering service's batches carry a key: the local
+  // sequencer's are this node's own, a peer's entries were checked there.
+  if (!sequenced.batch.proposer_key.empty()) {
+    ordered.proposer = prepared.proposer;
+    ordered.proposer_key = std::move(sequenced.batch.proposer_key);
+  }
+  prepared.batch = applier_->Prepare(std::move(ordered));
   absl::MutexLock lock(&mu_);
   mu_.Await(absl::Condition(
       +[](LedgerNode* n) ABSL_EXCLUSIVE_LOCKS_REQUIRED(n->mu_) {
@@ -349,6 +357,18 @@ void LedgerNode::CommitLoop() {
     if (!result.ok()) {
       FailBatch(next->proposer, next->nonce, result.status());
       continue;
+    }
+    if (!result->batch_refused.ok()) {
+      // Refused alike by every node, as a batch that does not decode is.
+      spdlog::error("refused the batch at position {} (proposer {}): {}",
+                    next->position, next->proposer,
+                    result->batch_refused.ToString());
+      metrics_.registry
+          ->GetCounter(
+              "kpledger_etcd_batches_refused_total", kBatchesRefusedHelp,
+              {{"reason",
+                absl::StatusCodeToString(result->batch_refused.code())}})
+          ->Increment();
     }
     metrics_.apply_seconds->Observe(
         absl::ToDoubleSeconds(absl::Now() - next->start));

@@ -44,9 +44,12 @@ namespace kpledger::node {
 struct NodeOptions {
   std::string data_dir;
   v1::Envelope genesis;  // the ledger's genesis envelope
-  // Must be one of the genesis' node keys. None: a read-only mirror, which
-  // signs nothing (its sequencer is a MirrorSequencer).
+  // The node key (Checkpointer::Create says how it is named). None: a read-only
+  // mirror, which signs nothing (its sequencer is a MirrorSequencer).
   std::optional<crypto::PrivateKey> node_key;
+  // The name in the node key's file: the node's name if the ledger does
+  // not name its key yet (Checkpointer::Create).
+  std::string node_key_name;
   BatcherOptions batcher;
   int verify_threads = 0;  // 0: one per core
   absl::Duration checkpoint_interval = absl::Seconds(1);
@@ -57,8 +60,9 @@ class LedgerNode {
  public:
   // Opens (or creates) the store in options.data_dir and writes the
   // genesis into an empty one. FailedPrecondition when the data dir holds
-  // another ledger (its genesis hash differs) or the node key is not one
-  // of the genesis' node keys; the store's errors otherwise (Unavailable:
+  // another ledger (its genesis hash differs) or the node key's file names
+  // a node key of the ledger that is another key (Checkpointer::Create);
+  // the store's errors otherwise (Unavailable:
   // the data dir is locked by another kpnode).
   static absl::StatusOr<std::unique_ptr<LedgerNode>> Open(
       NodeOptions options, std::unique_ptr<Sequencer> sequencer,

@@ -29,6 +29,7 @@ std::string BatchCodec::Encode(const ProposedBatch& batch,
   v1::Batch b;
   b.set_genesis_hash(genesis_hash_);
   b.set_proposer(batch.proposer);
+  b.set_proposer_key(std::string(signer.public_key().bytes()));
   b.set_nonce(batch.nonce);
   *b.mutable_proposed_time() = entry::ToTimestamp(batch.proposed_time);
   for (const std::string& e : batch.envelopes) b.add_envelopes(e);
@@ -49,33 +50,50 @@ absl::StatusOr<ProposedBatch> BatchCodec::Decode(
   if (!env.ParseFromString(std::string(bytes)) || env.payload().empty()) {
     return absl::InvalidArgumentError("not a batch envelope");
   }
-  absl::StatusOr<std::vector<std::string>> signers = envelope::VerifyEnvelope(
-      env, envelope::kBatchPayloadType,
-      [this](absl::string_view key_id) -> const crypto::PublicKey* {
-        auto it = keys_.find(key_id);
-        return it == keys_.end() ? nullptr : &it->second;
-      });
-  if (!signers.ok()) {
-    return absl::Status(
-        signers.status().code(),
-        absl::StrCat("batch signature: ", signers.status().message()));
+  if (absl::Status shape =
+          envelope::CheckEnvelopeShape(env, envelope::kBatchPayloadType);
+      !shape.ok()) {
+    return absl::Status(shape.code(),
+                        absl::StrCat("batch signature: ", shape.message()));
   }
   v1::Batch b;
   if (!b.ParseFromString(env.payload())) {
     return absl::InvalidArgumentError("batch payload is not a Batch");
   }
+  // The key the batch says signed it. A genesis name's key is known here
+  // and never changes (node keys are not rotated, names not reused); any
+  // other name's is checked against the ledger's state when the batch is
+  // applied, where every node sees the same node keys.
+  const crypto::PublicKey* key = nullptr;
+  absl::StatusOr<crypto::PublicKey> carried =
+      crypto::PublicKey::FromBytes(b.proposer_key());
+  for (const auto& [key_id, name] : names_) {
+    if (name == b.proposer()) key = &keys_.find(key_id)->second;
+  }
+  if (key == nullptr && carried.ok()) key = &*carried;
+  absl::StatusOr<std::vector<std::string>> signers = envelope::VerifyEnvelope(
+      env, envelope::kBatchPayloadType,
+      [key](absl::string_view key_id) -> const crypto::PublicKey* {
+        return key != nullptr && key->key_id() == key_id ? key : nullptr;
+      });
+  if (!signers.ok()) {
+    return absl::Status(
+        signers.status().code(),
+        absl::StrCat("batch signature (proposer \"", b.proposer().substr(0, 64),
+                     "\"): ", signers.status().message()));
+  }
   if (b.genesis_hash() != genesis_hash_) {
     return absl::FailedPreconditionError(absl::StrCat(
         "batch is for ledger ", b.genesis_hash(), ", not ", genesis_hash_));
   }
-  if (signers->size() != 1 ||
-      names_.find(signers->front())->second != b.proposer()) {
+  if (signers->size() != 1) {
     return absl::UnauthenticatedError(
         absl::StrCat("batch names proposer \"", b.proposer(),
                      "\" but is not signed by that node's key alone"));
   }
   ProposedBatch batch;
   batch.proposer = b.proposer();
+  batch.proposer_key = std::string(key->bytes());
   batch.nonce = b.nonce();
   batch.proposed_time = entry::FromTimestamp(b.proposed_time());
   batch.envelopes.reserve(b.envelopes_size());

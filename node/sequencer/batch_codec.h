@@ -2,9 +2,12 @@
 // envelope of a v1::Batch signed by the proposing node's NODE key.
 //
 // Anyone who can write to etcd can put bytes under the ledger's prefix;
-// only a genesis node can sign a batch. Every node decodes every batch with
-// the same checks, so a batch that is not a genesis node's, for this
-// ledger, is refused by every node alike and nothing of it is applied.
+// only a node can sign a batch. Every node decodes every batch with the
+// same checks, so a batch that is not a node's, for this ledger, is refused
+// by every node alike and nothing of it is applied. The genesis' node keys
+// are checked here; a node key registered later is known only from the
+// ledger's state, so the applier checks the key such a batch carries
+// (apply::OrderedBatch::proposer) where it applies the batch.
 #ifndef KPLEDGER_NODE_SEQUENCER_BATCH_CODEC_H_
 #define KPLEDGER_NODE_SEQUENCER_BATCH_CODEC_H_
 
@@ -23,6 +26,12 @@ namespace kpledger::node {
 // --max-request-bytes (1.5 MiB) bounds what can be put anyway.
 inline constexpr size_t kMaxBatchBytes = 2 * 1024 * 1024;
 
+// The help of kpledger_etcd_batches_refused_total{reason}, counted where a
+// batch is refused: when it is decoded, and when it is applied.
+inline constexpr char kBatchesRefusedHelp[] =
+    "Puts under the ledger's prefix that are not a node's signed batch for "
+    "this ledger; nothing of them is applied.";
+
 class BatchCodec {
  public:
   // A codec for the ledger of `genesis` (whose hash is `genesis_hash`,
@@ -30,8 +39,8 @@ class BatchCodec {
   static absl::StatusOr<BatchCodec> Create(const v1::Genesis& genesis,
                                            std::string genesis_hash);
 
-  // The signed bytes of `batch`. `signer` must be the node key named
-  // batch.proposer in the genesis.
+  // The signed bytes of `batch`, which carry the signer's public key.
+  // `signer` must be the node key named batch.proposer.
   std::string Encode(const ProposedBatch& batch,
                      const crypto::PrivateKey& signer) const;
 
@@ -40,9 +49,9 @@ class BatchCodec {
   //                       (too large, garbage, truncated, a wrong payload
   //                       type)
   //   FailedPrecondition  the batch is for another ledger
-  //   Unauthenticated     unsigned, signed by a key that is not a genesis
-  //                       node key, a bad signature, or the signer is not
-  //                       the node the batch names as proposer
+  //   Unauthenticated     unsigned, a bad signature, more than one
+  //                       signature, or a genesis node named as proposer
+  //                       but another key signed
   absl::StatusOr<ProposedBatch> Decode(absl::string_view bytes) const;
 
  private:

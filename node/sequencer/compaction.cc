@@ -6,7 +6,7 @@ CompactionPlan PlanCompaction(const CompactionInput& in) {
   CompactionPlan plan;
   uint64_t lowest = UINT64_MAX;
   std::string furthest_behind;
-  for (const std::string& name : in.genesis_nodes) {
+  for (const std::string& name : in.nodes) {
     auto it = in.progress.find(name);
     if (it == in.progress.end()) continue;  // never reported
     if (it->second < lowest) {
@@ -21,7 +21,7 @@ CompactionPlan PlanCompaction(const CompactionInput& in) {
       static_cast<int64_t>(in.cosigned) > plan.revision) {
     plan.revision = static_cast<int64_t>(in.cosigned);
     plan.forced = true;
-    for (const std::string& name : in.genesis_nodes) {
+    for (const std::string& name : in.nodes) {
       auto it = in.progress.find(name);
       if (it != in.progress.end() && it->second < in.cosigned) {
         plan.left_behind.push_back(name);

@@ -13,13 +13,13 @@ namespace kpledger::node {
 
 struct CompactionInput {
   // progress/<name> as etcd holds it: the position up to which that node
-  // applied and cosigned. Names that are not genesis nodes are ignored.
+  // applied and cosigned. Names that are not in `nodes` are ignored.
   std::map<std::string, uint64_t> progress;
-  std::vector<std::string> genesis_nodes;  // in genesis order
-  std::string node_name;                   // this node's
-  uint64_t cosigned = 0;                   // this node's own progress
-  int64_t db_bytes_in_use = 0;             // etcd's dbSizeInUse
-  int64_t quota_bytes = 0;                 // etcd's --quota-backend-bytes
+  std::vector<std::string> nodes;  // the node keys in force, in set order
+  std::string node_name;           // this node's
+  uint64_t cosigned = 0;           // this node's own progress
+  int64_t db_bytes_in_use = 0;     // etcd's dbSizeInUse
+  int64_t quota_bytes = 0;         // etcd's --quota-backend-bytes
 };
 
 struct CompactionPlan {
@@ -31,9 +31,9 @@ struct CompactionPlan {
 };
 
 // Nodes that have reported progress hold compaction back until they are
-// past it; a genesis node that never reported (a spare key, an agency not
+// past it; a node that never reported (a spare key, an agency not
 // yet running) does not: when it starts it bootstraps from a peer. Only the
-// reporting node furthest behind compacts (the first in genesis order on a
+// reporting node furthest behind compacts (the first in set order on a
 // tie), so each revision is compacted once. Past 3/4 of the quota in use,
 // a node compacts at its own progress, whoever lags: a full etcd stops
 // every node.

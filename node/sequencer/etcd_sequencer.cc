@@ -7,7 +7,9 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "ledger/apply/checkpoint_body.h"
 #include "ledger/base/thread_name.h"
+#include "ledger/rules/node_set.h"
 #include "node/checkpoint/checkpointer.h"
 #include "node/sequencer/compaction.h"
 #include "node/sequencer/own_batches.h"
@@ -102,7 +104,7 @@ absl::Status EtcdSequencer::Propose(ProposedBatch batch) {
   const std::string value = codec_.Encode(batch, key_);
   const absl::Time put_start = absl::Now();
   absl::StatusOr<int64_t> revision =
-      client_->Put(absl::StrCat(options_.prefix, "batch/", options_.node_name),
+      client_->Put(absl::StrCat(options_.prefix, "batch/", node_.node_name),
                    value, options_.propose_timeout);
   // etcd's own refusal, or its gRPC server's for a message far over it.
   const bool too_large =
@@ -369,10 +371,7 @@ bool EtcdSequencer::WatchOnce(uint64_t* last) {
                         revision, event.kv().key(), batch.status().ToString());
           metrics_
               ->GetCounter(
-                  "kpledger_etcd_batches_refused_total",
-                  "Puts under the ledger's prefix that are not a genesis "
-                  "node's signed batch for this ledger; nothing of them is "
-                  "applied.",
+                  "kpledger_etcd_batches_refused_total", kBatchesRefusedHelp,
                   {{"reason", absl::StatusCodeToString(batch.status().code())}})
               ->Increment();
           *last = revision;
@@ -439,7 +438,7 @@ void EtcdSequencer::Maintain() {
   if (report) {
     // Progress keys are outside batch/, so the watch does not see them.
     absl::StatusOr<int64_t> put =
-        client_->Put(absl::StrCat(progress, options_.node_name),
+        client_->Put(absl::StrCat(progress, node_.node_name),
                      absl::StrCat(cosigned), kCallTimeout);
     // Unreachable, or out of space (etcd's NOSPACE alarm refuses puts):
     // report next time, and compact meanwhile, which frees space.
@@ -467,8 +466,16 @@ void EtcdSequencer::Maintain() {
       in.progress[kv.key().substr(progress.size())] = position;
     }
   }
-  in.genesis_nodes = options_.all_nodes;
-  in.node_name = options_.node_name;
+  // The nodes whose progress counts: those whose keys are in force now. A
+  // node governance removed is no longer waited for.
+  absl::StatusOr<v1::NodeSetRecord> nodes =
+      apply::StoreNodeSet(*node_.store, *node_.genesis);
+  if (!nodes.ok()) return;
+  const uint64_t size = node_.store->size();
+  for (const v1::NodeKeyRecord& key : nodes->keys()) {
+    if (rules::CountsAt(key, size)) in.nodes.push_back(key.name());
+  }
+  in.node_name = node_.node_name;
   in.cosigned = cosigned;
   in.db_bytes_in_use = status->dbsizeinuse();
   in.quota_bytes = options_.quota_bytes;

@@ -10,15 +10,17 @@
 // Every node watches batch/ from the revision after the one its store says
 // it applied last, and delivers the puts in revision order. The revision
 // is the batch's position, stored in the same write as the batch, so a
-// restart resumes exactly. A put that is not a genesis node's signed batch
-// for this ledger is refused (logged, counted) and skipped by every node.
+// restart resumes exactly. A put that is not a node's signed batch for this
+// ledger is refused (logged, counted) and skipped by every node
+// (batch_codec.h; the applier checks the proposer's key against the node
+// keys in force).
 //
 // Once every node that reported progress is past a revision, etcd is
 // compacted there, by the node furthest behind (compaction.h): the
-// overwritten batch values vanish and etcd's database stops growing. A
-// genesis node that never reported (a spare key, an agency not yet
-// running) does not hold compaction back; a removed agency's progress key
-// does, until an operator deletes it (docs/operations.md). A node that then
+// overwritten batch values vanish and etcd's database stops growing. Only
+// node keys in force count; one that never reported (an agency not yet
+// running) does not hold compaction back, and a revoked one's progress is
+// ignored. A node that then
 // needs compacted batches bootstraps from a peer. If a node stops reporting
 // progress and the bytes in use in etcd's database pass 3/4 of its quota
 // anyway, the sequencer compacts at its own progress and logs which nodes
@@ -53,10 +55,7 @@
 namespace kpledger::node {
 
 struct EtcdSequencerOptions {
-  std::string prefix;     // ends in "/"
-  std::string node_name;  // this node's key name
-  std::vector<std::string>
-      all_nodes;  // every genesis node's key name, in order
+  std::string prefix;  // ends in "/"
   // How long a proposal may wait for etcd before its events are answered
   // UNAVAILABLE (no quorum).
   absl::Duration propose_timeout = absl::Seconds(2);

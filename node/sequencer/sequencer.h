@@ -48,6 +48,9 @@ struct ProposedBatch {
   // The proposing node's name and a number it never reuses while it runs:
   // how the proposer recognises its own batch when it is delivered.
   std::string proposer;
+  // The proposer's public key, as the batch carries it: the applier checks
+  // that it is the node key `proposer` names, in force (BatchCodec).
+  std::string proposer_key;
   uint64_t nonce = 0;
   entry::LedgerTime proposed_time;     // the proposer's clock
   std::vector<std::string> envelopes;  // serialized Envelopes, verbatim

@@ -20,8 +20,9 @@ void AddFlags(CLI::App& app, KpnodeConfig* c) {
                  "the ledger's genesis envelope (JSON, from `kpctl genesis`)")
       ->required();
   app.add_option("--node-key", c->node_key_file,
-                 "this node's private key file (mode 0600); one of the "
-                 "genesis' node keys (not for --mirror-of)");
+                 "this node's private key file (mode 0600): a node key of "
+                 "the ledger, the genesis' or one governance registered "
+                 "(not for --mirror-of)");
   app.add_option("--listen", c->listen, "gRPC address, HOST:PORT (port 0: any)")
       ->capture_default_str();
   app.add_option("--http-listen", c->http_listen,

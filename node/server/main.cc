@@ -124,13 +124,6 @@ absl::StatusOr<std::unique_ptr<Sequencer>> MakeSequencer(
   options.prefix = config.etcd_prefix.empty()
                        ? EtcdSequencer::DefaultPrefix(genesis->hash)
                        : config.etcd_prefix;
-  for (const v1::NamedKey& nk : genesis->genesis.node_keys()) {
-    options.all_nodes.push_back(nk.name());
-    if (nk.public_key() == key.public_key().bytes()) {
-      options.node_name = nk.name();
-    }
-  }
-  // An unknown node key is refused by LedgerNode::Open, with the names.
   options.propose_timeout = absl::Milliseconds(config.etcd_timeout_ms);
   options.quota_bytes = static_cast<int64_t>(config.etcd_quota_bytes);
   // The peers, to bootstrap from.
@@ -202,6 +195,7 @@ int Run(const KpnodeConfig& config) {
     }
     // The checkpointer and the etcd sequencer each hold the node key.
     options.node_key = crypto::PrivateKey::FromSeed(key->key.seed()).value();
+    options.node_key_name = key->name;
     node_key = std::move(key->key);
   }
   options.batcher.max_events = config.batch_max_events;

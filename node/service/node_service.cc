@@ -52,14 +52,15 @@ grpc::Status NodeServiceImpl::Refuse(const grpc::ServerContext& context,
                            "kpledger_peer_calls_refused_total counts them)"));
   }
   metrics_
-      ->GetCounter("kpledger_peer_calls_refused_total",
-                   "NodeService calls refused for what the peer sent: "
-                   "other_ledger (another genesis), malformed or unsigned "
-                   "(a checkpoint to cosign that does not parse, or carries "
-                   "no genesis node's valid signature), not_computed_here (a "
-                   "root or policy line this node did not compute at that "
-                   "size, or a cosign request to a mirror).",
-                   {{"call", call}, {"reason", reason}})
+      ->GetCounter(
+          "kpledger_peer_calls_refused_total",
+          "NodeService calls refused for what the peer sent: "
+          "other_ledger (another genesis), malformed or unsigned "
+          "(a checkpoint to cosign that does not parse, or carries "
+          "no valid signature of a node key in force), not_computed_here (a "
+          "root or count line this node did not compute at that "
+          "size, or a cosign request to a mirror).",
+          {{"call", call}, {"reason", reason}})
       ->Increment();
   return ToGrpc(status);
 }

@@ -49,7 +49,7 @@ absl::StatusOr<PeerFollower::Caught> PeerFollower::Round(
       PeerLog log, FetchPeerLog(*stub_, node.genesis_hash, node.node_name, from,
                                 absl::Minutes(5)));
   if (log.checkpoint.tree_size() <= from) return Caught{};
-  KP_ASSIGN_OR_RETURN(const uint64_t policy_updates,
+  KP_ASSIGN_OR_RETURN(const checkpoint::CheckpointBody body,
                       VerifyPeerLog(*node.store, *node.genesis, log));
   if (!index_positions && log.position <= applied_position) {
     return absl::FailedPreconditionError(absl::StrCat(
@@ -88,17 +88,15 @@ absl::StatusOr<PeerFollower::Caught> PeerFollower::Round(
     return absl::DataLossError(why);
   }
   // The same root is the same log, and the same log holds the same policy
-  // updates: a checkpoint the threshold signed that counts others is not
-  // one this node can vouch for (its signers counted wrong, or this node's
-  // state is not what its log says).
-  KP_ASSIGN_OR_RETURN(const uint64_t mine,
-                      apply::PolicyUpdatesBelow(*node.store, want));
-  if (mine != policy_updates) {
+  // and node key updates: a checkpoint the threshold signed that counts
+  // others is not one this node can vouch for (its signers counted wrong,
+  // or this node's state is not what its log says).
+  if (absl::Status counts = apply::CheckCountLines(*node.store, body);
+      !counts.ok()) {
+    if (!absl::IsFailedPrecondition(counts)) return counts;  // unreadable
     const std::string why =
         absl::StrCat("after applying peer ", address_, "'s entries ", from,
-                     " to ", want, ": the cosigned checkpoint counts ",
-                     policy_updates, " policy update(s) below tree size ", want,
-                     ", this node's log holds ", mine);
+                     " to ", want, ": ", counts.message());
     node.checkpointer->Diverge(why);
     return absl::DataLossError(why);
   }

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "ledger/apply/checkpoint_body.h"
 #include "ledger/base/encoding.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/checkpoint/checkpoint.h"
@@ -11,6 +12,7 @@
 #include "ledger/merkle/hasher.h"
 #include "ledger/merkle/node_id.h"
 #include "ledger/rules/genesis.h"
+#include "ledger/rules/node_set.h"
 
 namespace kpledger::node {
 namespace {
@@ -63,27 +65,22 @@ absl::StatusOr<PeerLog> FetchPeerLog(v1::NodeService::Stub& stub,
   return log;
 }
 
-absl::StatusOr<uint64_t> VerifyPeerLog(const store::Store& store,
-                                       const v1::Genesis& genesis,
-                                       const PeerLog& log) {
+absl::StatusOr<checkpoint::CheckpointBody> VerifyPeerLog(
+    const store::Store& store, const v1::Genesis& genesis, const PeerLog& log) {
   const uint64_t size = store.size();
   if (log.from_index != size) {
     return absl::FailedPreconditionError(
         absl::StrCat("the peer's entries start at ", log.from_index,
                      ", this node has ", size));
   }
-  KP_ASSIGN_OR_RETURN(
-      checkpoint::VerifiedCheckpoint cp,
-      checkpoint::VerifyCheckpoint(log.checkpoint.note(), genesis.origin(),
-                                   rules::NodeVerifiers(genesis),
-                                   genesis.checkpoint_threshold()));
-  KP_ASSIGN_OR_RETURN(const uint64_t policy_updates,
-                      checkpoint::PolicyUpdateCount(cp.body));
-  // This node's tree, extended by the peer's leaves.
+  // This node's tree, extended by the peer's leaves, and its node keys,
+  // changed by theirs.
   const std::vector<merkle::NodeId> ids = merkle::PerfectNodes(0, size);
   KP_ASSIGN_OR_RETURN(std::vector<merkle::Hash> hashes, store.ReadNodes(ids));
   KP_ASSIGN_OR_RETURN(merkle::CompactRange range,
                       merkle::CompactRange::FromHashes(size, hashes));
+  KP_ASSIGN_OR_RETURN(v1::NodeSetRecord nodes,
+                      apply::StoreNodeSet(store, genesis));
   for (size_t i = 0; i < log.leaves.size(); ++i) {
     absl::StatusOr<entry::LeafView> view = entry::DecodeLeaf(log.leaves[i]);
     if (!view.ok()) {
@@ -94,8 +91,20 @@ absl::StatusOr<uint64_t> VerifyPeerLog(const store::Store& store,
       return absl::DataLossError(absl::StrCat("the peer's entry ", size + i,
                                               " names index ", view->index));
     }
+    absl::StatusOr<bool> changed = rules::ApplyNodeChangeEntry(
+        genesis, view->envelope, view->index, &nodes);
+    if (!changed.ok()) {
+      return absl::Status(changed.status().code(),
+                          absl::StrCat("the peer's entry ", size + i, ": ",
+                                       changed.status().message()));
+    }
     range.Append(merkle::HashLeaf(log.leaves[i]), [](auto&&...) {});
   }
+  KP_ASSIGN_OR_RETURN(
+      checkpoint::VerifiedCheckpoint cp,
+      rules::VerifyNodeCheckpoint(log.checkpoint.note(), genesis.origin(),
+                                  nodes, genesis.checkpoint_threshold()));
+  KP_RETURN_IF_ERROR(checkpoint::PolicyUpdateCount(cp.body).status());
   if (cp.body.tree_size != range.size()) {
     return absl::DataLossError(
         absl::StrCat("the peer sent entries up to ", range.size(),
@@ -119,7 +128,7 @@ absl::StatusOr<uint64_t> VerifyPeerLog(const store::Store& store,
         " at size ", cp.body.tree_size,
         ", not the cosigned checkpoint's: it changed an entry"));
   }
-  return policy_updates;
+  return cp.body;
 }
 
 std::vector<SequencedBatch> PeerLogBatches(const PeerLog& log,

@@ -19,6 +19,7 @@
 #include "kpledger/v1/genesis.pb.h"
 #include "kpledger/v1/proof.pb.h"
 #include "kpledger/v1/service.grpc.pb.h"
+#include "ledger/checkpoint/checkpoint.h"
 #include "ledger/entry/leaf.h"
 #include "ledger/store/store.h"
 #include "node/sequencer/sequencer.h"
@@ -44,20 +45,22 @@ absl::StatusOr<PeerLog> FetchPeerLog(v1::NodeService::Stub& stub,
                                      absl::Duration timeout);
 
 // Checks `log` against `store` before anything is applied, and returns
-// the number of policy updates its checkpoint counts (for the caller to
-// compare with its own once the entries are applied):
+// the checkpoint's verified body (for the caller to compare its count
+// lines with its own once the entries are applied). The checkpoint's
+// signatures count for the node keys the store's log and the peer's
+// entries leave in force at its size (rules/node_set.h):
 //   InvalidArgument     the checkpoint has no policy line
 //   FailedPrecondition  it does not start at the store's size; its
 //                       checkpoint is for another origin
 //   Unauthenticated     the checkpoint lacks the genesis threshold of valid
-//                       node signatures
+//                       node signatures; an entry that changes the node
+//                       keys is not governance's
 //   DataLoss            a leaf that does not decode or names another index;
 //                       the store's tree extended by the leaves does not
 //                       have the checkpoint's size and root; the
 //                       checkpoint's fields disagree with its signed note
-absl::StatusOr<uint64_t> VerifyPeerLog(const store::Store& store,
-                                       const v1::Genesis& genesis,
-                                       const PeerLog& log);
+absl::StatusOr<checkpoint::CheckpointBody> VerifyPeerLog(
+    const store::Store& store, const v1::Genesis& genesis, const PeerLog& log);
 
 // The batches that apply `log`: consecutive leaves of one ledger time (at
 // most 1000 each; the applier then derives the same ledger times). Only the

@@ -962,6 +962,96 @@ class ThresholdSignedReplay final : public v1::NodeService::Service {
   const std::optional<uint64_t> policy_updates_;
 };
 
+// An agency joins by governance (docs/operations.md): its node key is
+// registered as a NODE actor, its node bootstraps, proposes and cosigns;
+// and an agency that leaves is shut out by revoking its node key, genesis
+// key or not. Every node agrees throughout.
+TEST_F(ClusterTest, AnAgencyJoinsAndAnotherLeavesByGovernance) {
+  RegisterActors();
+  // An import the rules would accept, signed without moving the builder's
+  // heads, for the submissions that are refused as a whole.
+  auto refused_import = [this](int i) {
+    const std::string id = absl::StrCat("R-", i);
+    return b_.Sign(
+        ImportEvent(id, "vault-1",
+                    IncomingCertificate("BW-" + id, "BW", 10000, 1000000)),
+        {"customs-1"}, /*expect_accept=*/false);
+  };
+  // The new agency's key; its file names it as governance registers it.
+  const std::string agency = "vault-agency";
+  const crypto::PrivateKey key = CustodyBuilder::ActorKey(agency);
+  ports_.push_back(FreePort());
+  const std::string d = NodeDir(kNodes);
+  std::filesystem::create_directories(d);
+  ASSERT_TRUE(
+      base::WriteJsonFile(d + "/genesis.json", b_.genesis_envelope()).ok());
+  ASSERT_TRUE(crypto::WritePrivateKeyFile(d + "/node.key", agency, key).ok());
+  std::vector<std::string> peers;
+  for (int p = 0; p < kNodes; ++p) {
+    peers.push_back(absl::StrCat("127.0.0.1:", ports_[p]));
+  }
+  nodes_.resize(kNodes + 1);
+  StartNode(kNodes, {}, peers);
+  NodeProcess* joining = nodes_[kNodes].get();
+  for (int tries = 0; tries < 300 && Status(*joining).tree_size() < 3;
+       ++tries) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(Status(*joining).tree_size(), 3u) << joining->Log();
+  EXPECT_EQ(Status(*joining).node_name(), agency);
+  EXPECT_THAT(joining->Log(),
+              HasSubstr("is not a node key of this ledger up to entry"));
+
+  // Before governance registers its key, its batches are refused by every
+  // node, and its submitters are told why.
+  SubmitResult r = Submit(*joining->Ledger(), refused_import(1));
+  EXPECT_EQ(r.status.error_code(), grpc::StatusCode::PERMISSION_DENIED)
+      << r.status.error_message();
+  EXPECT_THAT(r.status.error_message(),
+              HasSubstr("was proposed by \"vault-agency\", which is not a "
+                        "node key of this ledger"));
+
+  r = Submit(*nodes_[0]->Ledger(), b_.Register(agency, v1::NODE));
+  ASSERT_TRUE(r.status.ok()) << r.status.error_message();
+  r = Submit(*joining->Ledger(), Import(1));
+  ASSERT_TRUE(r.status.ok()) << r.status.error_message();
+  WaitForSize(5);
+  // Its signature counts: its own checkpoints are cosigned with it.
+  EXPECT_THAT(Status(*joining).latest_cosigned().signers(),
+              ::testing::Contains(agency));
+
+  // Node 2's agency leaves: governance revokes its genesis key.
+  v1::CustodyEvent revoke;
+  const std::string leaving = b_.genesis().node_keys(2).name();
+  revoke.mutable_revoke_actor()->set_actor_id(leaving);
+  revoke.mutable_revoke_actor()->set_reason("the agency left the scheme");
+  const SubmitResult revoked =
+      Submit(*nodes_[1]->Ledger(), b_.Governance(revoke));
+  ASSERT_TRUE(revoked.status.ok()) << revoked.status.error_message();
+  for (int tries = 0; tries < 300 && Status(*nodes_[2]).tree_size() < 6;
+       ++tries) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  r = Submit(*nodes_[2]->Ledger(), refused_import(2));
+  EXPECT_EQ(r.status.error_code(), grpc::StatusCode::PERMISSION_DENIED)
+      << r.status.error_message();
+  EXPECT_THAT(r.status.error_message(),
+              HasSubstr(absl::StrCat("was revoked at entry ",
+                                     revoked.receipt.leaf_index())));
+  // Its node is stopped (it could only follow: its checkpoint signatures
+  // no longer count). The others go on and agree, cosigned without it.
+  nodes_.erase(nodes_.begin() + 2);
+  ASSERT_TRUE(Submit(*joining->Ledger(), Import(2)).status.ok());
+  WaitForSize(7);
+  for (auto& n : nodes_) {
+    EXPECT_THAT(Metrics(*n),
+                HasSubstr("kpledger_etcd_batches_refused_total{reason="
+                          "\"PERMISSION_DENIED\"} 2"));
+    EXPECT_THAT(Status(*n).latest_cosigned().signers(),
+                ::testing::Not(::testing::Contains(leaving)));
+  }
+}
+
 TEST_F(ClusterTest, AMirrorThatDoesNotReachACosignedCheckpointSaysItDiverged) {
   RegisterActors();
   struct Case {
@@ -976,8 +1066,8 @@ TEST_F(ClusterTest, AMirrorThatDoesNotReachACosignedCheckpointSaysItDiverged) {
       // The entries give the cosigned root, but its own log holds no
       // policy update.
       {"mirror-policy", 7,
-       "the cosigned checkpoint counts 7 policy update(s) below tree size "
-       "3, this node's log holds 0"},
+       "the checkpoint says the log holds 7 policy update(s) below tree "
+       "size 3; this node's log holds 0"},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.mirror);

@@ -174,6 +174,73 @@ TEST_F(ApplierTest, BatchWithAnImpossibleTimeIsRefusedAndPassed) {
   EXPECT_EQ(r.receipts[0].outcome(), v1::Receipt::ACCEPTED);
 }
 
+// A batch from the ordering service is applied only if its proposer's key
+// is a node key in force where the batch lands: the genesis', or one
+// governance registered in an earlier batch and did not revoke.
+TEST_F(ApplierTest, BatchesAreAppliedOnlyFromNodeKeysInForce) {
+  auto From = [](OrderedBatch batch, const std::string& name,
+                 const crypto::PrivateKey& key) {
+    batch.proposer = name;
+    batch.proposer_key = std::string(key.public_key().bytes());
+    return batch;
+  };
+  const crypto::PrivateKey agency = CustodyBuilder::ActorKey("vault-agency");
+  // Not (yet) a node key: every event refused, nothing written, the
+  // position passed.
+  KP_ASSERT_OK_AND_ASSIGN(
+      BatchResult r,
+      applier_->Apply(From(DayBatch(2, 1, {Import("P-1", "BW", false)}),
+                           "vault-agency", agency)));
+  ASSERT_EQ(r.receipts.size(), 1u);
+  EXPECT_EQ(r.receipts[0].code(),
+            static_cast<int>(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(r.receipts[0].reason(),
+              ::testing::HasSubstr("batch 2 was proposed by \"vault-agency\", "
+                                   "which is not a node key of this ledger"));
+  EXPECT_TRUE(absl::IsPermissionDenied(r.batch_refused)) << r.batch_refused;
+  EXPECT_EQ(store_->size(), 3u);
+  EXPECT_EQ(applier_->applied_position(), 2u);
+
+  // A genesis node's name with another key.
+  KP_ASSERT_OK_AND_ASSIGN(
+      r, applier_->Apply(From(DayBatch(3, 1, {Import("P-1", "BW", false)}),
+                              b_.genesis().node_keys(0).name(), agency)));
+  EXPECT_THAT(r.receipts[0].reason(),
+              ::testing::HasSubstr("did not sign it (another key did)"));
+
+  // Registered by governance (in a genesis node's batch): its next batch
+  // is applied.
+  KP_ASSERT_OK_AND_ASSIGN(
+      r, applier_->Apply(
+             From(DayBatch(4, 1, {b_.Register("vault-agency", v1::NODE)}),
+                  b_.genesis().node_keys(0).name(), b_.node_key(0))));
+  ASSERT_EQ(r.receipts[0].outcome(), v1::Receipt::ACCEPTED)
+      << r.receipts[0].reason();
+  KP_ASSERT_OK_AND_ASSIGN(
+      r, applier_->Apply(From(DayBatch(5, 1, {Import("P-1", "BW")}),
+                              "vault-agency", agency)));
+  EXPECT_EQ(r.receipts[0].outcome(), v1::Receipt::ACCEPTED)
+      << r.receipts[0].reason();
+  EXPECT_TRUE(r.batch_refused.ok());
+
+  // Revoked: refused again, from the entry after the revocation.
+  v1::CustodyEvent revoke;
+  revoke.mutable_revoke_actor()->set_actor_id("vault-agency");
+  revoke.mutable_revoke_actor()->set_reason("the agency left");
+  KP_ASSERT_OK_AND_ASSIGN(
+      r,
+      applier_->Apply(From(DayBatch(6, 1, {b_.Governance(revoke)}),
+                           b_.genesis().node_keys(1).name(), b_.node_key(1))));
+  ASSERT_EQ(r.receipts[0].outcome(), v1::Receipt::ACCEPTED);
+  const uint64_t revoked_at = r.receipts[0].leaf_index();
+  KP_ASSERT_OK_AND_ASSIGN(
+      r, applier_->Apply(From(DayBatch(7, 1, {Import("P-2", "BW", false)}),
+                              "vault-agency", agency)));
+  EXPECT_THAT(
+      r.receipts[0].reason(),
+      ::testing::HasSubstr(absl::StrCat("was revoked at entry ", revoked_at)));
+}
+
 TEST_F(ApplierTest, ActorRegisteredEarlierInABatchMaySignLaterInIt) {
   KP_ASSERT_OK_AND_ASSIGN(
       BatchResult r,

@@ -39,6 +39,30 @@ TEST_F(BatchCodecTest, RoundTrips) {
   EXPECT_EQ(got->nonce, 42u);
   EXPECT_EQ(got->proposed_time, batch_.proposed_time);
   EXPECT_EQ(got->envelopes, batch_.envelopes);
+  EXPECT_EQ(got->proposer_key,
+            std::string(b_.node_key(1).public_key().bytes()));
+}
+
+// A node governance registered is not in the genesis: its batch decodes
+// with the key it carries, which the applier checks against the ledger's
+// node keys (applier_test: BatchesAreAppliedOnlyFromNodeKeysInForce).
+TEST_F(BatchCodecTest, ANodeNotInTheGenesisIsLeftToTheApplier) {
+  const crypto::PrivateKey key = testing::CustodyBuilder::ActorKey("agency");
+  batch_.proposer = "agency";
+  absl::StatusOr<ProposedBatch> got = codec_.Decode(codec_.Encode(batch_, key));
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->proposer, "agency");
+  EXPECT_EQ(got->proposer_key, std::string(key.public_key().bytes()));
+  // The carried key must be the one that signed.
+  v1::Envelope env;
+  ASSERT_TRUE(env.ParseFromString(codec_.Encode(batch_, key)));
+  v1::Batch b;
+  ASSERT_TRUE(b.ParseFromString(env.payload()));
+  b.set_proposer_key(std::string(
+      testing::CustodyBuilder::ActorKey("other").public_key().bytes()));
+  env.set_payload(b.SerializeAsString());
+  const absl::Status st = codec_.Decode(env.SerializeAsString()).status();
+  EXPECT_TRUE(absl::IsUnauthenticated(st)) << st;
 }
 
 TEST_F(BatchCodecTest, RefusesGarbageAndTruncation) {
@@ -50,7 +74,7 @@ TEST_F(BatchCodecTest, RefusesGarbageAndTruncation) {
       codec_.Decode(std::string(kMaxBatchBytes + 1, 'x')).status()));
 }
 
-TEST_F(BatchCodecTest, RefusesABatchNotSignedByAGenesisNode) {
+TEST_F(BatchCodecTest, RefusesAGenesisNodesNameSignedByAnotherKey) {
   const absl::Status st =
       codec_
           .Decode(codec_.Encode(batch_, testing::CustodyBuilder::ActorKey("x")))

@@ -79,7 +79,7 @@ class CheckpointerTest : public ::testing::Test {
         crypto::PrivateKey::FromSeed(b_.node_key(0).seed());
     if (!key.ok()) return key.status();
     absl::StatusOr<std::unique_ptr<Checkpointer>> checkpointer =
-        Checkpointer::Create(store_.get(), b_.genesis(), *std::move(key));
+        Checkpointer::Create(store_.get(), b_.genesis(), *std::move(key), "");
     if (!checkpointer.ok()) return checkpointer.status();
     checkpointer_ = *std::move(checkpointer);
     checkpointer_->SetPeers(std::move(peers), CheckpointerHooks{});

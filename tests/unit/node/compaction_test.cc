@@ -15,7 +15,7 @@ CompactionInput Input(std::string me, std::map<std::string, uint64_t> progress,
                       int64_t in_use = 100) {
   CompactionInput in;
   in.progress = std::move(progress);
-  in.genesis_nodes = {"customs", "lab", "vault"};
+  in.nodes = {"customs", "lab", "vault"};
   in.node_name = std::move(me);
   auto own = in.progress.find(in.node_name);
   in.cosigned = own == in.progress.end() ? 0 : own->second;

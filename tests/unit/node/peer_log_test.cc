@@ -14,6 +14,8 @@
 #include "ledger/apply/checkpoint_body.h"
 #include "ledger/checkpoint/checkpoint.h"
 #include "ledger/checkpoint/policy_line.h"
+#include "ledger/entry/leaf.h"
+#include "ledger/merkle/hasher.h"
 #include "ledger/store/store.h"
 #include "tests/testing/custody_builder.h"
 #include "tests/testing/day_batch.h"
@@ -166,12 +168,13 @@ TEST_F(PeerLogTest, RefusesAWrongRootOrTooFewSignatures) {
   EXPECT_TRUE(absl::IsUnauthenticated(Verify())) << Verify();
 }
 
-TEST_F(PeerLogTest, SaysHowManyPolicyUpdatesTheCheckpointCounts) {
+TEST_F(PeerLogTest, GivesTheCheckpointsCountLines) {
   log_.checkpoint =
       Checkpoint(peer_->head().root, 2,
                  std::vector<std::string>{checkpoint::PolicyUpdatesLine(4)});
-  KP_ASSERT_OK_AND_ASSIGN(uint64_t count,
+  KP_ASSERT_OK_AND_ASSIGN(checkpoint::CheckpointBody body,
                           VerifyPeerLog(*local_, b_.genesis(), log_));
+  KP_ASSERT_OK_AND_ASSIGN(uint64_t count, checkpoint::PolicyUpdateCount(body));
   EXPECT_EQ(count, 4u);
   // A peer of an earlier release, whose checkpoints have no policy line:
   // refused before anything is applied.
@@ -203,6 +206,40 @@ TEST_F(PeerLogTest, RefusesEntriesThatDoNotContinueThisLog) {
 TEST_F(PeerLogTest, RefusesAnEntryNamingAnotherIndex) {
   std::swap(log_.leaves[0], log_.leaves[1]);
   EXPECT_TRUE(absl::IsDataLoss(Verify()));
+}
+
+// A node key registered in the peer's entries vouches for the peer's
+// checkpoint, as it would once applied; one "registered" without the
+// governance threshold is refused before anything is applied, or a lying
+// peer could add the keys that sign its checkpoint.
+TEST_F(PeerLogTest, NodeKeysRegisteredInThePeersEntriesCount) {
+  const crypto::PrivateKey agency = CustodyBuilder::ActorKey("agency");
+  KP_ASSERT_OK(
+      peer_applier_->Apply(DayBatch(14, 3, {b_.Register("agency", v1::NODE)}))
+          .status());
+  log_.leaves.push_back(peer_->GetLeaf(peer_->size() - 1).value());
+  KP_ASSERT_OK_AND_ASSIGN(
+      checkpoint::CheckpointBody body,
+      apply::StoreCheckpointBody(*peer_, b_.genesis().origin(), peer_->size()));
+  const std::vector<checkpoint::NoteSigner> signers = {
+      b_.NodeSigners(1)[0],
+      checkpoint::NoteSigner::Create("agency", agency).value()};
+  log_.checkpoint.set_note(checkpoint::SignCheckpoint(body, signers).value());
+  log_.checkpoint.set_tree_size(body.tree_size);
+  log_.checkpoint.set_root_hash(merkle::HashToBytes(body.root));
+  KP_EXPECT_OK(Verify());
+
+  // The same registration with one governance signature of two.
+  v1::Envelope half = b_.Register("agency", v1::NODE);
+  half.mutable_signatures()->RemoveLast();
+  std::string leaf = log_.leaves.back();
+  const entry::LeafView view = entry::DecodeLeaf(leaf).value();
+  log_.leaves.back() =
+      entry::EncodeLeaf(view.index, view.time, half.SerializeAsString());
+  EXPECT_THAT(Verify(), StatusIs(absl::StatusCode::kUnauthenticated,
+                                 "the peer's entry 6: entry 6 changes the node "
+                                 "keys but is not signed by the genesis' "
+                                 "governance threshold of 2 keys"));
 }
 
 }  // namespace

@@ -187,12 +187,12 @@ TEST_F(ProvenanceTest, PolicyCountCoversOnlyTheEntriesBelowTheTreeSize) {
   EXPECT_THAT(with.extensions, ElementsAre("kpledger/policy-updates 1"));
   // A body at `at` that counts the update is not the store's.
   before.extensions = {"kpledger/policy-updates 1"};
-  EXPECT_THAT(apply::CheckPolicyLine(*store_, before),
+  EXPECT_THAT(apply::CheckCountLines(*store_, before),
               StatusIs(StatusCode::kFailedPrecondition,
                        "the checkpoint says the log holds 1 policy update(s) "
                        "below tree size " +
                            std::to_string(at) + "; this node's log holds 0"));
-  KP_EXPECT_OK(apply::CheckPolicyLine(*store_, with));
+  KP_EXPECT_OK(apply::CheckCountLines(*store_, with));
 }
 
 TEST_F(ProvenanceTest, ConfirmationPastTheCheckpointIsLeftOut) {

@@ -172,15 +172,17 @@ v1::Checkpoint Signed(uint64_t size, const merkle::Hash& root,
   return cp;
 }
 
-// What kpctl audit checks of a node's checkpoints: the genesis' node keys,
-// and the root and policy line the replay computed at the checkpoint's size.
+// What kpctl audit checks of a node's checkpoints: the node keys, and the
+// root and count lines the replay computed at the checkpoint's size.
 TEST_F(ReplayTest, CheckpointMustBeTheReplaysAtItsSize) {
   const uint64_t size = Middle();
   replayer_->WatchSize(size);
   KP_ASSERT_OK(Replay(log().entries));
   ASSERT_TRUE(replayer_->RootAt(size).has_value());
   const merkle::Hash root = *replayer_->RootAt(size);
-  const std::vector<std::string> no_updates = {"kpledger/policy-updates 0"};
+  // The scenario's first batch registers a node key (node-customs).
+  const std::vector<std::string> no_updates = {"kpledger/policy-updates 0",
+                                               "kpledger/node-updates 1"};
   const std::string at = absl::StrCat("at tree size ", size);
 
   KP_ASSERT_OK_AND_ASSIGN(
@@ -201,6 +203,13 @@ TEST_F(ReplayTest, CheckpointMustBeTheReplaysAtItsSize) {
                    ": the checkpoint says the log holds 1 policy update(s) "
                    "below tree size " +
                    std::to_string(size) + "; this node's log holds 0"));
+  EXPECT_THAT(replayer_->CheckCheckpoint(
+                  Signed(size, root, {"kpledger/policy-updates 0"}, 2), 2),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       "checkpoint " + at +
+                           ": the checkpoint says 0 entries below tree size " +
+                           std::to_string(size) +
+                           " changed the node keys; in this node's log 1 did"));
   EXPECT_THAT(replayer_->CheckCheckpoint(Signed(size, root, {}, 2), 2),
               StatusIs(absl::StatusCode::kDataLoss,
                        "has no \"kpledger/policy-updates <count>\" line"));

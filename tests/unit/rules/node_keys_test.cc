@@ -1,0 +1,239 @@
+// Node keys by governance: a RegisterActor of role NODE adds a key that
+// signs checkpoints and batches, a RevokeActor naming a node key (the
+// genesis' too) takes it out, and the keys that count for a checkpoint are
+// those in force at its size (ledger/rules/node_set.h).
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "ledger/checkpoint/checkpoint.h"
+#include "ledger/rules/node_set.h"
+#include "tests/unit/rules/rules_fixture.h"
+
+namespace kpledger::rules {
+namespace {
+
+using ::absl::StatusCode;
+using ::kpledger::testing::CustodyBuilder;
+
+class NodeKeysTest : public RulesTest {
+ protected:
+  v1::NodeSetRecord Nodes() {
+    absl::StatusOr<v1::NodeSetRecord> set =
+        NodeSetOf(StateView(&state_), b_.genesis());
+    EXPECT_TRUE(set.ok()) << set.status();
+    return set.ok() ? *set : v1::NodeSetRecord();
+  }
+  std::string GenesisNode(int i) { return b_.genesis().node_keys(i).name(); }
+  v1::Envelope Revoke(const std::string& id, int signers = 2) {
+    v1::CustodyEvent ev;
+    ev.mutable_revoke_actor()->set_actor_id(id);
+    ev.mutable_revoke_actor()->set_reason("the agency left the scheme");
+    return b_.Governance(ev, signers);
+  }
+  // The names of the keys that count at `tree_size`.
+  std::vector<std::string> CountingAt(uint64_t tree_size) {
+    std::vector<std::string> out;
+    for (const checkpoint::NoteVerifier& v :
+         NodeVerifiersAt(Nodes(), tree_size)) {
+      out.push_back(v.name());
+    }
+    return out;
+  }
+};
+
+TEST_F(NodeKeysTest, TheGenesisKeysAreTheFirstSet) {
+  const v1::NodeSetRecord set = GenesisNodeSet(b_.genesis());
+  ASSERT_EQ(set.keys_size(), 3);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(set.keys(i).name(), GenesisNode(i));
+    EXPECT_EQ(set.keys(i).public_key(), b_.genesis().node_keys(i).public_key());
+    EXPECT_EQ(set.keys(i).added_at(), 0u);
+    EXPECT_FALSE(set.keys(i).removed());
+  }
+  EXPECT_EQ(set.update_entries_size(), 0);
+  // A store written before the set was kept has the genesis' keys.
+  MemoryStateSource empty;
+  absl::StatusOr<v1::NodeSetRecord> old =
+      NodeSetOf(StateView(&empty), b_.genesis());
+  ASSERT_TRUE(old.ok());
+  EXPECT_EQ(old->keys_size(), 3);
+}
+
+TEST_F(NodeKeysTest, ARegisteredNodeCountsFromTheEntryAfterItsRegistration) {
+  // The fixture registered "node-1", a NODE actor, at entry 9.
+  const v1::NodeSetRecord first = Nodes();
+  const v1::NodeKeyRecord* registered = FindNodeKey(first, "node-1");
+  ASSERT_NE(registered, nullptr);
+  EXPECT_EQ(registered->added_at(), 9u);
+  EXPECT_EQ(
+      registered->public_key(),
+      std::string(CustodyBuilder::ActorKey("node-1").public_key().bytes()));
+  const uint64_t at = index_;
+  KP_ASSERT_OK(Apply(b_.Register("vault-agency", v1::NODE)));
+  const v1::NodeSetRecord set = Nodes();
+  ASSERT_EQ(set.keys_size(), 5);
+  EXPECT_EQ(set.keys(4).name(), "vault-agency");
+  EXPECT_EQ(set.keys(4).added_at(), at);
+  EXPECT_THAT(set.update_entries(), ::testing::ElementsAre(9u, at));
+  // A checkpoint of size `at` does not hold the registration; one of
+  // size at + 1 does.
+  EXPECT_THAT(CountingAt(at),
+              ::testing::Not(::testing::Contains("vault-agency")));
+  EXPECT_THAT(CountingAt(at + 1), ::testing::Contains("vault-agency"));
+  EXPECT_EQ(NodeUpdatesBelow(set, at), 1u);
+  EXPECT_EQ(NodeUpdatesBelow(set, at + 1), 2u);
+  // It is an actor too: listed, and revocable by its id.
+  EXPECT_EQ(Actor("vault-agency").role(), v1::NODE);
+}
+
+TEST_F(NodeKeysTest, ANodesIdIsItsNoteKeyName) {
+  const size_t before = RecordCount();
+  EXPECT_THAT(Apply(b_.Register("vault+agency", v1::NODE)),
+              StatusIs(StatusCode::kInvalidArgument,
+                       "register_actor.actor_id: is a node key's name in its "
+                       "checkpoint signatures, so it may not hold a '+'"));
+  // No actor, of any role, takes a genesis node key's name...
+  EXPECT_THAT(Apply(b_.Register(GenesisNode(0), v1::LAB)),
+              StatusIs(StatusCode::kFailedPrecondition,
+                       GenesisNode(0) + " is the name of a node key"));
+  // ...or its key.
+  v1::CustodyEvent same_key;
+  v1::RegisterActor* r = same_key.mutable_register_actor();
+  r->set_actor_id("lab-9");
+  r->set_name("Lab Nine");
+  r->set_role(v1::LAB);
+  r->set_public_key(b_.genesis().node_keys(1).public_key());
+  EXPECT_THAT(Apply(b_.Governance(same_key)),
+              StatusIs(StatusCode::kFailedPrecondition,
+                       "public_key: is (or was) node key " + GenesisNode(1)));
+  EXPECT_EQ(RecordCount(), before);
+}
+
+TEST_F(NodeKeysTest, ANodeKeyIsNotRotated) {
+  v1::CustodyEvent ev;
+  ev.mutable_rotate_key()->set_actor_id("node-1");
+  ev.mutable_rotate_key()->set_new_public_key(
+      std::string(CustodyBuilder::ActorKey("node-1", 1).public_key().bytes()));
+  const size_t before = RecordCount();
+  EXPECT_THAT(Apply(b_.Governance(ev)),
+              StatusIs(StatusCode::kFailedPrecondition,
+                       "node-1 is a node key, which is not rotated: register "
+                       "the new key as another NODE actor, then revoke this "
+                       "one"));
+  EXPECT_EQ(RecordCount(), before);
+}
+
+TEST_F(NodeKeysTest, RevokingANodeKeyTakesItOutFromThatEntryOn) {
+  // A genesis key, which has no actor record: its name is enough.
+  const uint64_t at = index_;
+  KP_ASSERT_OK(Apply(Revoke(GenesisNode(2))));
+  v1::NodeSetRecord set = Nodes();
+  const v1::NodeKeyRecord* gone = FindNodeKey(set, GenesisNode(2));
+  ASSERT_NE(gone, nullptr);
+  EXPECT_TRUE(gone->removed());
+  EXPECT_EQ(gone->removed_at(), at);
+  // Checkpoints up to the revocation's entry still count it (they were
+  // signed before it); later ones do not.
+  EXPECT_THAT(CountingAt(at), ::testing::Contains(GenesisNode(2)));
+  EXPECT_THAT(CountingAt(at + 1),
+              ::testing::Not(::testing::Contains(GenesisNode(2))));
+  EXPECT_THAT(Apply(Revoke(GenesisNode(2))),
+              StatusIs(StatusCode::kFailedPrecondition,
+                       GenesisNode(2) + " is already revoked"));
+
+  // A registered node: its actor is revoked with it.
+  KP_ASSERT_OK(Apply(Revoke("node-1")));
+  EXPECT_TRUE(Actor("node-1").revoked());
+  EXPECT_TRUE(FindNodeKey(Nodes(), "node-1")->removed());
+  EXPECT_EQ(Nodes().update_entries_size(), 3);
+  // Revoking an actor of another role changes no node key.
+  KP_ASSERT_OK(Apply(Revoke("lab-2")));
+  EXPECT_EQ(Nodes().update_entries_size(), 3);
+}
+
+TEST_F(NodeKeysTest, NoRevocationLeavesFewerKeysThanTheCheckpointThreshold) {
+  // Genesis keys 0-2 and node-1 are in force; the threshold is 2.
+  KP_ASSERT_OK(Apply(Revoke(GenesisNode(0))));
+  KP_ASSERT_OK(Apply(Revoke(GenesisNode(1))));
+  const size_t before = RecordCount();
+  EXPECT_THAT(Apply(Revoke("node-1")),
+              StatusIs(StatusCode::kFailedPrecondition,
+                       "removing node key node-1 would leave 1 node key, "
+                       "fewer than the checkpoint threshold of 2"));
+  EXPECT_EQ(RecordCount(), before);
+  // Registering a replacement first makes room.
+  KP_ASSERT_OK(Apply(b_.Register("node-4", v1::NODE)));
+  KP_EXPECT_OK(Apply(Revoke("node-1")));
+}
+
+TEST_F(NodeKeysTest, NodeKeyChangesNeedTheGovernanceThreshold) {
+  const size_t before = RecordCount();
+  EXPECT_THAT(Apply(b_.Register("node-9", v1::NODE, "", /*signers=*/1)),
+              StatusIs(StatusCode::kPermissionDenied, "needs the signatures"));
+  EXPECT_THAT(Apply(Revoke(GenesisNode(0), /*signers=*/1)),
+              StatusIs(StatusCode::kPermissionDenied, "needs the signatures"));
+  EXPECT_EQ(RecordCount(), before);
+}
+
+// A verifier without the state derives the set from the entries, and takes
+// a change only from governance.
+TEST_F(NodeKeysTest, EntriesChangeTheSetOnlyWithGovernanceSignatures) {
+  v1::NodeSetRecord set = GenesisNodeSet(b_.genesis());
+  absl::StatusOr<bool> changed = ApplyNodeChangeEntry(
+      b_.genesis(), b_.Register("node-7", v1::NODE).SerializeAsString(), 20,
+      &set);
+  ASSERT_TRUE(changed.ok()) << changed.status();
+  EXPECT_TRUE(*changed);
+  ASSERT_NE(FindNodeKey(set, "node-7"), nullptr);
+  EXPECT_EQ(FindNodeKey(set, "node-7")->added_at(), 20u);
+
+  // Other events change nothing.
+  changed = ApplyNodeChangeEntry(
+      b_.genesis(), b_.Register("lab-7", v1::LAB).SerializeAsString(), 21,
+      &set);
+  ASSERT_TRUE(changed.ok());
+  EXPECT_FALSE(*changed);
+
+  // A node key "registered" without the governance threshold: an untrusted
+  // log cannot vouch for itself with keys it adds.
+  const v1::NodeSetRecord kept = set;
+  EXPECT_THAT(
+      ApplyNodeChangeEntry(
+          b_.genesis(),
+          b_.Register("node-8", v1::NODE, "", 1).SerializeAsString(), 22, &set),
+      StatusIs(StatusCode::kUnauthenticated,
+               "entry 22 changes the node keys but is not signed by the "
+               "genesis' governance threshold of 2 keys"));
+  EXPECT_EQ(set.keys_size(), kept.keys_size());
+  EXPECT_EQ(set.update_entries_size(), kept.update_entries_size());
+}
+
+TEST_F(NodeKeysTest, ACheckpointCountsTheKeysInForceAtItsSize) {
+  const uint64_t revoked_at = index_;
+  KP_ASSERT_OK(Apply(Revoke(GenesisNode(0))));
+  const v1::NodeSetRecord set = Nodes();
+  auto Signed = [&](uint64_t size) {
+    checkpoint::CheckpointBody body;
+    body.origin = b_.genesis().origin();
+    body.tree_size = size;
+    // Genesis keys 0 and 1.
+    return checkpoint::SignCheckpoint(body, b_.NodeSigners(2)).value();
+  };
+  // Before the revocation both signatures count...
+  absl::StatusOr<checkpoint::VerifiedCheckpoint> before =
+      VerifyNodeCheckpoint(Signed(revoked_at), b_.genesis().origin(), set, 2);
+  ASSERT_TRUE(before.ok()) << before.status();
+  EXPECT_EQ(before->signers.size(), 2u);
+  // ...after it, key 0's is ignored, as an unknown key's is.
+  EXPECT_THAT(VerifyNodeCheckpoint(Signed(revoked_at + 1),
+                                   b_.genesis().origin(), set, 2),
+              StatusIs(StatusCode::kUnauthenticated,
+                       "checkpoint has 1 valid node signature, want 2 (signed "
+                       "by " +
+                           GenesisNode(1) + ")"));
+}
+
+}  // namespace
+}  // namespace kpledger::rules
