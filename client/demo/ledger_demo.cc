@@ -144,6 +144,7 @@ class Demo {
       nk->set_public_key(std::string(Key(node).public_key().bytes()));
     }
     g.set_checkpoint_threshold(2);
+    g.set_node_keys_by_governance(true);
     v1::Policy* policy = g.mutable_policy();
     policy->set_mass_tolerance_ppm(5000);  // 0.5% of the declared mass
     policy->set_value_band_ppm(250000);    // 25% of the declared $/ct

@@ -23,6 +23,7 @@
 #include "client/kpctl/text.h"
 #include "ledger/audit/replay.h"
 #include "ledger/base/proto_json.h"
+#include "ledger/base/status_macros.h"
 #include "ledger/merkle/hasher.h"
 
 namespace kpledger::kpctl {
@@ -95,25 +96,30 @@ grpc::Status FetchCheckpoint(NodeClient& client, bool cosigned,
 // Checks both checkpoints into `result`; the failure, if any.
 absl::Status CheckCheckpoints(const Checkpoints& cps, const Replayer& replay,
                               AuditResult* result) {
-  const uint32_t threshold = replay.genesis().genesis.checkpoint_threshold();
   if (cps.latest.has_value()) {
     absl::StatusOr<std::vector<std::string>> signers =
         replay.CheckCheckpoint(*cps.latest, 1);
     if (!signers.ok()) return signers.status();
+    KP_ASSIGN_OR_RETURN(const uint32_t threshold,
+                        replay.CheckpointThreshold(cps.latest->tree_size()));
     *result->mutable_checkpoint() = *cps.latest;
     for (const std::string& s : *signers) result->add_checkpoint_signers(s);
+    result->set_threshold(threshold);
     result->set_cosigned(signers->size() >= threshold);
   }
   if (cps.cosigned.has_value()) {
     absl::StatusOr<std::vector<std::string>> signers =
-        replay.CheckCheckpoint(*cps.cosigned, threshold);
+        replay.CheckCheckpoint(*cps.cosigned, std::nullopt);
     if (!signers.ok()) {
       return absl::Status(
           signers.status().code(),
           absl::StrCat("cosigned ", signers.status().message()));
     }
+    KP_ASSIGN_OR_RETURN(const uint32_t threshold,
+                        replay.CheckpointThreshold(cps.cosigned->tree_size()));
     *result->mutable_cosigned_checkpoint() = *cps.cosigned;
     for (const std::string& s : *signers) result->add_cosigned_signers(s);
+    result->set_cosigned_threshold(threshold);
   }
   return absl::OkStatus();
 }
@@ -145,7 +151,6 @@ void Print(const Globals& globals, const NodeClient& client,
   std::printf("  genesis hash  %s\n", r.genesis_hash().c_str());
   std::printf("  root          %s at tree size %llu\n", r.root_hash().c_str(),
               static_cast<unsigned long long>(r.entries()));
-  const uint32_t threshold = r.threshold();
   if (!r.has_checkpoint()) {
     std::printf(
         "  checkpoint    none: the node has signed no checkpoint; "
@@ -156,7 +161,7 @@ void Print(const Globals& globals, const NodeClient& client,
         "threshold %u, %s\n",
         static_cast<unsigned long long>(r.checkpoint().tree_size()),
         absl::StrJoin(r.checkpoint_signers(), ", ").c_str(),
-        r.checkpoint_signers_size(), threshold,
+        r.checkpoint_signers_size(), r.threshold(),
         r.cosigned() ? "cosigned" : "NOT cosigned");
   }
   if (!r.has_cosigned_checkpoint()) {
@@ -167,7 +172,7 @@ void Print(const Globals& globals, const NodeClient& client,
         "threshold %u\n",
         static_cast<unsigned long long>(r.cosigned_checkpoint().tree_size()),
         absl::StrJoin(r.cosigned_signers(), ", ").c_str(),
-        r.cosigned_signers_size(), threshold);
+        r.cosigned_signers_size(), r.cosigned_threshold());
   }
 }
 
@@ -240,7 +245,6 @@ int Run(const Globals& globals, const AuditFlags& flags) {
     }
   }
   if (failed.ok()) {
-    result.set_threshold((*replay)->genesis().genesis.checkpoint_threshold());
     failed = CheckCheckpoints(cps, **replay, &result);
     if (!failed.ok()) failed_entry = (*replay)->size() - 1;
   }

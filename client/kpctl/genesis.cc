@@ -76,6 +76,8 @@ absl::StatusOr<v1::Genesis> GenesisFromConfig(const std::string& path) {
   }
   g.set_governance_threshold(config.governance_threshold());
   g.set_checkpoint_threshold(config.checkpoint_threshold());
+  // A new ledger's node keys follow its agencies (docs/operations.md).
+  g.set_node_keys_by_governance(true);
   *g.mutable_policy() = config.policy();
   if (config.has_created_at()) {
     *g.mutable_created_at() = config.created_at();
@@ -161,7 +163,8 @@ int RunGenesis(const Globals& globals, const GenesisFlags& flags) {
       "  origin        %s (country %s)\n"
       "  genesis hash  %s\n"
       "  governance    %u of %d keys, signed by %zu\n"
-      "  checkpoints   %u of %d node keys: %s\n"
+      "  checkpoints   %u of %d node keys: %s (governance adds and removes "
+      "node keys)\n"
       "  created at    %s\n",
       flags.out.c_str(), g->origin().c_str(), g->country_code().c_str(),
       verified->hash.c_str(), g->governance_threshold(),

@@ -78,6 +78,7 @@ k() { "$kpctl" --server "$server" "$@"; }
 
 expect_exit 0 out k status
 contains out "kpnode node-1 at $server"
+contains out "node key      in force"
 contains out "origin        kpledger.az/custody"
 contains out "tree size     1"
 

@@ -25,7 +25,9 @@ std::string FormatStatus(const std::string& server, const v1::NodeStatus& s) {
         cp.signers().empty() ? "-" : absl::StrJoin(cp.signers(), ", "));
   }
   return absl::StrCat(
-      "kpnode ", Clean(s.node_name()), " at ", server, "\n",             //
+      "kpnode ", Clean(s.node_name()), " at ", server, "\n",  //
+      "  node key      ", s.node_key().empty() ? "-" : Clean(s.node_key()),
+      "\n",                                                              //
       "  origin        ", Clean(s.origin()), "\n",                       //
       "  genesis hash  ", s.genesis_hash(), "\n",                        //
       "  tree size     ", s.tree_size(), "\n",                           //

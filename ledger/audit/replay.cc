@@ -59,16 +59,23 @@ std::optional<merkle::Hash> Replayer::RootAt(uint64_t tree_size) const {
   return it == roots_.end() ? std::nullopt : it->second;
 }
 
+absl::StatusOr<uint32_t> Replayer::CheckpointThreshold(
+    uint64_t tree_size) const {
+  const v1::Genesis& g = genesis_.genesis;
+  KP_ASSIGN_OR_RETURN(const v1::NodeSetRecord nodes,
+                      apply::StoreNodeSet(*store_, g));
+  return rules::CheckpointThresholdAt(g, nodes, tree_size);
+}
+
 absl::StatusOr<std::vector<std::string>> Replayer::CheckCheckpoint(
-    const v1::Checkpoint& checkpoint, uint32_t threshold) const {
+    const v1::Checkpoint& checkpoint, std::optional<uint32_t> threshold) const {
   const v1::Genesis& g = genesis_.genesis;
   // The node keys the replayed log has had; those in force at the
   // checkpoint's size count.
   KP_ASSIGN_OR_RETURN(const v1::NodeSetRecord nodes,
                       apply::StoreNodeSet(*store_, g));
   absl::StatusOr<checkpoint::VerifiedCheckpoint> v =
-      rules::VerifyNodeCheckpoint(checkpoint.note(), g.origin(), nodes,
-                                  threshold);
+      rules::VerifyNodeCheckpoint(checkpoint.note(), g, nodes, threshold);
   if (!v.ok()) {
     return absl::Status(
         v.status().code(),

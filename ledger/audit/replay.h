@@ -75,14 +75,20 @@ class Replayer {
   const store::Store& store() const { return *store_; }
 
   // Checks `checkpoint`, as a node serves it, against this replay: at
-  // least `threshold` of the node keys in force at its size signed its
+  // least `threshold` (if none, CheckpointThreshold(its size)) of the node
+  // keys in force at its size signed its
   // note (the error of checkpoint::VerifyCheckpoint otherwise), and its
   // root and count lines are the replay's at its size (DataLoss otherwise, and
   // past the replay). Returns the names of the node keys that signed it.
   // REQUIRES: entry 0 was added; WatchSize(the checkpoint's size) before
   // the replay passed that size (Internal otherwise).
   absl::StatusOr<std::vector<std::string>> CheckCheckpoint(
-      const v1::Checkpoint& checkpoint, uint32_t threshold) const;
+      const v1::Checkpoint& checkpoint,
+      std::optional<uint32_t> threshold) const;
+
+  // The signatures a checkpoint of `tree_size` of the replayed log needs
+  // to be cosigned (rules::CheckpointThresholdAt).
+  absl::StatusOr<uint32_t> CheckpointThreshold(uint64_t tree_size) const;
 
  private:
   struct Pending {

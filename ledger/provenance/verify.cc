@@ -46,8 +46,7 @@ absl::StatusOr<checkpoint::VerifiedCheckpoint> VerifyBundleCheckpoint(
     const v1::Checkpoint& cp, const v1::Genesis& genesis,
     const v1::NodeSetRecord& nodes) {
   absl::StatusOr<checkpoint::VerifiedCheckpoint> verified =
-      rules::VerifyNodeCheckpoint(cp.note(), genesis.origin(), nodes,
-                                  genesis.checkpoint_threshold());
+      rules::VerifyNodeCheckpoint(cp.note(), genesis, nodes);
   if (!verified.ok()) return At("checkpoint", verified.status());
   // Only the note is signed; the parsed fields are for readers of the
   // bundle, who must not be shown other figures than the ones verified.

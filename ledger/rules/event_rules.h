@@ -59,6 +59,8 @@ class EventRules {
                              absl::string_view key) const;
   // Records which actor `key` belongs to.
   void PutKey(absl::string_view actor_id, absl::string_view key);
+  // Whether the genesis lets governance change the node keys (node_set.h).
+  bool NodeKeysByGovernance() const;
   // The node keys so far (node_set.h), and the change this event makes.
   absl::StatusOr<v1::NodeSetRecord> NodeSet() const;
   void PutNodeChange(v1::NodeSetRecord set);

@@ -71,7 +71,7 @@ absl::Status EventRules::CheckFreshKey(absl::string_view field,
   }
   KP_ASSIGN_OR_RETURN(const v1::NodeSetRecord nodes, NodeSet());
   for (const v1::NodeKeyRecord& node : nodes.keys()) {
-    if (node.public_key() == key) {
+    if (NodeKeysByGovernance() && node.public_key() == key) {
       return Precondition(field,
                           absl::StrCat("is (or was) node key ", node.name(),
                                        "; every actor has a fresh key "
@@ -92,8 +92,12 @@ absl::StatusOr<v1::NodeSetRecord> EventRules::NodeSet() const {
   return NodeSetOf(view_, *ctx_.genesis);
 }
 
+bool EventRules::NodeKeysByGovernance() const {
+  return ctx_.genesis->node_keys_by_governance();
+}
+
 void EventRules::PutNodeChange(v1::NodeSetRecord set) {
-  if (ApplyNodeChange(*ev_.event, ctx_.index, &set)) {
+  if (ApplyNodeChange(*ctx_.genesis, *ev_.event, ctx_.index, &set)) {
     changes_->Put(std::string(kNodeSetKey), set);
   }
 }
@@ -138,7 +142,8 @@ absl::Status EventRules::RegisterActor(const v1::RegisterActor& b) {
   if (b.role() == v1::ROLE_UNSPECIFIED || !v1::Role_IsValid(b.role())) {
     return Invalid("role", "is missing or unknown");
   }
-  if (b.role() == v1::NODE && !checkpoint::IsValidKeyName(b.actor_id())) {
+  if (NodeKeysByGovernance() && b.role() == v1::NODE &&
+      !checkpoint::IsValidKeyName(b.actor_id())) {
     return Invalid("actor_id",
                    "is a node key's name in its checkpoint signatures, so it "
                    "may not hold a '+'");
@@ -152,7 +157,7 @@ absl::Status EventRules::RegisterActor(const v1::RegisterActor& b) {
                                  "); use RotateKey to change its key"));
   }
   KP_ASSIGN_OR_RETURN(v1::NodeSetRecord nodes, NodeSet());
-  if (FindNodeKey(nodes, b.actor_id()) != nullptr) {
+  if (NodeKeysByGovernance() && FindNodeKey(nodes, b.actor_id()) != nullptr) {
     return Precondition("actor_id", absl::StrCat(b.actor_id(),
                                                  " is the name of a node key "
                                                  "(the genesis' or "
@@ -180,7 +185,7 @@ absl::Status EventRules::RotateKey(const v1::RotateKey& b) {
                                                  " is revoked; register a "
                                                  "new actor instead"));
   }
-  if (actor.role() == v1::NODE) {
+  if (NodeKeysByGovernance() && actor.role() == v1::NODE) {
     // Checkpoints signed with the old key must stay verifiable, and a
     // node key's history is its name's.
     return Precondition(
@@ -201,11 +206,13 @@ absl::Status EventRules::RevokeActor(const v1::RevokeActor& b) {
   KP_ASSIGN_OR_RETURN(std::optional<v1::ActorRecord> actor,
                       view_.Actor(b.actor_id()));
   KP_ASSIGN_OR_RETURN(v1::NodeSetRecord nodes, NodeSet());
-  // A genesis node key has no actor record, only its name. (An actor of
-  // another role registered under a genesis node's name, before names were
-  // kept apart, is revoked as the actor.)
-  const v1::NodeKeyRecord* node = FindNodeKey(nodes, b.actor_id());
-  if (actor.has_value() && actor->role() != v1::NODE) node = nullptr;
+  // A node key: a NODE actor, or a genesis node key, which has no actor
+  // record, only its name (no actor may take it).
+  const v1::NodeKeyRecord* node =
+      NodeKeysByGovernance() &&
+              (!actor.has_value() || actor->role() == v1::NODE)
+          ? FindNodeKey(nodes, b.actor_id())
+          : nullptr;
   if (!actor.has_value() && node == nullptr) {
     return RegisteredActor(b.actor_id()).status();
   }

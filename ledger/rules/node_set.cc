@@ -48,15 +48,31 @@ std::vector<checkpoint::NoteVerifier> NodeVerifiersAt(
   return out;
 }
 
+uint32_t CheckpointThresholdAt(const v1::Genesis& genesis,
+                               const v1::NodeSetRecord& set,
+                               uint64_t tree_size) {
+  const uint32_t threshold = genesis.checkpoint_threshold();
+  const uint64_t genesis_keys = genesis.node_keys_size();
+  if (!genesis.node_keys_by_governance() || 2 * threshold <= genesis_keys) {
+    return threshold;
+  }
+  uint32_t in_force = 0;
+  for (const v1::NodeKeyRecord& key : set.keys()) {
+    if (CountsAt(key, tree_size)) ++in_force;
+  }
+  return std::max(threshold, in_force / 2 + 1);
+}
+
 absl::StatusOr<checkpoint::VerifiedCheckpoint> VerifyNodeCheckpoint(
-    absl::string_view note, absl::string_view origin,
-    const v1::NodeSetRecord& set, uint32_t threshold) {
+    absl::string_view note, const v1::Genesis& genesis,
+    const v1::NodeSetRecord& set, std::optional<uint32_t> at_least) {
   KP_ASSIGN_OR_RETURN(checkpoint::SignedNote parsed,
                       checkpoint::ParseNote(note));
   KP_ASSIGN_OR_RETURN(checkpoint::CheckpointBody body,
                       checkpoint::CheckpointBody::Parse(parsed.text));
   return checkpoint::VerifyCheckpoint(
-      note, origin, NodeVerifiersAt(set, body.tree_size), threshold);
+      note, genesis.origin(), NodeVerifiersAt(set, body.tree_size),
+      at_least.value_or(CheckpointThresholdAt(genesis, set, body.tree_size)));
 }
 
 const v1::NodeKeyRecord* FindNodeKey(const v1::NodeSetRecord& set,
@@ -73,11 +89,20 @@ uint64_t NodeUpdatesBelow(const v1::NodeSetRecord& set, uint64_t tree_size) {
          entries.begin();
 }
 
-bool ApplyNodeChange(const v1::CustodyEvent& event, uint64_t index,
-                     v1::NodeSetRecord* set) {
+bool ApplyNodeChange(const v1::Genesis& genesis, const v1::CustodyEvent& event,
+                     uint64_t index, v1::NodeSetRecord* set) {
+  if (!genesis.node_keys_by_governance()) return false;
   if (event.has_register_actor()) {
     const v1::RegisterActor& b = event.register_actor();
-    if (b.role() != v1::NODE) return false;
+    if (b.role() != v1::NODE || !checkpoint::IsValidKeyName(b.actor_id()) ||
+        !crypto::PublicKey::FromBytes(b.public_key()).ok()) {
+      return false;
+    }
+    for (const v1::NodeKeyRecord& k : set->keys()) {
+      if (k.name() == b.actor_id() || k.public_key() == b.public_key()) {
+        return false;
+      }
+    }
     v1::NodeKeyRecord* key = set->add_keys();
     key->set_name(b.actor_id());
     key->set_public_key(b.public_key());
@@ -101,9 +126,12 @@ absl::StatusOr<bool> ApplyNodeChangeEntry(const v1::Genesis& genesis,
                                           absl::string_view envelope,
                                           uint64_t index,
                                           v1::NodeSetRecord* set) {
+  if (!genesis.node_keys_by_governance()) return false;
   KP_ASSIGN_OR_RETURN(SignedEvent ev, DecodeEvent(std::string(envelope)));
+  // Another ledger's event, whatever its signatures, is none of this one.
+  if (ev.event->origin() != genesis.origin()) return false;
   v1::NodeSetRecord changed = *set;
-  if (!ApplyNodeChange(*ev.event, index, &changed)) return false;
+  if (!ApplyNodeChange(genesis, *ev.event, index, &changed)) return false;
   std::vector<crypto::PublicKey> keys;
   for (const v1::NamedKey& k : genesis.governance_keys()) {
     KP_ASSIGN_OR_RETURN(crypto::PublicKey key,

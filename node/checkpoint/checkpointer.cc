@@ -60,13 +60,8 @@ absl::StatusOr<std::unique_ptr<Checkpointer>> Checkpointer::Create(
           named != nullptr ? ", and its name is another key's"
                            : ", and its name is not a note key name"));
     }
+    // Not in force until governance registers it: Run says so.
     name = std::string(key_name);
-    spdlog::warn(
-        "this node's key (key id {}) is not a node key of this ledger up to "
-        "entry {}: until governance registers it (RegisterActor, role NODE, "
-        "actor id {}) and this node has applied that, its checkpoint "
-        "signatures do not count and its batches are refused",
-        key.key_id(), store->size(), name);
   }
   // The signer is made in the constructor, from the key it keeps (it
   // holds a reference).
@@ -88,7 +83,6 @@ Checkpointer::Checkpointer(const store::Store* store,
     : store_(store),
       genesis_(genesis),
       origin_(genesis.origin()),
-      threshold_(genesis.checkpoint_threshold()),
       key_(std::move(key)),
       name_(std::move(name)),
       signer_(key_.has_value()
@@ -97,10 +91,17 @@ Checkpointer::Checkpointer(const store::Store* store,
                   : std::nullopt) {}
 
 absl::StatusOr<checkpoint::VerifiedCheckpoint> Checkpointer::Verify(
-    absl::string_view note, uint32_t threshold) const {
+    absl::string_view note, std::optional<uint32_t> at_least) const {
   KP_ASSIGN_OR_RETURN(const v1::NodeSetRecord nodes,
                       apply::StoreNodeSet(*store_, genesis_));
-  return rules::VerifyNodeCheckpoint(note, origin_, nodes, threshold);
+  return rules::VerifyNodeCheckpoint(note, genesis_, nodes, at_least);
+}
+
+uint32_t Checkpointer::ThresholdAt(uint64_t tree_size) const {
+  absl::StatusOr<v1::NodeSetRecord> nodes =
+      apply::StoreNodeSet(*store_, genesis_);
+  if (!nodes.ok()) return genesis_.checkpoint_threshold();
+  return rules::CheckpointThresholdAt(genesis_, *nodes, tree_size);
 }
 
 Checkpointer::~Checkpointer() { Stop(); }
@@ -134,7 +135,7 @@ absl::StatusOr<v1::Checkpoint> Checkpointer::SignHead() {
   cp.set_root_hash(std::string(body.root.begin(), body.root.end()));
   cp.add_signers(name_);
   latest_ = cp;
-  if (threshold_ <= 1) cosigned_ = cp;
+  if (ThresholdAt(head.size) <= 1) cosigned_ = cp;
   return cp;
 }
 
@@ -153,13 +154,14 @@ absl::StatusOr<v1::Checkpoint> Checkpointer::Cosigned(uint64_t min_size,
   auto covers = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     return cosigned_.has_value() && cosigned_->tree_size() >= min_size;
   };
-  if (threshold_ <= 1 && signer_.has_value()) {
+  const uint32_t threshold = ThresholdAt(store_->size());
+  if (threshold <= 1 && signer_.has_value()) {
     if (covers()) return *cosigned_;
     return SignHead();
   }
   if (peers_.empty() && signer_.has_value()) {
     return absl::FailedPreconditionError(absl::StrCat(
-        "no cosigned checkpoint: the genesis needs ", threshold_,
+        "no cosigned checkpoint: the ledger needs ", threshold,
         " node signatures on a checkpoint and this node has no peers to ask "
         "(run the ledger's nodes as a cluster, with --peers)"));
   }
@@ -183,7 +185,7 @@ absl::StatusOr<v1::Checkpoint> Checkpointer::Cosigned(uint64_t min_size,
   if (covers()) return *cosigned_;
   return absl::UnavailableError(
       absl::StrCat("no checkpoint covering ", min_size,
-                   " entries is cosigned by ", threshold_,
+                   " entries is cosigned by ", threshold,
                    " nodes yet: the peers did not cosign in time (are they up "
                    "and caught up? see their kpctl status)"));
 }
@@ -191,15 +193,16 @@ absl::StatusOr<v1::Checkpoint> Checkpointer::Cosigned(uint64_t min_size,
 void Checkpointer::GatherCosignatures(const v1::Checkpoint& cp) {
   std::string note = cp.note();
   size_t signers = cp.signers_size();  // this node's own signature
+  const uint32_t threshold = ThresholdAt(cp.tree_size());
   std::vector<size_t> refused_below_threshold;
   for (size_t i = 0; i < peers_.size(); ++i) {
-    const bool below = signers < threshold_;
+    const bool below = signers < threshold;
     const absl::Status asked = AskToCosign(i, cp.tree_size(), &note, &signers);
     if (below && absl::IsFailedPrecondition(asked)) {
       refused_below_threshold.push_back(i);
     }
   }
-  if (signers < threshold_) return;
+  if (signers < threshold) return;
   Adopt(note);
   // Those peers saw fewer signatures than it takes to call a disagreement
   // a divergence. Asked again with the cosigned checkpoint, a peer whose
@@ -240,8 +243,7 @@ absl::Status Checkpointer::AskToCosign(size_t i, uint64_t tree_size,
 }
 
 void Checkpointer::Adopt(const std::string& note) {
-  absl::StatusOr<checkpoint::VerifiedCheckpoint> verified =
-      Verify(note, threshold_);
+  absl::StatusOr<checkpoint::VerifiedCheckpoint> verified = Verify(note);
   if (!verified.ok()) return;
   const uint64_t size = verified->body.tree_size;
   {
@@ -288,9 +290,11 @@ absl::StatusOr<std::string> Checkpointer::CosignFor(const std::string& note) {
       apply::StoreCheckpointBody(*store_, origin_, body.tree_size));
   KP_ASSIGN_OR_RETURN(const uint64_t my_count,
                       checkpoint::PolicyUpdateCount(mine));
+  KP_ASSIGN_OR_RETURN(const uint64_t my_node_count,
+                      checkpoint::NodeUpdateCount(mine));
   const std::string signers = absl::StrJoin(asked->signers, ", ");
-  // A root, or a policy count, other than this node's: if the threshold
-  // vouches for it, this node's history is not its cluster's.
+  // A root, or a policy or node key count, other than this node's: if the
+  // threshold vouches for it, this node's history is not its cluster's.
   std::string differs;
   if (mine.root != body.root) {
     differs =
@@ -304,11 +308,19 @@ absl::StatusOr<std::string> Checkpointer::CosignFor(const std::string& note) {
                            " this node's log holds ", my_count,
                            " policy update(s), but the checkpoint signed by ",
                            signers, " counts ", *stated);
+  } else if (absl::StatusOr<uint64_t> nodes_stated =
+                 checkpoint::NodeUpdateCount(body);
+             nodes_stated.ok() && *nodes_stated != my_node_count) {
+    differs = absl::StrCat("at tree size ", body.tree_size,
+                           " this node's log holds ", my_node_count,
+                           " node key update(s), but the checkpoint signed by ",
+                           signers, " counts ", *nodes_stated);
   }
   if (!differs.empty()) {
-    if (asked->signers.size() >= threshold_) {
-      Diverge(absl::StrCat(differs, ", and they are the genesis threshold of ",
-                           threshold_,
+    if (const uint32_t threshold = ThresholdAt(body.tree_size);
+        asked->signers.size() >= threshold) {
+      Diverge(absl::StrCat(differs, ", and they are the threshold of ",
+                           threshold,
                            ": this node's history differs from "
                            "its cluster's"));
       return diverged();
@@ -373,7 +385,62 @@ void Checkpointer::Start(absl::Duration interval) {
   });
 }
 
+std::string Checkpointer::KeyStanding() const {
+  if (!key_.has_value()) return "none (a read-only mirror)";
+  absl::StatusOr<v1::NodeSetRecord> nodes =
+      apply::StoreNodeSet(*store_, genesis_);
+  if (!nodes.ok()) {
+    return absl::StrCat("unknown: ", nodes.status().message());
+  }
+  const v1::NodeKeyRecord* key = rules::FindNodeKey(*nodes, name_);
+  for (const v1::NodeKeyRecord& k : nodes->keys()) {
+    if (k.public_key() == key_->public_key().bytes() && k.name() != name_) {
+      // Registered under another id than its file's name, which this node
+      // took at startup: its batches name the wrong node.
+      return absl::StrCat("not in force under the name ", name_,
+                          ": the ledger registered this key as ", k.name(),
+                          "; restart the node, which then takes that name");
+    }
+  }
+  if (key == nullptr) {
+    return absl::StrCat(
+        "not in force: not a node key of this ledger up to entry ",
+        store_->size(),
+        " (governance registers it: RegisterActor, role NODE, "
+        "actor id ",
+        name_, ")");
+  }
+  if (key->public_key() != key_->public_key().bytes()) {
+    return absl::StrCat("not in force: the ledger's node key ", name_,
+                        " is another key");
+  }
+  if (key->removed()) {
+    return absl::StrCat("not in force: revoked at entry ", key->removed_at());
+  }
+  return kKeyInForce;
+}
+
+std::string Checkpointer::LogKeyStanding() {
+  const std::string standing = KeyStanding();
+  if (standing != standing_) {
+    if (standing == kKeyInForce) {
+      spdlog::info("this node's key {} is a node key in force", name_);
+    } else {
+      spdlog::warn(
+          "this node's key {} is {}: its checkpoint signatures do not "
+          "count and its batches are refused",
+          name_, standing);
+    }
+    standing_ = standing;
+  }
+  return standing;
+}
+
 void Checkpointer::Run(absl::Duration interval) {
+  if (signer_.has_value()) {
+    absl::MutexLock lock(&mu_);
+    LogKeyStanding();  // at once: the first round waits an interval
+  }
   while (true) {
     std::optional<v1::Checkpoint> ask;
     {
@@ -388,12 +455,15 @@ void Checkpointer::Run(absl::Duration interval) {
       if (stopping_) return;
       wake_ = false;
       if (!diverged_.ok() || !signer_.has_value()) continue;
+      const std::string standing = LogKeyStanding();
       absl::StatusOr<v1::Checkpoint> cp = SignHead();
       if (!cp.ok()) {
         spdlog::error("cannot sign a checkpoint: {}", cp.status().ToString());
         continue;
       }
-      if (threshold_ > 1 && !peers_.empty() &&
+      // A key not in force gets no cosignature: its peers would refuse.
+      if (standing == kKeyInForce && ThresholdAt(cp->tree_size()) > 1 &&
+          !peers_.empty() &&
           (!cosigned_.has_value() ||
            cosigned_->tree_size() < cp->tree_size())) {
         ask = *std::move(cp);

@@ -59,6 +59,9 @@ struct CheckpointerHooks {
   std::function<void(const std::string& why)> diverged;
 };
 
+// Checkpointer::KeyStanding() of a node key in force.
+inline constexpr char kKeyInForce[] = "in force";
+
 class Checkpointer {
  public:
   // The node's name is its key's: the genesis' name for it, or the name
@@ -79,7 +82,10 @@ class Checkpointer {
   // This node's name: its key's note key name (Create); "mirror" for a
   // mirror.
   const std::string& name() const { return name_; }
-  uint32_t threshold() const { return threshold_; }
+  // How this node's key stands in the ledger as its store has it: "in
+  // force", or "not in force: " and why (not registered yet, revoked at
+  // entry N, the name is another key's); "none (a read-only mirror)".
+  std::string KeyStanding() const;
 
   // Before Start: the other nodes to ask for cosignatures, and the hooks.
   void SetPeers(std::vector<std::unique_ptr<Cosigner>> peers,
@@ -143,14 +149,20 @@ class Checkpointer {
   absl::Status AskToCosign(size_t i, uint64_t tree_size, std::string* note,
                            size_t* signers);
   void Run(absl::Duration interval);
-  // rules::VerifyNodeCheckpoint against the node keys of this node's log.
+  // KeyStanding(), logged when it is not what it was last time.
+  std::string LogKeyStanding() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // rules::VerifyNodeCheckpoint against the node keys of this node's log,
+  // at `at_least` signatures or the threshold at the checkpoint's size.
   absl::StatusOr<checkpoint::VerifiedCheckpoint> Verify(
-      absl::string_view note, uint32_t threshold) const;
+      absl::string_view note,
+      std::optional<uint32_t> at_least = std::nullopt) const;
+  // rules::CheckpointThresholdAt `tree_size` of this node's log (the
+  // genesis' threshold if the log cannot be read).
+  uint32_t ThresholdAt(uint64_t tree_size) const;
 
   const store::Store* store_;
   const v1::Genesis genesis_;
   const std::string origin_;
-  const uint32_t threshold_;
   const std::optional<crypto::PrivateKey> key_;  // none on a mirror
   const std::string name_;
   // Refers to key_; none on a mirror.
@@ -165,6 +177,8 @@ class Checkpointer {
   absl::Status diverged_ ABSL_GUARDED_BY(mu_);
   std::optional<v1::Checkpoint> latest_ ABSL_GUARDED_BY(mu_);
   std::optional<v1::Checkpoint> cosigned_ ABSL_GUARDED_BY(mu_);
+  // KeyStanding() when last logged: a change is logged once.
+  std::string standing_ ABSL_GUARDED_BY(mu_);
   // Per peer, the last error logged, so a peer that is down is logged once.
   std::vector<std::string> peer_errors_;
 };

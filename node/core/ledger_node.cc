@@ -80,7 +80,7 @@ LedgerNode::LedgerNode(NodeOptions options,
   metrics_.diverged = r.GetGauge(
       "kpledger_diverged",
       "1 once this node's root differs from a checkpoint cosigned by the "
-      "genesis threshold of nodes: it applies and serves nothing more.");
+      "threshold of node keys: it applies and serves nothing more.");
 }
 
 LedgerNode::~LedgerNode() { Stop(); }

@@ -32,6 +32,7 @@ grpc::Status NodeServiceImpl::GetStatus(grpc::ServerContext*,
     *response->mutable_latest_cosigned() = *std::move(cp);
   }
   response->set_diverged(!node_->checkpointer().diverged().ok());
+  response->set_node_key(node_->checkpointer().KeyStanding());
   return grpc::Status::OK;
 }
 

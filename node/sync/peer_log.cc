@@ -102,8 +102,7 @@ absl::StatusOr<checkpoint::CheckpointBody> VerifyPeerLog(
   }
   KP_ASSIGN_OR_RETURN(
       checkpoint::VerifiedCheckpoint cp,
-      rules::VerifyNodeCheckpoint(log.checkpoint.note(), genesis.origin(),
-                                  nodes, genesis.checkpoint_threshold()));
+      rules::VerifyNodeCheckpoint(log.checkpoint.note(), genesis, nodes));
   KP_RETURN_IF_ERROR(checkpoint::PolicyUpdateCount(cp.body).status());
   if (cp.body.tree_size != range.size()) {
     return absl::DataLossError(

@@ -4,7 +4,8 @@
 //
 // The peer is not trusted: its entries must continue this node's log, and
 // this node's tree extended by their leaves must have the root of a
-// checkpoint signed by the genesis threshold of node keys. Then every
+// checkpoint signed by the threshold of the node keys in force at its size
+// (rules/node_set.h: the store's, changed by the peer's entries). Then every
 // entry is applied through the applier like any batch, so every signature
 // and custody rule is checked again; the caller compares the result with
 // the checkpoint once more.
@@ -52,7 +53,7 @@ absl::StatusOr<PeerLog> FetchPeerLog(v1::NodeService::Stub& stub,
 //   InvalidArgument     the checkpoint has no policy line
 //   FailedPrecondition  it does not start at the store's size; its
 //                       checkpoint is for another origin
-//   Unauthenticated     the checkpoint lacks the genesis threshold of valid
+//   Unauthenticated     the checkpoint lacks the threshold of valid
 //                       node signatures; an entry that changes the node
 //                       keys is not governance's
 //   DataLoss            a leaf that does not decode or names another index;

@@ -793,7 +793,7 @@ TEST_F(ClusterTest, ANodeRefusesToCosignARootItDidNotCompute) {
                 HasSubstr("this node's log holds 0 policy update(s), but the "
                           "checkpoint signed by node-1.kpledger.test, "
                           "node-2.kpledger.test counts 5, and they are the "
-                          "genesis threshold of 2"));
+                          "threshold of 2"));
   }
 }
 
@@ -999,8 +999,9 @@ TEST_F(ClusterTest, AnAgencyJoinsAndAnotherLeavesByGovernance) {
   }
   ASSERT_EQ(Status(*joining).tree_size(), 3u) << joining->Log();
   EXPECT_EQ(Status(*joining).node_name(), agency);
-  EXPECT_THAT(joining->Log(),
-              HasSubstr("is not a node key of this ledger up to entry"));
+  EXPECT_THAT(Status(*joining).node_key(),
+              HasSubstr("not in force: not a node key of this ledger up to "
+                        "entry"));
 
   // Before governance registers its key, its batches are refused by every
   // node, and its submitters are told why.
@@ -1017,8 +1018,12 @@ TEST_F(ClusterTest, AnAgencyJoinsAndAnotherLeavesByGovernance) {
   ASSERT_TRUE(r.status.ok()) << r.status.error_message();
   WaitForSize(5);
   // Its signature counts: its own checkpoints are cosigned with it.
+  EXPECT_EQ(Status(*joining).node_key(), "in force");
   EXPECT_THAT(Status(*joining).latest_cosigned().signers(),
               ::testing::Contains(agency));
+  EXPECT_THAT(joining->Log(),
+              HasSubstr("this node's key vault-agency is not in force: not a "
+                        "node key of this ledger"));
 
   // Node 2's agency leaves: governance revokes its genesis key.
   v1::CustodyEvent revoke;
@@ -1038,6 +1043,9 @@ TEST_F(ClusterTest, AnAgencyJoinsAndAnotherLeavesByGovernance) {
   EXPECT_THAT(r.status.error_message(),
               HasSubstr(absl::StrCat("was revoked at entry ",
                                      revoked.receipt.leaf_index())));
+  EXPECT_EQ(Status(*nodes_[2]).node_key(),
+            absl::StrCat("not in force: revoked at entry ",
+                         revoked.receipt.leaf_index()));
   // Its node is stopped (it could only follow: its checkpoint signatures
   // no longer count). The others go on and agree, cosigned without it.
   nodes_.erase(nodes_.begin() + 2);

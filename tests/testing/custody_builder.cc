@@ -87,6 +87,7 @@ CustodyBuilder::CustodyBuilder(const v1::Policy& policy,
   }
   genesis_.set_governance_threshold(2);
   genesis_.set_checkpoint_threshold(checkpoint_threshold);
+  genesis_.set_node_keys_by_governance(true);
   *genesis_.mutable_policy() = policy;
   SetTime(genesis_.mutable_created_at(), kGenesisSeconds);
   genesis_envelope_ = envelope::SignEnvelope(

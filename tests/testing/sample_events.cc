@@ -26,6 +26,7 @@ v1::Envelope SampleGenesis(const crypto::PrivateKey& governance) {
   node->set_public_key(
       std::string(DeterministicKey("node").public_key().bytes()));
   g.set_checkpoint_threshold(1);
+  g.set_node_keys_by_governance(true);
   g.mutable_policy()->set_mass_tolerance_ppm(5000);
   g.mutable_created_at()->set_seconds(1788000000);
   return envelope::SignEnvelope(envelope::kGenesisPayloadType,

@@ -11,9 +11,13 @@
 #include "absl/synchronization/mutex.h"
 #include "gtest/gtest.h"
 #include "ledger/apply/applier.h"
+#include "ledger/apply/checkpoint_body.h"
+#include "ledger/checkpoint/checkpoint.h"
 #include "ledger/checkpoint/note.h"
+#include "ledger/checkpoint/policy_line.h"
 #include "ledger/store/store.h"
 #include "tests/testing/custody_builder.h"
+#include "tests/testing/day_batch.h"
 #include "tests/testing/fresh_dir.h"
 #include "tests/testing/status_matchers.h"
 
@@ -66,9 +70,8 @@ class CheckpointerTest : public ::testing::Test {
   void SetUp() override {
     KP_ASSERT_OK_AND_ASSIGN(store_,
                             store::Store::Open(testing::FreshDir("store")));
-    KP_ASSERT_OK_AND_ASSIGN(std::unique_ptr<apply::Applier> applier,
-                            apply::Applier::Open(store_.get()));
-    KP_ASSERT_OK(applier->Bootstrap(b_.genesis_envelope()));
+    KP_ASSERT_OK_AND_ASSIGN(applier_, apply::Applier::Open(store_.get()));
+    KP_ASSERT_OK(applier_->Bootstrap(b_.genesis_envelope()));
     ASSERT_EQ(b_.genesis().checkpoint_threshold(), 2u);
   }
 
@@ -99,8 +102,20 @@ class CheckpointerTest : public ::testing::Test {
     return peers;
   }
 
+  // Applies `events` as the next batch; each must be accepted.
+  void Apply(const std::vector<v1::Envelope>& events) {
+    KP_ASSERT_OK_AND_ASSIGN(
+        apply::BatchResult r,
+        applier_->Apply(testing::DayBatch(++position_, 1, events)));
+    for (const v1::Receipt& receipt : r.receipts) {
+      ASSERT_EQ(receipt.outcome(), v1::Receipt::ACCEPTED) << receipt.reason();
+    }
+  }
+
   testing::CustodyBuilder b_;
   std::unique_ptr<store::Store> store_;
+  std::unique_ptr<apply::Applier> applier_;
+  uint64_t position_ = 0;
   std::unique_ptr<Checkpointer> checkpointer_;
 };
 
@@ -140,6 +155,92 @@ TEST_F(CheckpointerTest, APeerAskedAfterTheThresholdIsAskedOnce) {
                           [](size_t n) { return n == 2; }));
   // One request a round: the log did not grow, so one round.
   EXPECT_EQ(second_saw.size(), 1u);
+}
+
+// What `kpctl status` says of a node's key as governance adds and removes
+// it (Checkpointer::KeyStanding).
+TEST_F(CheckpointerTest, SaysHowItsKeyStands) {
+  const crypto::PrivateKey agency = testing::CustodyBuilder::ActorKey("agency");
+  KP_ASSERT_OK_AND_ASSIGN(
+      std::unique_ptr<Checkpointer> c,
+      Checkpointer::Create(store_.get(), b_.genesis(),
+                           crypto::PrivateKey::FromSeed(agency.seed()).value(),
+                           "agency"));
+  EXPECT_EQ(c->name(), "agency");
+  EXPECT_EQ(c->KeyStanding(),
+            "not in force: not a node key of this ledger up to entry 1 "
+            "(governance registers it: RegisterActor, role NODE, actor id "
+            "agency)");
+  Apply({b_.Register("agency", v1::NODE)});
+  EXPECT_EQ(c->KeyStanding(), kKeyInForce);
+  v1::CustodyEvent revoke;
+  revoke.mutable_revoke_actor()->set_actor_id("agency");
+  revoke.mutable_revoke_actor()->set_reason("left");
+  Apply({b_.Governance(revoke)});
+  EXPECT_EQ(c->KeyStanding(), "not in force: revoked at entry 2");
+
+  // Registered under another id than its file's name: restarted, the node
+  // takes the ledger's name for it.
+  const crypto::PrivateKey other = testing::CustodyBuilder::ActorKey("vault");
+  Apply({b_.Register("vault", v1::NODE)});
+  KP_ASSERT_OK_AND_ASSIGN(
+      c, Checkpointer::Create(
+             store_.get(), b_.genesis(),
+             crypto::PrivateKey::FromSeed(other.seed()).value(), "v-node"));
+  EXPECT_EQ(c->name(), "vault");
+  EXPECT_EQ(c->KeyStanding(), kKeyInForce);
+}
+
+TEST_F(CheckpointerTest, RefusesAKeyFileThatNamesAnotherNodesKey) {
+  const crypto::PrivateKey stray = testing::CustodyBuilder::ActorKey("stray");
+  EXPECT_THAT(
+      Checkpointer::Create(store_.get(), b_.genesis(),
+                           crypto::PrivateKey::FromSeed(stray.seed()).value(),
+                           b_.genesis().node_keys(1).name()),
+      testing::StatusIs(absl::StatusCode::kFailedPrecondition,
+                        "and its name is another key's"));
+  EXPECT_THAT(Checkpointer::Create(
+                  store_.get(), b_.genesis(),
+                  crypto::PrivateKey::FromSeed(stray.seed()).value(), "a+b"),
+              testing::StatusIs(absl::StatusCode::kFailedPrecondition,
+                                "its name is not a note key name"));
+}
+
+// A checkpoint the threshold signed with this node's root but another
+// count of node key changes: this node's history is not its cluster's.
+TEST_F(CheckpointerTest, AThresholdSignedNodeCountOtherThanItsOwnDiverges) {
+  Apply({b_.Register("agency", v1::NODE)});
+  KP_ASSERT_OK_AND_ASSIGN(checkpoint::CheckpointBody body,
+                          apply::StoreCheckpointBody(
+                              *store_, b_.genesis().origin(), store_->size()));
+  ASSERT_EQ(body.extensions.size(), 2u);
+  EXPECT_EQ(body.extensions[1], checkpoint::NodeUpdatesLine(1));
+  body.extensions[1] = checkpoint::NodeUpdatesLine(2);
+  // Four keys are in force: the threshold is three.
+  std::vector<checkpoint::NoteSigner> signers = b_.NodeSigners(3);
+  KP_ASSERT_OK_AND_ASSIGN(
+      const std::string note,
+      checkpoint::SignCheckpoint(body, {signers[1], signers[2]}));
+  KP_ASSERT_OK_AND_ASSIGN(
+      std::unique_ptr<Checkpointer> c,
+      Checkpointer::Create(
+          store_.get(), b_.genesis(),
+          crypto::PrivateKey::FromSeed(b_.node_key(0).seed()).value(), ""));
+  // Two signatures are not the threshold: a refusal, no divergence.
+  EXPECT_THAT(c->CosignFor(note),
+              testing::StatusIs(absl::StatusCode::kFailedPrecondition,
+                                "this node's log holds 1 node key update(s), "
+                                "but the checkpoint signed by "));
+  KP_EXPECT_OK(c->diverged());
+  const crypto::PrivateKey agency = testing::CustodyBuilder::ActorKey("agency");
+  signers.push_back(checkpoint::NoteSigner::Create("agency", agency).value());
+  KP_ASSERT_OK_AND_ASSIGN(
+      const std::string three,
+      checkpoint::SignCheckpoint(body, {signers[1], signers[2], signers[3]}));
+  EXPECT_FALSE(c->CosignFor(three).ok());
+  EXPECT_THAT(c->diverged(),
+              testing::StatusIs(absl::StatusCode::kFailedPrecondition,
+                                "counts 2, and they are the threshold of 3"));
 }
 
 }  // namespace

@@ -36,21 +36,30 @@ class NodeKeysBundleTest : public ProvenanceTest {
                 {"revoke node", b_.Governance(revoke)}});
   }
 
+  const crypto::PrivateKey agency_ = CustodyBuilder::ActorKey("vault-agency");
+
   std::string GenesisNode(int i) const {
     return b_.genesis().node_keys(i).name();
   }
 
+  // A node key that signs a checkpoint: its name and private key.
+  struct Signer {
+    std::string name;
+    const crypto::PrivateKey* key;
+  };
   // The store's checkpoint of the whole log signed by genesis node 1 and
-  // `second` (with its key), or with `extensions` in place of its lines.
+  // `others`, or with `extensions` in place of its lines.
   v1::Checkpoint CosignWith(
-      const std::string& second, const crypto::PrivateKey& key,
+      const std::vector<Signer>& others,
       std::optional<std::vector<std::string>> extensions = std::nullopt) const {
     checkpoint::CheckpointBody body =
         *apply::StoreCheckpointBody(*store_, b_.genesis().origin(), Size());
     if (extensions.has_value()) body.extensions = *std::move(extensions);
-    const std::vector<checkpoint::NoteSigner> signers = {
-        *checkpoint::NoteSigner::Create(GenesisNode(1), b_.node_key(1)),
-        *checkpoint::NoteSigner::Create(second, key)};
+    std::vector<checkpoint::NoteSigner> signers = {
+        *checkpoint::NoteSigner::Create(GenesisNode(1), b_.node_key(1))};
+    for (const Signer& s : others) {
+      signers.push_back(*checkpoint::NoteSigner::Create(s.name, *s.key));
+    }
     v1::Checkpoint cp;
     cp.set_note(*checkpoint::SignCheckpoint(body, signers));
     cp.set_origin(body.origin);
@@ -59,7 +68,7 @@ class NodeKeysBundleTest : public ProvenanceTest {
     return cp;
   }
   v1::Checkpoint ByTheNewNode() const {
-    return CosignWith("vault-agency", CustodyBuilder::ActorKey("vault-agency"));
+    return CosignWith({{"vault-agency", &agency_}});
   }
   v1::ProvenanceBundle BundleWith(const v1::Checkpoint& cp) const {
     absl::StatusOr<v1::ProvenanceBundle> bundle =
@@ -80,7 +89,7 @@ TEST_F(NodeKeysBundleTest, ACheckpointCosignedByARegisteredNodeVerifies) {
 
 TEST_F(NodeKeysBundleTest, ARevokedNodesSignatureNoLongerCounts) {
   const v1::ProvenanceBundle bundle =
-      BundleWith(CosignWith(GenesisNode(0), b_.node_key(0)));
+      BundleWith(CosignWith({{GenesisNode(0), &b_.node_key(0)}}));
   EXPECT_THAT(Verify(bundle),
               StatusIs(StatusCode::kUnauthenticated,
                        "checkpoint: checkpoint has 1 valid node signature, "
@@ -89,8 +98,10 @@ TEST_F(NodeKeysBundleTest, ARevokedNodesSignatureNoLongerCounts) {
 }
 
 TEST_F(NodeKeysBundleTest, DroppedRevocationIsRefused) {
-  // Without it the retired key would count again.
-  v1::ProvenanceBundle bundle = BundleWith(ByTheNewNode());
+  // Without it the retired key would count again (and four keys would be
+  // in force, wanting three signatures: here there are).
+  v1::ProvenanceBundle bundle = BundleWith(CosignWith(
+      {{GenesisNode(2), &b_.node_key(2)}, {"vault-agency", &agency_}}));
   Drop(&bundle, Index("revoke node"));
   EXPECT_THAT(Verify(bundle),
               StatusIs(StatusCode::kInvalidArgument,
@@ -111,7 +122,7 @@ TEST_F(NodeKeysBundleTest, CheckpointThatCountsFewerNodeUpdatesIsRefused) {
   const v1::ProvenanceBundle bundle = BundleWith(ByTheNewNode());
   v1::ProvenanceBundle lying = bundle;
   *lying.mutable_checkpoint() =
-      CosignWith("vault-agency", CustodyBuilder::ActorKey("vault-agency"),
+      CosignWith({{"vault-agency", &agency_}},
                  std::vector<std::string>{checkpoint::PolicyUpdatesLine(1)});
   EXPECT_THAT(Verify(lying),
               StatusIs(StatusCode::kFailedPrecondition,

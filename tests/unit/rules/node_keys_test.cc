@@ -8,6 +8,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ledger/checkpoint/checkpoint.h"
+#include "ledger/envelope/dsse.h"
 #include "ledger/rules/node_set.h"
 #include "tests/unit/rules/rules_fixture.h"
 
@@ -223,16 +224,140 @@ TEST_F(NodeKeysTest, ACheckpointCountsTheKeysInForceAtItsSize) {
   };
   // Before the revocation both signatures count...
   absl::StatusOr<checkpoint::VerifiedCheckpoint> before =
-      VerifyNodeCheckpoint(Signed(revoked_at), b_.genesis().origin(), set, 2);
+      VerifyNodeCheckpoint(Signed(revoked_at), b_.genesis(), set, 2);
   ASSERT_TRUE(before.ok()) << before.status();
   EXPECT_EQ(before->signers.size(), 2u);
   // ...after it, key 0's is ignored, as an unknown key's is.
-  EXPECT_THAT(VerifyNodeCheckpoint(Signed(revoked_at + 1),
-                                   b_.genesis().origin(), set, 2),
+  EXPECT_THAT(
+      VerifyNodeCheckpoint(Signed(revoked_at + 1), b_.genesis(), set, 2),
+      StatusIs(StatusCode::kUnauthenticated,
+               "checkpoint has 1 valid node signature, want 2 (signed "
+               "by " +
+                   GenesisNode(1) + ")"));
+}
+
+// The event an envelope carries.
+v1::CustodyEvent EventOf(const v1::Envelope& env) {
+  v1::CustodyEvent ev;
+  EXPECT_TRUE(ev.ParseFromString(env.payload()));
+  return ev;
+}
+
+// Two roots that disagree cannot both be cosigned: a genesis threshold
+// that is more than half of the genesis' node keys stays more than half of
+// the keys in force as governance adds them.
+TEST_F(NodeKeysTest, TheThresholdStaysAMajorityOfTheKeysInForce) {
+  // Genesis: 3 keys, threshold 2; the fixture added node-1 at entry 9.
+  EXPECT_EQ(CheckpointThresholdAt(b_.genesis(), Nodes(), 9), 2u);   // 3 keys
+  EXPECT_EQ(CheckpointThresholdAt(b_.genesis(), Nodes(), 10), 3u);  // 4 keys
+  KP_ASSERT_OK(Apply(b_.Register("node-5", v1::NODE)));
+  EXPECT_EQ(CheckpointThresholdAt(b_.genesis(), Nodes(), index_), 3u);  // 5
+  KP_ASSERT_OK(Apply(Revoke(GenesisNode(0))));
+  KP_ASSERT_OK(Apply(Revoke(GenesisNode(1))));
+  EXPECT_EQ(CheckpointThresholdAt(b_.genesis(), Nodes(), index_), 2u);  // 3
+
+  // A checkpoint with 4 keys in force needs 3 signatures.
+  checkpoint::CheckpointBody body;
+  body.origin = b_.genesis().origin();
+  body.tree_size = 10;
+  EXPECT_THAT(VerifyNodeCheckpoint(
+                  checkpoint::SignCheckpoint(body, b_.NodeSigners(2)).value(),
+                  b_.genesis(), Nodes()),
               StatusIs(StatusCode::kUnauthenticated,
-                       "checkpoint has 1 valid node signature, want 2 (signed "
-                       "by " +
-                           GenesisNode(1) + ")"));
+                       "checkpoint has 2 valid node signatures, want 3"));
+
+  // A genesis that chose a threshold of half or less (one node may cosign
+  // alone, for a test bench) keeps it.
+  CustodyBuilder lax(testing::DefaultPolicy(), /*checkpoint_threshold=*/1);
+  v1::NodeSetRecord many = GenesisNodeSet(lax.genesis());
+  for (const std::string id : {"a", "b", "c"}) {
+    ASSERT_TRUE(ApplyNodeChange(lax.genesis(),
+                                EventOf(lax.Register(id, v1::NODE)), 5, &many));
+  }
+  EXPECT_EQ(CheckpointThresholdAt(lax.genesis(), many, 6), 1u);
+}
+
+// What the rules refuse changes nothing for a verifier either: a name or
+// key the set has, another ledger's event.
+TEST_F(NodeKeysTest, AnEntryTheRulesWouldRefuseChangesNoNodeKey) {
+  v1::NodeSetRecord set = Nodes();
+  const int keys = set.keys_size();
+  EXPECT_FALSE(ApplyNodeChange(
+      b_.genesis(), EventOf(b_.Register("node-1", v1::NODE)), 30, &set));
+  v1::CustodyEvent same_key = EventOf(b_.Register("node-9", v1::NODE));
+  same_key.mutable_register_actor()->set_public_key(
+      b_.genesis().node_keys(0).public_key());
+  EXPECT_FALSE(ApplyNodeChange(b_.genesis(), same_key, 30, &set));
+  v1::CustodyEvent plus = EventOf(b_.Register("node+9", v1::NODE));
+  EXPECT_FALSE(ApplyNodeChange(b_.genesis(), plus, 30, &set));
+  v1::CustodyEvent elsewhere = EventOf(b_.Register("node-9", v1::NODE));
+  elsewhere.set_origin("another.ledger/custody");
+  // Signed as governance signs, with its origin kept.
+  const v1::Envelope signed_elsewhere = envelope::SignEnvelope(
+      envelope::kEventPayloadType, elsewhere.SerializeAsString(),
+      {&b_.governance_key(0), &b_.governance_key(1)});
+  absl::StatusOr<bool> changed = ApplyNodeChangeEntry(
+      b_.genesis(), signed_elsewhere.SerializeAsString(), 30, &set);
+  ASSERT_TRUE(changed.ok()) << changed.status();
+  EXPECT_FALSE(*changed);
+  EXPECT_EQ(set.keys_size(), keys);
+}
+
+// A genesis made before node keys could change keeps its node keys for
+// good: a NODE actor is an actor like any other, as it was, so a ledger's
+// history is read as it was written.
+TEST_F(NodeKeysTest, AGenesisWithoutTheFlagKeepsItsNodeKeys) {
+  v1::Genesis old = b_.genesis();
+  old.clear_node_keys_by_governance();
+  MemoryStateSource state;
+  {
+    StateChanges init(&state);
+    InitState(old, &init);
+    for (const auto& [k, v] : init.changes()) state.Put(k, v);
+  }
+  auto apply = [&](const v1::Envelope& env, uint64_t index) {
+    absl::StatusOr<SignedEvent> ev = DecodeEvent(env.SerializeAsString());
+    EXPECT_TRUE(ev.ok());
+    StateChanges changes(&state);
+    const EventContext ctx{&old, entry::LedgerTime{kGenesisSeconds + kDay, 0},
+                           index};
+    absl::StatusOr<std::vector<v1::Flag>> flags =
+        ApplyEvent(ctx, *ev, &changes);
+    if (flags.ok()) {
+      for (const auto& [k, v] : changes.changes()) state.Put(k, v);
+    }
+    return flags.status();
+  };
+  // A NODE actor under a genesis node's name, with a genesis node's key:
+  // accepted, as before.
+  v1::CustodyEvent reg = EventOf(b_.Register(GenesisNode(0), v1::NODE));
+  reg.mutable_register_actor()->set_public_key(
+      b_.genesis().node_keys(1).public_key());
+  KP_ASSERT_OK(apply(b_.Governance(reg), 1));
+  absl::StatusOr<v1::NodeSetRecord> set = NodeSetOf(StateView(&state), old);
+  ASSERT_TRUE(set.ok());
+  EXPECT_EQ(set->keys_size(), 3);
+  EXPECT_EQ(set->update_entries_size(), 0);
+  // Re-keyed and revoked as any actor; the genesis key stays in force.
+  v1::CustodyEvent rotate;
+  rotate.mutable_rotate_key()->set_actor_id(GenesisNode(0));
+  rotate.mutable_rotate_key()->set_new_public_key(
+      std::string(CustodyBuilder::ActorKey("x", 1).public_key().bytes()));
+  KP_ASSERT_OK(apply(b_.Governance(rotate), 2));
+  KP_ASSERT_OK(apply(Revoke(GenesisNode(0)), 3));
+  set = NodeSetOf(StateView(&state), old);
+  ASSERT_TRUE(set.ok());
+  EXPECT_FALSE(FindNodeKey(*set, GenesisNode(0))->removed());
+  // A genesis node key that is no actor is not revoked.
+  EXPECT_THAT(apply(Revoke(GenesisNode(2)), 4),
+              StatusIs(StatusCode::kNotFound, "no registered actor"));
+  // Nor does an entry change the set for a verifier, or the threshold.
+  v1::NodeSetRecord derived = GenesisNodeSet(old);
+  absl::StatusOr<bool> changed = ApplyNodeChangeEntry(
+      old, b_.Register("node-7", v1::NODE).SerializeAsString(), 5, &derived);
+  ASSERT_TRUE(changed.ok());
+  EXPECT_FALSE(*changed);
+  EXPECT_EQ(CheckpointThresholdAt(old, derived, 6), 2u);
 }
 
 }  // namespace

@@ -189,6 +189,19 @@ TEST_F(ReplayTest, CheckpointMustBeTheReplaysAtItsSize) {
       std::vector<std::string> signers,
       replayer_->CheckCheckpoint(Signed(size, root, no_updates, 2), 2));
   EXPECT_EQ(signers.size(), 2u);
+  // With node-customs, 4 node keys are in force: cosigned takes 3, a
+  // majority (rules::CheckpointThresholdAt).
+  KP_ASSERT_OK_AND_ASSIGN(const uint32_t threshold,
+                          replayer_->CheckpointThreshold(size));
+  EXPECT_EQ(threshold, 3u);
+  KP_EXPECT_OK(
+      replayer_
+          ->CheckCheckpoint(Signed(size, root, no_updates, 3), std::nullopt)
+          .status());
+  EXPECT_THAT(replayer_->CheckCheckpoint(Signed(size, root, no_updates, 2),
+                                         std::nullopt),
+              StatusIs(absl::StatusCode::kUnauthenticated,
+                       "2 valid node signatures, want 3"));
 
   merkle::Hash other = root;
   other[0] ^= 1;
