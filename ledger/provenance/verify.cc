@@ -72,6 +72,27 @@ absl::StatusOr<checkpoint::VerifiedCheckpoint> VerifyBundleCheckpoint(
 // counts are all of them. Checked before the rules run, which would
 // otherwise refuse, under the older policy, an entry a left-out update
 // allowed, and name that entry instead.
+// `have` entries of a kind (`what`, plural) proven in the bundle against
+// the `want` its checkpoint counts below `tree_size`: fewer is a bundle
+// that left one out (InvalidArgument; `why_all` says why it must hold them
+// all), more a checkpoint whose signers counted wrong (FailedPrecondition).
+absl::Status CheckCount(absl::string_view what, absl::string_view why_all,
+                        uint64_t have, uint64_t want, uint64_t tree_size) {
+  if (have < want) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the bundle holds ", have, " ", what, "(s), but the checkpoint ",
+        "says the log holds ", want, " below tree size ", tree_size,
+        ": a bundle holds every ", what, ", or ", why_all));
+  }
+  if (have > want) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the bundle proves ", have, " ", what, "s in the log below tree ",
+        "size ", tree_size, ", but the checkpoint counts ", want,
+        ": its signers counted wrong"));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status CheckPolicyUpdates(const std::vector<CheckedEntry>& checked,
                                 uint64_t want, uint64_t tree_size) {
   uint64_t have = 0;
@@ -79,20 +100,10 @@ absl::Status CheckPolicyUpdates(const std::vector<CheckedEntry>& checked,
     if (!c.event.ok()) return absl::OkStatus();  // step 5 names the entry
     if (c.event->event->has_update_policy()) ++have;
   }
-  if (have < want) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "the bundle holds ", have, " policy update(s), but the checkpoint ",
-        "says the log holds ", want, " below tree size ", tree_size,
-        ": a bundle holds every policy update, or the rules would be re-run "
-        "under a policy that was not in force"));
-  }
-  if (have > want) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "the bundle proves ", have, " policy updates in the log below tree ",
-        "size ", tree_size, ", but the checkpoint counts ", want,
-        ": its signers counted wrong"));
-  }
-  return absl::OkStatus();
+  return CheckCount("policy update",
+                    "the rules would be re-run under a policy that was not "
+                    "in force",
+                    have, want, tree_size);
 }
 
 // Step 1, first: the node keys the bundle's entries leave in force, which
@@ -118,27 +129,6 @@ absl::StatusOr<BundleNodeKeys> NodeKeysOf(const v1::ProvenanceBundle& bundle,
     if (changed.ok() && *changed) ++out.updates;
   }
   return out;
-}
-
-// Step 4, for the node keys: as for the policy, the checkpoint's node line
-// says how many entries changed them, so a bundle that left out a key's
-// removal (whose signatures would then count) is refused.
-absl::Status CheckNodeUpdates(uint64_t have, uint64_t want,
-                              uint64_t tree_size) {
-  if (have < want) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "the bundle holds ", have, " node key update(s), but the checkpoint ",
-        "says the log holds ", want, " below tree size ", tree_size,
-        ": a bundle holds every node key update, or the signatures of a "
-        "removed node key would count"));
-  }
-  if (have > want) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "the bundle proves ", have, " node key updates in the log below tree ",
-        "size ", tree_size, ", but the checkpoint counts ", want,
-        ": its signers counted wrong"));
-  }
-  return absl::OkStatus();
 }
 
 // Step 2. The hash is compared before the proof is checked, so that a
@@ -361,8 +351,11 @@ absl::StatusOr<v1::ProvenanceAccount> VerifyBundle(
   }
   KP_RETURN_IF_ERROR(
       CheckPolicyUpdates(checked, *policy_updates, cp.body.tree_size));
-  KP_RETURN_IF_ERROR(
-      CheckNodeUpdates(nodes.updates, *node_updates, cp.body.tree_size));
+  // As for the policy: a bundle that left out a key's removal would count
+  // that key's signatures.
+  KP_RETURN_IF_ERROR(CheckCount(
+      "node key update", "the signatures of a removed node key would count",
+      nodes.updates, *node_updates, cp.body.tree_size));
 
   Replay replay(trust_root.genesis);
   std::vector<v1::AccountEvent> events;
