@@ -135,7 +135,11 @@ absl::StatusOr<v1::Checkpoint> Checkpointer::SignHead() {
   cp.set_root_hash(std::string(body.root.begin(), body.root.end()));
   cp.add_signers(name_);
   latest_ = cp;
-  if (ThresholdAt(head.size) <= 1) cosigned_ = cp;
+  // Alone enough only with a key in force: otherwise its signature counts
+  // for nothing.
+  if (ThresholdAt(head.size) <= 1 && KeyStanding() == kKeyInForce) {
+    cosigned_ = cp;
+  }
   return cp;
 }
 
@@ -155,7 +159,7 @@ absl::StatusOr<v1::Checkpoint> Checkpointer::Cosigned(uint64_t min_size,
     return cosigned_.has_value() && cosigned_->tree_size() >= min_size;
   };
   const uint32_t threshold = ThresholdAt(store_->size());
-  if (threshold <= 1 && signer_.has_value()) {
+  if (threshold <= 1 && signer_.has_value() && KeyStanding() == kKeyInForce) {
     if (covers()) return *cosigned_;
     return SignHead();
   }
@@ -195,15 +199,20 @@ void Checkpointer::GatherCosignatures(const v1::Checkpoint& cp) {
   size_t signers = cp.signers_size();  // this node's own signature
   const uint32_t threshold = ThresholdAt(cp.tree_size());
   std::vector<size_t> refused_below_threshold;
+  std::vector<size_t> signed_below_threshold;
   for (size_t i = 0; i < peers_.size(); ++i) {
     const bool below = signers < threshold;
     const absl::Status asked = AskToCosign(i, cp.tree_size(), &note, &signers);
     if (below && absl::IsFailedPrecondition(asked)) {
       refused_below_threshold.push_back(i);
     }
+    if (asked.ok() && signers < threshold) signed_below_threshold.push_back(i);
   }
   if (signers < threshold) return;
   Adopt(note);
+  // A peer that signed before the threshold did has no cosigned checkpoint
+  // of this size; shown the cosigned note, it adopts it (CosignFor).
+  for (size_t i : signed_below_threshold) (void)peers_[i]->Cosign(note);
   // Those peers saw fewer signatures than it takes to call a disagreement
   // a divergence. Asked again with the cosigned checkpoint, a peer whose
   // root or policy count differs finds out, whatever its place in this
@@ -354,10 +363,13 @@ absl::StatusOr<std::string> Checkpointer::CosignFor(const std::string& note) {
   std::string line(
       absl::StripSuffix(checkpoint::FormatSignatureLine(sig), "\n"));
   // With this node's signature the checkpoint may reach the threshold:
-  // then it is this node's latest cosigned checkpoint too.
+  // then it is this node's latest cosigned checkpoint too (Adopt checks).
+  // A note this node signed already is shown to it once cosigned.
   if (std::find(asked->signers.begin(), asked->signers.end(), name_) ==
       asked->signers.end()) {
     Adopt(absl::StrCat(note, line, "\n"));
+  } else {
+    Adopt(note);
   }
   return line;
 }

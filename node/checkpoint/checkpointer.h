@@ -5,17 +5,17 @@
 // The checkpointer signs the store's head every `interval` while the log
 // grows, and on demand when a reader needs a checkpoint covering a newer
 // entry (a provenance bundle of an event just appended). A checkpoint is
-// "cosigned" once at least the genesis' checkpoint_threshold node keys
-// signed it. On a ledger whose threshold is 1 the node's own signature is
-// enough. Otherwise, after signing, the checkpointer asks its peers
-// (Cosigner) one after the other to cosign, passing each the signatures
-// gathered so far; a peer signs only a body it computed itself at that
-// size: the root and the policy line (CosignFor). A node asked to cosign a
-// checkpoint that already carries the threshold of signatures, whose root
-// or policy count it did not compute, has diverged from its cluster: it
-// says so (the `diverged` hook) and serves no checkpoint from then on.
-// So that a peer which refused while the threshold had not yet signed
-// sees the cosigned checkpoint too, the checkpointer asks it again.
+// "cosigned" once at least the threshold of node keys in force at its size
+// signed it (rules/node_set.h). Where the threshold is 1 the node's own
+// signature is enough, if its key is in force. Otherwise, after signing, the
+// checkpointer asks its peers (Cosigner) one after the other to cosign, passing
+// each the signatures gathered so far; a peer signs only a body it computed
+// itself at that size: the root and the policy line (CosignFor). A node asked
+// to cosign a checkpoint that already carries the threshold of signatures,
+// whose root or policy count it did not compute, has diverged from its cluster:
+// it says so (the `diverged` hook) and serves no checkpoint from then on. So
+// that a peer which refused while the threshold had not yet signed sees the
+// cosigned checkpoint too, the checkpointer asks it again.
 //
 // Thread-safe.
 #ifndef KPLEDGER_NODE_CHECKPOINT_CHECKPOINTER_H_
@@ -120,8 +120,8 @@ class Checkpointer {
   absl::StatusOr<std::string> CosignFor(const std::string& note);
 
   // Makes `note` the latest cosigned checkpoint if it verifies at the
-  // genesis threshold and is newer. The caller checked that its body (root
-  // and policy line) is this node's at that size.
+  // threshold at its size and is newer. The caller checked that its body
+  // (root and count lines) is this node's at that size.
   void Adopt(const std::string& note);
 
   // Why this node diverged from its cluster; OK if it did not.

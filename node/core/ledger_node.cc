@@ -113,6 +113,16 @@ absl::Status LedgerNode::Init() {
         Checkpointer::Create(store_.get(), applier_->genesis(),
                              *std::exchange(options_.node_key, std::nullopt),
                              options_.node_key_name));
+    // A node alone orders its own batches, which nothing checks against the
+    // node keys (the ordering service's are, where they are applied), and
+    // has no peer to learn a later registration from.
+    if (const std::string standing = checkpointer_->KeyStanding();
+        sequencer_->name() == "local" && standing != kKeyInForce) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the node key ", checkpointer_->name(), " is ", standing,
+          ": a node that runs alone (--sequencer local) needs a node key of "
+          "the ledger in force"));
+    }
   } else {
     // A read-only mirror: it signs nothing.
     checkpointer_ =

@@ -25,7 +25,7 @@ grpc::Status NodeServiceImpl::GetStatus(grpc::ServerContext*,
   response->set_sequencer(node_->sequencer_name());
   response->set_applied_position(absl::StrCat(node_->applied_position()));
   // A node alone has a cosigned checkpoint only when its own signature is
-  // enough (a genesis threshold of 1).
+  // enough (a threshold of 1, and its key in force).
   if (absl::StatusOr<v1::Checkpoint> cp =
           node_->checkpointer().Cosigned(0, absl::ZeroDuration());
       cp.ok()) {

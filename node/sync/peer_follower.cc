@@ -17,7 +17,9 @@ Counter* SyncRefusedCounter(MetricsRegistry* metrics) {
       "kpledger_sync_refused_total",
       "Streams from a peer refused before anything of them was applied: "
       "entries that do not give the root of the peer's cosigned checkpoint, "
-      "a checkpoint without the genesis threshold or malformed, a peer of "
+      "a checkpoint without the threshold of node keys in force or "
+      "malformed, an entry changing the node keys without governance's "
+      "signatures, a peer of "
       "another ledger. (Entries this node's rules then apply otherwise than "
       "the peer's set kpledger_diverged instead.)");
 }

@@ -157,6 +157,49 @@ TEST_F(CheckpointerTest, APeerAskedAfterTheThresholdIsAskedOnce) {
   EXPECT_EQ(second_saw.size(), 1u);
 }
 
+// With four node keys in force the threshold is three: the first peer
+// signs before the checkpoint is cosigned, and is shown the cosigned note
+// after, so that it holds it too.
+TEST_F(CheckpointerTest, APeerThatSignedBeforeTheThresholdIsShownTheResult) {
+  Apply({b_.Register("agency", v1::NODE)});
+  auto early = std::make_unique<FakePeer>("first", b_.NodeSigners(3)[1]);
+  auto last = std::make_unique<FakePeer>("second", b_.NodeSigners(3)[2]);
+  FakePeer* first = early.get();
+  FakePeer* second = last.get();
+  KP_ASSERT_OK_AND_ASSIGN(
+      v1::Checkpoint cp,
+      CosignWith(InOrder(std::move(early), std::move(last))));
+  EXPECT_EQ(cp.signers_size(), 3);
+  const std::vector<size_t> first_saw = first->seen();
+  ASSERT_GE(first_saw.size(), 2u);
+  EXPECT_EQ(first_saw[0], 1u);
+  EXPECT_EQ(first_saw[1], 3u) << "shown the cosigned checkpoint";
+  EXPECT_EQ(second->seen().front(), 2u);
+}
+
+// A node shown a cosigned note it signed already takes it as its own
+// latest cosigned checkpoint.
+TEST_F(CheckpointerTest, ANodeShownACosignedNoteItSignedAdoptsIt) {
+  KP_ASSERT_OK_AND_ASSIGN(checkpoint::CheckpointBody body,
+                          apply::StoreCheckpointBody(
+                              *store_, b_.genesis().origin(), store_->size()));
+  KP_ASSERT_OK_AND_ASSIGN(const std::string note,
+                          checkpoint::SignCheckpoint(body, b_.NodeSigners(2)));
+  KP_ASSERT_OK_AND_ASSIGN(
+      std::unique_ptr<Checkpointer> c,
+      Checkpointer::Create(
+          store_.get(), b_.genesis(),
+          crypto::PrivateKey::FromSeed(b_.node_key(1).seed()).value(), ""));
+  std::vector<std::unique_ptr<Cosigner>> peers;
+  peers.push_back(std::make_unique<FakePeer>("other", std::nullopt));
+  c->SetPeers(std::move(peers), CheckpointerHooks{});
+  EXPECT_FALSE(c->Cosigned(store_->size(), absl::ZeroDuration()).ok());
+  KP_ASSERT_OK(c->CosignFor(note).status());
+  KP_ASSERT_OK_AND_ASSIGN(v1::Checkpoint cp,
+                          c->Cosigned(store_->size(), absl::ZeroDuration()));
+  EXPECT_EQ(cp.signers_size(), 2);
+}
+
 // What `kpctl status` says of a node's key as governance adds and removes
 // it (Checkpointer::KeyStanding).
 TEST_F(CheckpointerTest, SaysHowItsKeyStands) {

@@ -69,6 +69,30 @@ class LedgerNodeTest : public ::testing::Test {
   std::unique_ptr<LedgerNode> node_;
 };
 
+// A node alone orders its own batches: it starts only with a node key in
+// force (a key governance has not registered would add to the ledger
+// unchecked).
+TEST(LedgerNodeKeyTest, ANodeAloneRefusesAKeyNotInForce) {
+  testing::CustodyBuilder b;
+  NodeOptions options;
+  options.data_dir = testing::FreshDir("ledger-node-stray");
+  options.genesis = b.genesis_envelope();
+  KP_ASSERT_OK_AND_ASSIGN(
+      crypto::PrivateKey key,
+      crypto::PrivateKey::FromSeed(
+          testing::CustodyBuilder::ActorKey("stray").seed()));
+  options.node_key = std::move(key);
+  options.node_key_name = "stray";
+  MetricsRegistry metrics;
+  EXPECT_THAT(
+      LedgerNode::Open(std::move(options), std::make_unique<LocalSequencer>(),
+                       &metrics)
+          .status(),
+      StatusIs(absl::StatusCode::kFailedPrecondition,
+               "the node key stray is not in force: not a node key of this "
+               "ledger up to entry 1"));
+}
+
 TEST_F(LedgerNodeTest, AFailedWriteIsNotAcknowledgedAndStopsTheNode) {
   KP_ASSERT_OK_AND_ASSIGN(v1::Receipt acked,
                           Submit(b_.Register("customs-1", v1::CUSTOMS)));

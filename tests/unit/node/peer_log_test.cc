@@ -221,8 +221,14 @@ TEST_F(PeerLogTest, NodeKeysRegisteredInThePeersEntriesCount) {
   KP_ASSERT_OK_AND_ASSIGN(
       checkpoint::CheckpointBody body,
       apply::StoreCheckpointBody(*peer_, b_.genesis().origin(), peer_->size()));
-  // Four node keys are in force: a majority is three.
+  // Four node keys are in force: a majority is three, which two genesis
+  // keys alone are not.
   std::vector<checkpoint::NoteSigner> signers = b_.NodeSigners(2);
+  log_.checkpoint.set_note(checkpoint::SignCheckpoint(body, signers).value());
+  log_.checkpoint.set_tree_size(body.tree_size);
+  log_.checkpoint.set_root_hash(merkle::HashToBytes(body.root));
+  EXPECT_THAT(Verify(), StatusIs(absl::StatusCode::kUnauthenticated,
+                                 "2 valid node signatures, want 3"));
   signers.push_back(checkpoint::NoteSigner::Create("agency", agency).value());
   log_.checkpoint.set_note(checkpoint::SignCheckpoint(body, signers).value());
   log_.checkpoint.set_tree_size(body.tree_size);

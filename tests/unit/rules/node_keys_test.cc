@@ -252,8 +252,11 @@ TEST_F(NodeKeysTest, TheThresholdStaysAMajorityOfTheKeysInForce) {
   EXPECT_EQ(CheckpointThresholdAt(b_.genesis(), Nodes(), 10), 3u);  // 4 keys
   KP_ASSERT_OK(Apply(b_.Register("node-5", v1::NODE)));
   EXPECT_EQ(CheckpointThresholdAt(b_.genesis(), Nodes(), index_), 3u);  // 5
+  KP_ASSERT_OK(Apply(b_.Register("node-6", v1::NODE)));
+  EXPECT_EQ(CheckpointThresholdAt(b_.genesis(), Nodes(), index_), 4u);  // 6
   KP_ASSERT_OK(Apply(Revoke(GenesisNode(0))));
   KP_ASSERT_OK(Apply(Revoke(GenesisNode(1))));
+  KP_ASSERT_OK(Apply(Revoke("node-6")));
   EXPECT_EQ(CheckpointThresholdAt(b_.genesis(), Nodes(), index_), 2u);  // 3
 
   // A checkpoint with 4 keys in force needs 3 signatures.
@@ -301,6 +304,41 @@ TEST_F(NodeKeysTest, AnEntryTheRulesWouldRefuseChangesNoNodeKey) {
   ASSERT_TRUE(changed.ok()) << changed.status();
   EXPECT_FALSE(*changed);
   EXPECT_EQ(set.keys_size(), keys);
+}
+
+// The rules and a verifier that has only the entries derive the same node
+// keys from a log: every accepted entry, replayed through
+// ApplyNodeChangeEntry, gives the state's set.
+TEST_F(NodeKeysTest, EntriesGiveTheSetTheRulesKeep) {
+  v1::NodeSetRecord derived = GenesisNodeSet(b_.genesis());
+  // The fixture's registration of node-1 at entry 9.
+  ASSERT_TRUE(*ApplyNodeChangeEntry(
+      b_.genesis(), b_.Register("node-1", v1::NODE).SerializeAsString(), 9,
+      &derived));
+  std::vector<v1::Envelope> story = {
+      b_.Register("node-5", v1::NODE),
+      b_.Register("lab-5", v1::LAB),
+      Revoke(GenesisNode(0)),
+      Revoke("lab-5"),
+      b_.Register(GenesisNode(1), v1::LAB),  // refused: a node's name
+      Revoke("node-1"),
+      Revoke("node-5"),
+      Revoke(GenesisNode(1)),  // refused: one key would be left, of two
+      Revoke(GenesisNode(0)),  // refused: revoked already
+  };
+  int accepted = 0;
+  for (const v1::Envelope& env : story) {
+    const uint64_t at = index_;
+    if (!Apply(env).ok()) continue;
+    ++accepted;
+    KP_ASSERT_OK(ApplyNodeChangeEntry(b_.genesis(), env.SerializeAsString(), at,
+                                      &derived)
+                     .status());
+  }
+  EXPECT_EQ(accepted, 6);
+  EXPECT_EQ(derived.SerializeAsString(), Nodes().SerializeAsString())
+      << derived.DebugString() << "\n"
+      << Nodes().DebugString();
 }
 
 // A genesis made before node keys could change keeps its node keys for
