@@ -46,6 +46,7 @@ void AddParcel(CLI::App& app, Globals& globals);
 void AddCertificate(CLI::App& app, Globals& globals);
 void AddPolicy(CLI::App& app, Globals& globals);
 void AddActors(CLI::App& app, Globals& globals);
+void AddNodes(CLI::App& app, Globals& globals);
 void AddProvenance(CLI::App& app, Globals& globals);
 void AddTail(CLI::App& app, Globals& globals);
 void AddReport(CLI::App& app, Globals& globals);

@@ -187,6 +187,13 @@ contains out "--role SMUGGLER is not KP_AUTHORITY"
 expect_exit 0 out k --json actors --role LAB
 contains out '"actorId": "lab-baku"'
 
+expect_exit 0 out k nodes
+matches out '^1 node keys, 1 in force at tree size [0-9]+; a checkpoint is cosigned with 1 of their signatures$'
+contains out "Governance adds node keys (RegisterActor, role NODE)"
+matches out '^node-1 +[0-9a-f]{12}… +genesis +in force$'
+expect_exit 0 out k --json nodes
+contains out '"checkpointThreshold": 1'
+
 expect_exit 0 out k policy
 contains out "Policy in force (the genesis policy)"
 contains out "  mass tolerance      0.5% of the declared mass"

@@ -56,6 +56,7 @@ int main(int argc, char** argv) {
   kp::AddCertificate(app, globals);
   kp::AddPolicy(app, globals);
   kp::AddActors(app, globals);
+  kp::AddNodes(app, globals);
   kp::AddProvenance(app, globals);
   kp::AddTail(app, globals);
   kp::AddReport(app, globals);

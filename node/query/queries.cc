@@ -8,6 +8,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "ledger/apply/checkpoint_body.h"
 #include "ledger/apply/store_state.h"
 #include "ledger/base/status_macros.h"
 #include "ledger/crypto/ed25519.h"
@@ -15,6 +16,7 @@
 #include "ledger/entry/time.h"
 #include "ledger/envelope/dsse.h"
 #include "ledger/rules/codes.h"
+#include "ledger/rules/node_set.h"
 #include "ledger/rules/parcel_refs.h"
 #include "ledger/rules/signed_event.h"
 #include "ledger/rules/state.h"
@@ -202,6 +204,33 @@ absl::StatusOr<v1::GetPolicyResponse> PolicyInForce(const store::Store& store) {
   v1::GetPolicyResponse out;
   *out.mutable_policy() = std::move(*record.mutable_policy());
   *out.mutable_update_entries() = record.update_entries();
+  return out;
+}
+
+absl::StatusOr<v1::ListNodeKeysResponse> NodeKeys(const store::Store& store,
+                                                  const v1::Genesis& genesis) {
+  // The size first: the state is never older than the size read before it
+  // (checkpoint_body.h), so a key added meanwhile shows, not yet in force.
+  const uint64_t size = store.size();
+  KP_ASSIGN_OR_RETURN(const v1::NodeSetRecord set,
+                      apply::StoreNodeSet(store, genesis));
+  v1::ListNodeKeysResponse out;
+  out.set_tree_size(size);
+  out.set_checkpoint_threshold(
+      rules::CheckpointThresholdAt(genesis, set, size));
+  out.set_by_governance(genesis.node_keys_by_governance());
+  *out.mutable_update_entries() = set.update_entries();
+  for (const v1::NodeKeyRecord& k : set.keys()) {
+    KP_ASSIGN_OR_RETURN(const crypto::PublicKey public_key,
+                        crypto::PublicKey::FromBytes(k.public_key()));
+    v1::ListNodeKeysResponse::NodeKey* key = out.add_keys();
+    key->set_name(k.name());
+    key->set_key_id(public_key.key_id());
+    key->set_added_at(k.added_at());
+    key->set_removed(k.removed());
+    key->set_removed_at(k.removed_at());
+    key->set_in_force(rules::CountsAt(k, size));
+  }
   return out;
 }
 

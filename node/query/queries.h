@@ -46,6 +46,11 @@ absl::StatusOr<v1::ListActorsResponse> ListActors(
 // The policy in force and the entries that changed it.
 absl::StatusOr<v1::GetPolicyResponse> PolicyInForce(const store::Store& store);
 
+// Every node key the ledger of `genesis` has had, which are in force at the
+// store's size, and the checkpoint threshold there (rules/node_set.h).
+absl::StatusOr<v1::ListNodeKeysResponse> NodeKeys(const store::Store& store,
+                                                  const v1::Genesis& genesis);
+
 // An incoming (Import) or outgoing (Export) certificate by its number.
 absl::StatusOr<v1::FindCertificateResponse> FindCertificate(
     const store::Store& store, absl::string_view number);

@@ -184,6 +184,13 @@ grpc::Status LedgerServiceImpl::GetPolicy(grpc::ServerContext*,
   return Answer(PolicyInForce(node_->store()), response);
 }
 
+grpc::Status LedgerServiceImpl::ListNodeKeys(
+    grpc::ServerContext*, const v1::ListNodeKeysRequest*,
+    v1::ListNodeKeysResponse* response) {
+  if (absl::Status ok = node_->CheckNotDiverged(); !ok.ok()) return ToGrpc(ok);
+  return Answer(NodeKeys(node_->store(), node_->genesis()), response);
+}
+
 grpc::Status LedgerServiceImpl::GetProvenance(
     grpc::ServerContext*, const v1::GetProvenanceRequest* request,
     v1::ProvenanceBundle* response) {

@@ -56,6 +56,9 @@ class LedgerServiceImpl final
                           v1::ListActorsResponse*) override;
   grpc::Status GetPolicy(grpc::ServerContext*, const v1::GetPolicyRequest*,
                          v1::GetPolicyResponse*) override;
+  grpc::Status ListNodeKeys(grpc::ServerContext*,
+                            const v1::ListNodeKeysRequest*,
+                            v1::ListNodeKeysResponse*) override;
   grpc::Status GetProvenance(grpc::ServerContext*,
                              const v1::GetProvenanceRequest*,
                              v1::ProvenanceBundle*) override;

@@ -221,6 +221,13 @@ class ClusterTest : public ::testing::Test {
     return mirror.ok() ? *std::move(mirror) : nullptr;
   }
 
+  v1::ListNodeKeysResponse NodeKeys(NodeProcess& node) {
+    grpc::ClientContext ctx;
+    v1::ListNodeKeysResponse keys;
+    EXPECT_TRUE(node.Ledger()->ListNodeKeys(&ctx, {}, &keys).ok());
+    return keys;
+  }
+
   std::string Metrics(NodeProcess& node) {
     return MetricsPage(node.http_address()).value_or("");
   }
@@ -764,6 +771,12 @@ TEST_F(ClusterTest, ANodeRefusesToCosignARootItDidNotCompute) {
   }
   {
     grpc::ClientContext ctx;
+    v1::ListNodeKeysResponse keys;
+    EXPECT_EQ(nodes_[2]->Ledger()->ListNodeKeys(&ctx, {}, &keys).error_code(),
+              grpc::StatusCode::FAILED_PRECONDITION);
+  }
+  {
+    grpc::ClientContext ctx;
     v1::Balance balance;
     EXPECT_EQ(nodes_[2]->Reports()->GetBalance(&ctx, {}, &balance).error_code(),
               grpc::StatusCode::FAILED_PRECONDITION);
@@ -1017,7 +1030,13 @@ TEST_F(ClusterTest, AnAgencyJoinsAndAnotherLeavesByGovernance) {
   r = Submit(*joining->Ledger(), Import(1));
   ASSERT_TRUE(r.status.ok()) << r.status.error_message();
   WaitForSize(5);
-  // Its signature counts: its own checkpoints are cosigned with it.
+  // Its signature counts: its own checkpoints are cosigned with it. Four
+  // keys are in force now, and a checkpoint needs three.
+  v1::ListNodeKeysResponse keys = NodeKeys(*nodes_[0]);
+  ASSERT_EQ(keys.keys_size(), 4);
+  EXPECT_EQ(keys.keys(3).name(), agency);
+  EXPECT_TRUE(keys.keys(3).in_force());
+  EXPECT_EQ(keys.checkpoint_threshold(), 3u);
   EXPECT_EQ(Status(*joining).node_key(), "in force");
   EXPECT_THAT(Status(*joining).latest_cosigned().signers(),
               ::testing::Contains(agency));
@@ -1046,6 +1065,11 @@ TEST_F(ClusterTest, AnAgencyJoinsAndAnotherLeavesByGovernance) {
   EXPECT_EQ(Status(*nodes_[2]).node_key(),
             absl::StrCat("not in force: revoked at entry ",
                          revoked.receipt.leaf_index()));
+  keys = NodeKeys(*nodes_[0]);
+  ASSERT_EQ(keys.keys_size(), 4);
+  EXPECT_FALSE(keys.keys(2).in_force());
+  EXPECT_EQ(keys.keys(2).removed_at(), revoked.receipt.leaf_index());
+  EXPECT_EQ(keys.checkpoint_threshold(), 2u);
   // Its node is stopped (it could only follow: its checkpoint signatures
   // no longer count). The others go on and agree, cosigned without it.
   nodes_.erase(nodes_.begin() + 2);
