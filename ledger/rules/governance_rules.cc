@@ -69,13 +69,14 @@ absl::Status EventRules::CheckFreshKey(absl::string_view field,
     return Precondition(field,
                         "is a governance key; actors have keys of their own");
   }
-  KP_ASSIGN_OR_RETURN(const v1::NodeSetRecord nodes, NodeSet());
-  for (const v1::NodeKeyRecord& node : nodes.keys()) {
-    if (NodeKeysByGovernance() && node.public_key() == key) {
-      return Precondition(field,
-                          absl::StrCat("is (or was) node key ", node.name(),
-                                       "; every actor has a fresh key "
-                                       "of its own"));
+  if (NodeKeysByGovernance()) {
+    KP_ASSIGN_OR_RETURN(const v1::NodeSetRecord nodes, NodeSet());
+    for (const v1::NodeKeyRecord& node : nodes.keys()) {
+      if (node.public_key() == key) {
+        return Precondition(
+            field, absl::StrCat("is (or was) node key ", node.name(),
+                                "; every actor has a fresh key of its own"));
+      }
     }
   }
   KP_ASSIGN_OR_RETURN(std::optional<v1::KeyRecord> used,
@@ -115,9 +116,7 @@ absl::Status EventRules::CheckNodeRemoval(const v1::NodeSetRecord& set,
         "actor_id",
         absl::StrCat("removing node key ", name, " would leave ", left,
                      " node key", left == 1 ? "" : "s",
-                     ", fewer than the "
-                     "checkpoint threshold of ",
-                     threshold,
+                     ", fewer than the checkpoint threshold of ", threshold,
                      ", and no checkpoint could be cosigned again: register "
                      "the node key that replaces it first"));
   }
