@@ -91,6 +91,10 @@ class LedgerNode {
   const std::string& name() const { return checkpointer_->name(); }
   const std::string sequencer_name() const { return sequencer_->name(); }
   uint64_t applied_position() const;
+  // The sequencer's words for it (etcd's name the epoch).
+  std::string applied_position_text() const {
+    return sequencer_->DescribePosition(applied_position());
+  }
   Checkpointer& checkpointer() { return *checkpointer_; }
 
   // Where the log stood after the last batch that left it at `tree_size`

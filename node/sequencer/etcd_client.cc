@@ -119,6 +119,34 @@ absl::StatusOr<int64_t> EtcdClient::Put(const std::string& key,
   return response.header().revision();
 }
 
+absl::StatusOr<int64_t> EtcdClient::PutIfUnchanged(const std::string& key,
+                                                   const std::string& value,
+                                                   int64_t mod_revision,
+                                                   absl::Duration timeout) {
+  etcdserverpb::TxnRequest request;
+  etcdserverpb::Compare* compare = request.add_compare();
+  compare->set_key(key);
+  compare->set_target(etcdserverpb::Compare::MOD);
+  compare->set_result(etcdserverpb::Compare::EQUAL);
+  compare->set_mod_revision(mod_revision);  // a missing key compares as 0
+  etcdserverpb::PutRequest* put = request.add_success()->mutable_request_put();
+  put->set_key(key);
+  put->set_value(value);
+  etcdserverpb::TxnResponse response;
+  std::string endpoint;
+  grpc::Status s = OnAnyMember(absl::Now() + timeout, /*write=*/true,
+                               [&](Member& m, grpc::ClientContext* context) {
+                                 endpoint = m.endpoint;
+                                 return m.kv->Txn(context, request, &response);
+                               });
+  if (!s.ok()) return FromGrpc(s, endpoint);
+  if (!response.succeeded()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(key, " changed in etcd meanwhile"));
+  }
+  return response.header().revision();
+}
+
 absl::StatusOr<etcdserverpb::RangeResponse> EtcdClient::Range(
     const etcdserverpb::RangeRequest& request, absl::Duration timeout) {
   etcdserverpb::RangeResponse response;

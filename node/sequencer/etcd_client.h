@@ -47,6 +47,14 @@ class EtcdClient {
   // large", ResourceExhausted "database space exceeded").
   absl::StatusOr<int64_t> Put(const std::string& key, const std::string& value,
                               absl::Duration timeout);
+  // Puts `value` at `key` only if the key's mod revision is still
+  // `mod_revision` (0: the key does not exist), in one transaction; returns
+  // the put's revision. FailedPrecondition when the key changed meanwhile;
+  // otherwise as Put.
+  absl::StatusOr<int64_t> PutIfUnchanged(const std::string& key,
+                                         const std::string& value,
+                                         int64_t mod_revision,
+                                         absl::Duration timeout);
   absl::StatusOr<etcdserverpb::RangeResponse> Range(
       const etcdserverpb::RangeRequest& request, absl::Duration timeout);
   // Compacts history up to `revision`. OK when it was compacted already.

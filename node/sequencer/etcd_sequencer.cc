@@ -142,7 +142,8 @@ absl::Status EtcdSequencer::Propose(ProposedBatch batch) {
   proposed_->Increment();
   {
     absl::MutexLock lock(&mu_);
-    own_.Taken(batch.nonce, static_cast<uint64_t>(*revision));
+    own_.Taken(batch.nonce,
+               EtcdPosition(epoch_.number, static_cast<uint64_t>(*revision)));
   }
   return absl::OkStatus();
 }
@@ -167,6 +168,12 @@ absl::Status EtcdSequencer::health() const {
   return health_;
 }
 
+std::string EtcdSequencer::DescribePosition(uint64_t position) const {
+  if (EpochOf(position) == 0) return absl::StrCat(position);
+  return absl::StrCat(RevisionOf(position), " in etcd epoch ",
+                      EpochOf(position));
+}
+
 bool EtcdSequencer::Sleep(absl::Duration d) {
   absl::MutexLock lock(&mu_);
   mu_.AwaitWithTimeout(absl::Condition(&stopping_), d);
@@ -183,7 +190,7 @@ bool EtcdSequencer::Bootstrap(uint64_t* last) {
   // past the last batch delivered.)
   const uint64_t delivered = [this] {
     absl::MutexLock lock(&mu_);
-    return own_.delivered();
+    return handed_;
   }();
   while (node_.applied_position() < delivered) {
     if (stopping()) return false;
@@ -202,10 +209,9 @@ bool EtcdSequencer::Bootstrap(uint64_t* last) {
       continue;
     }
     if (caught->entries == 0) continue;  // nothing newer there
-    spdlog::info(
-        "bootstrapped {} entries from {}; watching etcd from "
-        "revision {}",
-        caught->entries, peer->address(), caught->position + 1);
+    spdlog::info("bootstrapped {} entries from {}, up to its {}",
+                 caught->entries, peer->address(),
+                 DescribeEtcdPosition(caught->position));
     *last = caught->position;
     std::vector<uint64_t> skipped;
     {
@@ -246,34 +252,142 @@ bool EtcdSequencer::FinishCopy(uint64_t* last) {
   return true;
 }
 
-bool EtcdSequencer::EtcdHasCaughtUpWith(uint64_t last) {
-  // A linearizable read (of one key, whichever): its revision is the
-  // cluster's, not that of a member still catching up after a restart.
-  etcdserverpb::RangeRequest probe;
-  probe.set_key(absl::StrCat(options_.prefix, "batch/"));
-  probe.set_keys_only(true);
-  absl::StatusOr<etcdserverpb::RangeResponse> read =
-      client_->Range(probe, kCallTimeout);
-  if (!read.ok()) return true;  // unreachable: the watch retries anyway
-  const uint64_t revision = static_cast<uint64_t>(read->header().revision());
+void EtcdSequencer::SetWaiting(const std::string& why) {
   absl::MutexLock lock(&mu_);
-  if (revision >= last) {
-    if (absl::IsFailedPrecondition(health_) &&
-        absl::StrContains(health_.message(), "is behind")) {
-      health_ = absl::OkStatus();
-    }
-    return true;
-  }
-  // New batches would get revisions at or below what this node applied,
-  // and be taken for batches applied before: stop, loudly.
-  const std::string why = absl::StrCat(
-      "etcd's revision ", revision, " is behind revision ", last,
-      " that this node applied: etcd was restored from a snapshot or "
-      "replaced; this node takes no batches from it (docs/operations.md, "
-      "Backup and restore)");
-  if (health_.ok()) spdlog::critical("{}", why);
+  if (!waiting_ || health_.message() != why) spdlog::critical("{}", why);
   health_ = absl::FailedPreconditionError(why);
-  return false;
+  waiting_ = true;
+}
+
+void EtcdSequencer::ClearWaiting() {
+  absl::MutexLock lock(&mu_);
+  if (!waiting_) return;
+  health_ = absl::OkStatus();
+  waiting_ = false;
+}
+
+EtcdSequencer::Next EtcdSequencer::PlaceInEtcd(uint64_t* last) {
+  // A linearizable read: its revision is the cluster's, not that of a
+  // member still catching up after a restart.
+  etcdserverpb::RangeRequest read_epoch;
+  read_epoch.set_key(absl::StrCat(options_.prefix, "epoch"));
+  absl::StatusOr<etcdserverpb::RangeResponse> read =
+      client_->Range(read_epoch, kCallTimeout);
+  // Unreachable: positions cannot be known without the epoch; try again.
+  if (!read.ok()) return Next::kRetrySoon;
+  EtcdEpoch epoch;  // none: epoch 0
+  if (read->kvs_size() > 0) {
+    absl::StatusOr<EtcdEpoch> parsed =
+        ParseEtcdEpoch(read->kvs(0).value(),
+                       static_cast<uint64_t>(read->kvs(0).mod_revision()));
+    if (!parsed.ok()) {
+      // Every node reads the same record: none takes batches past it.
+      SetWaiting(absl::StrCat(parsed.status().message(),
+                              "; this node takes no batches from etcd"));
+      return Next::kWait;
+    }
+    epoch = *std::move(parsed);
+  }
+  const store::TreeHead head = node_.store->head();
+  const EpochPlace place =
+      PlaceInEpoch(*last, head.size, crypto::DigestBytes(head.root), epoch,
+                   static_cast<uint64_t>(read->header().revision()));
+  switch (place.standing) {
+    case EpochStanding::kFollow:
+      break;
+    case EpochStanding::kEnter: {
+      spdlog::warn(
+          "entering etcd epoch {} at entry {}: watching etcd from revision {}",
+          epoch.number, epoch.tree_size, epoch.start_revision + 1);
+      *last = epoch.start_position();
+      std::vector<uint64_t> lost;
+      {
+        absl::MutexLock lock(&mu_);
+        lost = own_.SkippedUpTo(*last);
+        compacted_ = 0;  // a revision of the epoch before
+      }
+      // Put into etcd before the epoch started: no node applies them.
+      if (!lost.empty() && node_.lost_proposals) node_.lost_proposals(lost);
+      break;
+    }
+    case EpochStanding::kCatchUp:
+      SetWaiting(place.why);
+      // From what the node applied: not from the start of an epoch it
+      // entered before this one began, which no peer's copy can pass.
+      *last = std::min(*last, node_.applied_position());
+      return Bootstrap(last) ? Next::kRetrySoon : Next::kWait;
+    case EpochStanding::kBehind:
+    case EpochStanding::kPast:
+      SetWaiting(place.why);
+      if (options_.start_new_epoch) StartEpoch(*last, epoch);
+      return Next::kWait;
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    epoch_ = epoch;
+  }
+  ClearWaiting();
+  return Next::kWatch;
+}
+
+void EtcdSequencer::StartEpoch(uint64_t last, const EtcdEpoch& current) {
+  const store::TreeHead head = node_.store->head();
+  const std::string refused = absl::StrCat(
+      "--etcd-new-epoch: not starting a new etcd epoch at this node's ",
+      head.size, " entries: ");
+  // Other nodes reach the epoch's start by copying from a peer, which
+  // copies only what a cosigned checkpoint covers.
+  absl::StatusOr<v1::Checkpoint> cosigned =
+      node_.checkpointer->Cosigned(head.size, absl::Seconds(5));
+  if (!cosigned.ok() || cosigned->tree_size() != head.size) {
+    spdlog::error(
+        "{}they are not all covered by a cosigned checkpoint ({}); "
+        "another node could not copy them",
+        refused,
+        cosigned.ok()
+            ? absl::StrCat("the latest covers ", cosigned->tree_size())
+            : cosigned.status().ToString());
+    return;
+  }
+  std::vector<std::string> unreached;
+  for (const std::unique_ptr<PeerFollower>& peer : peers_) {
+    absl::StatusOr<v1::NodeStatus> status = peer->Status(absl::Seconds(2));
+    if (!status.ok()) {
+      unreached.push_back(peer->address());
+    } else if (status->tree_size() > head.size) {
+      spdlog::error(
+          "{}peer {} holds {} entries: start the epoch on the node with the "
+          "most entries",
+          refused, peer->address(), status->tree_size());
+      return;
+    }
+  }
+  EtcdEpoch next;
+  next.number = std::max(EpochOf(last), current.number) + 1;
+  next.tree_size = head.size;
+  next.root = std::string(crypto::DigestBytes(head.root));
+  if (next.number > kMaxEpoch) {
+    spdlog::error("{}epoch {} is the last there can be", refused, next.number);
+    return;
+  }
+  absl::StatusOr<int64_t> put = client_->PutIfUnchanged(
+      absl::StrCat(options_.prefix, "epoch"), FormatEtcdEpoch(next),
+      static_cast<int64_t>(current.start_revision), kCallTimeout);
+  if (!put.ok()) {
+    // Changed meanwhile (another node started one): placed again next time.
+    spdlog::error("{}{}", refused, put.status().ToString());
+    return;
+  }
+  spdlog::warn(
+      "started etcd epoch {} at entry {} (etcd revision {}){}; remove "
+      "--etcd-new-epoch from this node's configuration",
+      next.number, next.tree_size, *put,
+      unreached.empty()
+          ? ""
+          : absl::StrCat(
+                "; peers not reached: ", absl::StrJoin(unreached, ", "),
+                " (if one of them holds more entries, it will "
+                "refuse this epoch)"));
 }
 
 void EtcdSequencer::WatchLoop(uint64_t applied_position) {
@@ -281,6 +395,7 @@ void EtcdSequencer::WatchLoop(uint64_t applied_position) {
   {
     absl::MutexLock lock(&mu_);
     own_.DeliveredUpTo(applied_position);
+    handed_ = applied_position;
   }
   if (last == 0 && node_.store->size() > 1) {
     // Entries but no etcd revision: a copy from a peer that a crash or stop
@@ -294,14 +409,23 @@ void EtcdSequencer::WatchLoop(uint64_t applied_position) {
     Bootstrap(&last);
   }
   while (true) {
-    if (!EtcdHasCaughtUpWith(last)) {
-      if (!Sleep(absl::Seconds(2))) return;
-      continue;
+    switch (PlaceInEtcd(&last)) {
+      case Next::kWatch:
+        break;
+      case Next::kRetrySoon:
+        if (!Sleep(kWatchRetryDelay)) return;
+        continue;
+      case Next::kWait:
+        if (!Sleep(absl::Seconds(2))) return;
+        continue;
     }
-    if (WatchOnce(&last)) {
-      watch_restarts_->Increment();
-      client_->Failover();
-      if (!Sleep(kWatchRetryDelay)) return;
+    bool epoch_changed = false;
+    if (WatchOnce(&last, &epoch_changed)) {
+      if (!epoch_changed) {
+        watch_restarts_->Increment();
+        client_->Failover();
+        if (!Sleep(kWatchRetryDelay)) return;
+      }
       continue;
     }
     // Compacted past this node: bootstrap from a peer, then watch again.
@@ -318,20 +442,26 @@ void EtcdSequencer::WatchLoop(uint64_t applied_position) {
   }
 }
 
-bool EtcdSequencer::WatchOnce(uint64_t* last) {
+bool EtcdSequencer::WatchOnce(uint64_t* last, bool* epoch_changed) {
   grpc::ClientContext context;
+  uint64_t epoch;
   {
     absl::MutexLock lock(&mu_);
     if (stopping_) return false;
     watch_context_ = &context;
+    epoch = epoch_.number;
   }
+  const std::string batch_prefix = absl::StrCat(options_.prefix, "batch/");
+  const std::string epoch_key = absl::StrCat(options_.prefix, "epoch");
   const std::string endpoint = client_->current_endpoint();
   auto stream = client_->Watch(&context);
   etcdserverpb::WatchRequest request;
   etcdserverpb::WatchCreateRequest* create = request.mutable_create_request();
-  create->set_key(absl::StrCat(options_.prefix, "batch/"));
+  // The whole prefix, so that an epoch's start arrives in revision order
+  // with the batches (progress/ puts are passed over).
+  create->set_key(options_.prefix);
   create->set_range_end(RangeEnd(create->key()));
-  create->set_start_revision(static_cast<int64_t>(*last + 1));
+  create->set_start_revision(static_cast<int64_t>(RevisionOf(*last) + 1));
   create->add_filters(etcdserverpb::WatchCreateRequest::NODELETE);
   // A watch from far back gets up to a thousand revisions in one response:
   // with batches of up to a MiB, more than gRPC takes in one message.
@@ -346,7 +476,8 @@ bool EtcdSequencer::WatchOnce(uint64_t* last) {
           const std::string why = absl::StrCat(
               "etcd compacted its history at revision ",
               response.compact_revision(), " but this node applied only up to ",
-              *last, ": bootstrap it from a peer (docs/operations.md)");
+              DescribeEtcdPosition(*last),
+              ": bootstrap it from a peer (docs/operations.md)");
           spdlog::critical("{}", why);
           absl::MutexLock lock(&mu_);
           health_ = absl::FailedPreconditionError(why);
@@ -359,22 +490,30 @@ bool EtcdSequencer::WatchOnce(uint64_t* last) {
       }
       for (const etcdserverpb::Event& event : response.events()) {
         if (event.type() != etcdserverpb::Event::PUT) continue;
-        const uint64_t revision =
-            static_cast<uint64_t>(event.kv().mod_revision());
-        if (revision <= *last) continue;
+        const uint64_t position = EtcdPosition(
+            epoch, static_cast<uint64_t>(event.kv().mod_revision()));
+        if (position <= *last) continue;
+        if (event.kv().key() == epoch_key) {
+          spdlog::warn("etcd's epoch changed at revision {}",
+                       event.kv().mod_revision());
+          *epoch_changed = true;
+          break;
+        }
+        if (!absl::StartsWith(event.kv().key(), batch_prefix)) continue;
         last_watch_error_.clear();
         absl::StatusOr<ProposedBatch> batch = codec_.Decode(event.kv().value());
         if (!batch.ok()) {
           // Every node decodes the same bytes the same way, so every node
           // skips this put alike.
           spdlog::error("refused the batch at etcd revision {} (key {}): {}",
-                        revision, event.kv().key(), batch.status().ToString());
+                        event.kv().mod_revision(), event.kv().key(),
+                        batch.status().ToString());
           metrics_
               ->GetCounter(
                   "kpledger_etcd_batches_refused_total", kBatchesRefusedHelp,
                   {{"reason", absl::StatusCodeToString(batch.status().code())}})
               ->Increment();
-          *last = revision;
+          *last = position;
           continue;
         }
         // etcd holds the batch (a quorum synced it before the put was
@@ -382,18 +521,20 @@ bool EtcdSequencer::WatchOnce(uint64_t* last) {
         // again from what it synced. Compaction waits for that: progress is
         // reported only for synced positions (Sequencer::Cosigned).
         if (absl::Status st = deliver_(
-                SequencedBatch{revision, *std::move(batch), /*from_peer=*/false,
+                SequencedBatch{position, *std::move(batch), /*from_peer=*/false,
                                /*sync=*/false});
             !st.ok()) {
-          spdlog::info("etcd sequencer stops delivering at revision {}: {}",
-                       revision, st.ToString());
+          spdlog::info("etcd sequencer stops delivering at {}: {}",
+                       DescribeEtcdPosition(position), st.ToString());
           keep_going = false;
           break;
         }
-        *last = revision;
+        *last = position;
         absl::MutexLock lock(&mu_);
-        own_.DeliveredUpTo(revision);
+        own_.DeliveredUpTo(position);
+        handed_ = position;
       }
+      if (*epoch_changed) break;
     }
   }
   {
@@ -401,7 +542,7 @@ bool EtcdSequencer::WatchOnce(uint64_t* last) {
     watch_context_ = nullptr;
     if (stopping_) keep_going = false;
   }
-  if (keep_going) {
+  if (keep_going && !*epoch_changed) {
     context.TryCancel();
     const grpc::Status status = stream->Finish();
     // Once per kind of failure: members that stay down would fill the log.
@@ -410,7 +551,7 @@ bool EtcdSequencer::WatchOnce(uint64_t* last) {
       spdlog::warn(
           "etcd watch on {} ended ({}); resuming from revision {} on "
           "the next member",
-          endpoint, error, *last + 1);
+          endpoint, error, RevisionOf(*last) + 1);
       last_watch_error_ = error;
     }
   } else {
@@ -428,15 +569,19 @@ void EtcdSequencer::Maintain() {
   uint64_t cosigned;
   int64_t compacted;
   bool report;
+  bool waiting;
+  EtcdEpoch epoch;
   {
     absl::MutexLock lock(&mu_);
     cosigned = cosigned_;
     compacted = compacted_;
     report = cosigned_ > reported_;
+    waiting = waiting_;
+    epoch = epoch_;
   }
   const std::string progress = absl::StrCat(options_.prefix, "progress/");
   if (report) {
-    // Progress keys are outside batch/, so the watch does not see them.
+    // The watch passes progress/ puts over.
     absl::StatusOr<int64_t> put =
         client_->Put(absl::StrCat(progress, node_.node_name),
                      absl::StrCat(cosigned), kCallTimeout);
@@ -459,11 +604,17 @@ void EtcdSequencer::Maintain() {
   db_bytes_->Set(static_cast<double>(status->dbsize()));
   db_bytes_in_use_->Set(static_cast<double>(status->dbsizeinuse()));
 
+  // Compaction counts in revisions of the epoch this node follows; a node
+  // that has not entered it needs nothing before its start. Not while etcd
+  // is behind this node or in an epoch it cannot follow.
+  const std::optional<uint64_t> done = RevisionDoneIn(cosigned, epoch);
+  if (waiting || !done.has_value()) return;
   CompactionInput in;
   for (const etcdserverpb::KeyValue& kv : ranged->kvs()) {
     uint64_t position = 0;
-    if (absl::SimpleAtoi(kv.value(), &position)) {
-      in.progress[kv.key().substr(progress.size())] = position;
+    if (!absl::SimpleAtoi(kv.value(), &position)) continue;
+    if (std::optional<uint64_t> revision = RevisionDoneIn(position, epoch)) {
+      in.progress[kv.key().substr(progress.size())] = *revision;
     }
   }
   // The nodes whose progress counts: those whose keys are in force now. A
@@ -476,7 +627,7 @@ void EtcdSequencer::Maintain() {
     if (rules::CountsAt(key, size)) in.nodes.push_back(key.name());
   }
   in.node_name = node_.node_name;
-  in.cosigned = cosigned;
+  in.cosigned = *done;
   in.db_bytes_in_use = status->dbsizeinuse();
   in.quota_bytes = options_.quota_bytes;
   const CompactionPlan plan = PlanCompaction(in);

@@ -5,13 +5,20 @@
 //   batch/<node name>     each put is one batch of that node (batch_codec.h);
 //                         the key is overwritten, every put is kept in
 //                         etcd's history until compaction
-//   progress/<node name>  the sequencer position (etcd revision) up to which
-//                         that node applied and cosigned; decimal
-// Every node watches batch/ from the revision after the one its store says
-// it applied last, and delivers the puts in revision order. The revision
-// is the batch's position, stored in the same write as the batch, so a
-// restart resumes exactly. A put that is not a node's signed batch for this
-// ledger is refused (logged, counted) and skipped by every node
+//   progress/<node name>  the sequencer position up to which that node
+//                         applied and cosigned; decimal
+//   epoch                 where the current epoch starts (etcd_epoch.h);
+//                         absent until etcd is first replaced
+// Every node watches the prefix from the revision after the one its store
+// says it applied last, and delivers the batch puts in revision order. The
+// batch's position (its epoch and revision, etcd_epoch.h) is stored in the
+// same write as the batch, so a restart resumes exactly. A put of the
+// epoch key ends the watch: the node then enters the new epoch if it starts
+// at exactly its log, and otherwise takes no batches (health() says why).
+// A node started with `start_new_epoch` that finds etcd behind it (restored
+// or replaced) starts a new epoch at its own log, once that is cosigned and
+// no peer it reaches holds more entries. A put that is not a node's signed
+// batch for this ledger is refused (logged, counted) and skipped by every node
 // (batch_codec.h; the applier checks the proposer's key against the node
 // keys in force).
 //
@@ -48,6 +55,7 @@
 #include "node/http/metrics.h"
 #include "node/sequencer/batch_codec.h"
 #include "node/sequencer/etcd_client.h"
+#include "node/sequencer/etcd_epoch.h"
 #include "node/sequencer/own_batches.h"
 #include "node/sequencer/sequencer.h"
 #include "node/sync/peer_follower.h"
@@ -62,6 +70,8 @@ struct EtcdSequencerOptions {
   // How often progress is reported and compaction considered.
   absl::Duration maintenance_interval = absl::Seconds(5);
   int64_t quota_bytes = int64_t{2} << 30;  // etcd's --quota-backend-bytes
+  // kpnode --etcd-new-epoch: start a new epoch when etcd is behind.
+  bool start_new_epoch = false;
 };
 
 class EtcdSequencer : public Sequencer {
@@ -81,6 +91,7 @@ class EtcdSequencer : public Sequencer {
   void Stop() override;
   void Cosigned(uint64_t position) override;
   absl::Status health() const override;
+  std::string DescribePosition(uint64_t position) const override;
 
   // The default prefix of a ledger.
   static std::string DefaultPrefix(const std::string& genesis_hash);
@@ -88,11 +99,21 @@ class EtcdSequencer : public Sequencer {
  private:
   void WatchLoop(uint64_t applied_position);
   // One watch stream, until it ends. Returns false when delivery must stop
-  // (Stop, a Deliver error, or etcd compacted what this node still needs).
-  bool WatchOnce(uint64_t* last);
-  // False (and health() says why) while etcd's revision is below `last`:
-  // etcd lost history this node applied (a restore, a new cluster).
-  bool EtcdHasCaughtUpWith(uint64_t last);
+  // (Stop, a Deliver error, or etcd compacted what this node still needs);
+  // true to watch again: on the next member, or (*epoch_changed) once
+  // PlaceInEtcd has read the new epoch.
+  bool WatchOnce(uint64_t* last, bool* epoch_changed);
+  enum class Next { kWatch, kRetrySoon, kWait };
+  // Reads etcd's epoch and places the node in it (etcd_epoch.h): kWatch
+  // once the watch may start from *last (moved to the epoch's start when
+  // the node enters it); otherwise health() says why not, and the node
+  // copies from a peer or starts a new epoch where it should.
+  Next PlaceInEtcd(uint64_t* last);
+  // Starts a new epoch at this node's log, unless a check says not to.
+  void StartEpoch(uint64_t last, const EtcdEpoch& current);
+  // health() says `why` until ClearWaiting; logged when it changes.
+  void SetWaiting(const std::string& why);
+  void ClearWaiting();
   // Copies the log from a peer up to its latest cosigned checkpoint and
   // moves *last to the peer's position there. False if no peer could.
   bool Bootstrap(uint64_t* last);
@@ -130,7 +151,12 @@ class EtcdSequencer : public Sequencer {
   grpc::ClientContext* watch_context_ ABSL_GUARDED_BY(mu_) = nullptr;
   uint64_t cosigned_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t reported_ ABSL_GUARDED_BY(mu_) = 0;
-  int64_t compacted_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t compacted_ ABSL_GUARDED_BY(mu_) = 0;  // a revision of epoch_
+  // etcd's epoch as last read, and whether health_ is PlaceInEtcd's.
+  EtcdEpoch epoch_ ABSL_GUARDED_BY(mu_);
+  bool waiting_ ABSL_GUARDED_BY(mu_) = false;
+  // The last position the watch handed to deliver_.
+  uint64_t handed_ ABSL_GUARDED_BY(mu_) = 0;
   // This node's batches etcd took and the watch has not delivered yet, and
   // the last position handed to deliver_ (by the watch or a copy).
   OwnBatches own_ ABSL_GUARDED_BY(mu_);

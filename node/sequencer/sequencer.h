@@ -104,6 +104,11 @@ class Sequencer {
   // ordering service may forget those batches (etcd: compaction).
   virtual void Cosigned(uint64_t position) {}
 
+  // A position as people read it (kpctl status): etcd's say its epoch.
+  virtual std::string DescribePosition(uint64_t position) const {
+    return std::to_string(position);
+  }
+
   // OK while the sequencer can deliver; why not otherwise (etcd compacted
   // batches this node has not applied: it must bootstrap from a peer).
   virtual absl::Status health() const { return absl::OkStatus(); }

@@ -59,6 +59,12 @@ void AddFlags(CLI::App& app, KpnodeConfig* c) {
   app.add_option("--etcd-quota-bytes", c->etcd_quota_bytes,
                  "etcd's --quota-backend-bytes: compact before it fills")
       ->capture_default_str();
+  app.add_flag("--etcd-new-epoch", c->etcd_new_epoch,
+               "when etcd is behind this node (a new or restored etcd "
+               "cluster), start a new etcd epoch at this node's log so the "
+               "ledger goes on there; only on the node with the most "
+               "entries, once, then remove it (docs/operations.md, Backup "
+               "and restore)");
   app.add_option("--peers", c->peers,
                  "the cluster's other nodes, HOST:PORT,...: asked to cosign "
                  "checkpoints")
@@ -189,6 +195,10 @@ absl::Status Validate(const KpnodeConfig& c) {
   }
   if (!c.etcd_prefix.empty() && c.etcd_prefix.back() != '/') {
     return absl::InvalidArgumentError("--etcd-prefix must end in \"/\"");
+  }
+  if (c.etcd_new_epoch && c.sequencer != "etcd") {
+    return absl::InvalidArgumentError(
+        "--etcd-new-epoch needs --sequencer etcd");
   }
   if (c.etcd_timeout_ms == 0) {
     return absl::InvalidArgumentError("--etcd-timeout-ms must be at least 1");

@@ -126,6 +126,7 @@ absl::StatusOr<std::unique_ptr<Sequencer>> MakeSequencer(
                        : config.etcd_prefix;
   options.propose_timeout = absl::Milliseconds(config.etcd_timeout_ms);
   options.quota_bytes = static_cast<int64_t>(config.etcd_quota_bytes);
+  options.start_new_epoch = config.etcd_new_epoch;
   // The peers, to bootstrap from.
   absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> peer_credentials =
       PeerCredentials(config);

@@ -23,7 +23,7 @@ grpc::Status NodeServiceImpl::GetStatus(grpc::ServerContext*,
   response->set_tree_size(head.size);
   response->set_root_hash(std::string(head.root.begin(), head.root.end()));
   response->set_sequencer(node_->sequencer_name());
-  response->set_applied_position(absl::StrCat(node_->applied_position()));
+  response->set_applied_position(node_->applied_position_text());
   // A node alone has a cosigned checkpoint only when its own signature is
   // enough (a threshold of 1, and its key in force).
   if (absl::StatusOr<v1::Checkpoint> cp =

@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "kpledger/v1/genesis.pb.h"
 #include "ledger/apply/checkpoint_body.h"
 #include "ledger/base/status_macros.h"
@@ -38,6 +39,19 @@ PeerFollower::PeerFollower(
   args.SetInt(GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH, 64 << 20);
   stub_ = v1::NodeService::NewStub(
       grpc::CreateCustomChannel(address_, credentials, args));
+}
+
+absl::StatusOr<v1::NodeStatus> PeerFollower::Status(
+    absl::Duration timeout) const {
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+  v1::NodeStatus status;
+  const grpc::Status s = stub_->GetStatus(&context, {}, &status);
+  if (!s.ok()) {
+    return absl::UnavailableError(
+        absl::StrCat("peer ", address_, ": ", s.error_message()));
+  }
+  return status;
 }
 
 absl::StatusOr<PeerFollower::Caught> PeerFollower::Round(

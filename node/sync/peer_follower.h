@@ -35,6 +35,9 @@ class PeerFollower {
 
   const std::string& address() const { return address_; }
 
+  // The peer's NodeService.GetStatus.
+  absl::StatusOr<v1::NodeStatus> Status(absl::Duration timeout) const;
+
   struct Caught {
     uint64_t entries = 0;   // applied this round (0: nothing newer cosigned)
     uint64_t position = 0;  // the peer's sequencer position at the end

@@ -1284,5 +1284,117 @@ TEST_F(ClusterTest, NodesRefuseAnEtcdThatLostTheirHistory) {
   EXPECT_EQ(Status(*nodes_[2]).tree_size(), 3u);  // reads go on
 }
 
+// Waits until `node`'s log says `text` (up to ~20 s).
+bool LogSays(NodeProcess& node, const std::string& text) {
+  for (int tries = 0; tries < 200; ++tries) {
+    if (absl::StrContains(node.Log(), text)) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return false;
+}
+
+TEST_F(ClusterTest, TheLedgerGoesOnOnANewEtcdInANewEpoch) {
+  RegisterActors();
+  // Node 2 stops one entry behind the others.
+  nodes_[2]->Stop();
+  ASSERT_TRUE(Submit(*nodes_[0]->Ledger(), Import(1)).status.ok());
+  for (int tries = 0; tries < 300; ++tries) {
+    const v1::NodeStatus s0 = Status(*nodes_[0]);
+    if (s0.tree_size() == 4 && s0.latest_cosigned().tree_size() == 4 &&
+        Status(*nodes_[1]).tree_size() == 4) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(Status(*nodes_[0]).latest_cosigned().tree_size(), 4u);
+  // The whole etcd cluster is lost; a new, empty one replaces it.
+  nodes_[0]->Stop();
+  nodes_[1]->Stop();
+  etcd_.reset();
+  etcd_ = std::make_unique<EtcdCluster>(dir_ + "/etcd-new");
+  ASSERT_TRUE(etcd_->Start().ok());
+
+  // Node 2 is told to start an epoch, but a peer holds more entries.
+  StartNode(0);
+  StartNode(2, {"--etcd-new-epoch"});
+  EXPECT_TRUE(LogSays(*nodes_[2], absl::StrCat("holds 4 entries: start the "
+                                               "epoch on the node with the "
+                                               "most entries")))
+      << nodes_[2]->Log();
+  // With that peer gone (an operator's mistake), it starts one at entry 3.
+  nodes_[0]->Stop();
+  EXPECT_TRUE(LogSays(*nodes_[2], "started etcd epoch 1 at entry 3"))
+      << nodes_[2]->Log();
+  EXPECT_TRUE(LogSays(*nodes_[2], "entering etcd epoch 1 at entry 3"));
+  // The nodes with 4 entries refuse it: etcd cannot extend their logs.
+  StartNode(0);
+  StartNode(1);
+  SubmitResult refused;
+  for (int tries = 0; tries < 100; ++tries) {
+    refused = Submit(*nodes_[0]->Ledger(), Import(2));
+    if (absl::StrContains(refused.status.error_message(), "starts after")) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(refused.status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(refused.status.error_message(),
+              HasSubstr("etcd epoch 1 starts after entry 3 but this node "
+                        "holds 4 entries"));
+  EXPECT_EQ(Status(*nodes_[0]).tree_size(), 4u);
+
+  // The epoch started from the node with the most entries: node 2 copies
+  // the entry it lacks from a peer, and all three go on.
+  nodes_[0]->Stop();
+  StartNode(0, {"--etcd-new-epoch"});
+  EXPECT_TRUE(LogSays(*nodes_[0], "started etcd epoch 2 at entry 4"))
+      << nodes_[0]->Log();
+  SubmitResult accepted;
+  for (int tries = 0; tries < 100; ++tries) {
+    accepted = Submit(*nodes_[2]->Ledger(), Import(2));
+    if (accepted.status.error_code() != grpc::StatusCode::UNAVAILABLE) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  ASSERT_TRUE(accepted.status.ok())
+      << accepted.status.error_message() << nodes_[2]->Log();
+  WaitForSize(5);
+  EXPECT_THAT(nodes_[2]->Log(), HasSubstr("bootstrapped 1 entries"));
+  for (auto& n : nodes_) {
+    EXPECT_THAT(Status(*n).applied_position(), HasSubstr("in etcd epoch 2"));
+  }
+  // A restart resumes inside the epoch.
+  nodes_[1]->Stop();
+  StartNode(1);
+  ASSERT_TRUE(Submit(*nodes_[1]->Ledger(), Import(3)).status.ok());
+  WaitForSize(6);
+  const v1::NodeStatus s0 = Status(*nodes_[0]);
+  for (auto& n : nodes_) {
+    EXPECT_EQ(Status(*n).root_hash(), s0.root_hash());
+    EXPECT_FALSE(Status(*n).diverged());
+  }
+}
+
+TEST_F(ClusterTest, AMalformedEpochRecordStopsEveryNodeTakingBatches) {
+  RegisterActors();
+  std::unique_ptr<node::EtcdClient> etcd = DirectEtcd();
+  ASSERT_NE(etcd, nullptr);
+  ASSERT_TRUE(etcd->Put(absl::StrCat("/kpledger/", GenesisHash(), "/epoch"),
+                        "kpledger etcd epoch\n1\n3\n", absl::Seconds(3))
+                  .ok());
+  SubmitResult r;
+  for (int tries = 0; tries < 100; ++tries) {
+    r = Submit(*nodes_[1]->Ledger(), Import(1));
+    if (r.status.error_code() == grpc::StatusCode::UNAVAILABLE) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(r.status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(r.status.error_message(),
+              HasSubstr("etcd's epoch record is malformed: it has 3 lines"));
+  for (auto& n : nodes_) {
+    EXPECT_TRUE(LogSays(*n, "epoch record is malformed")) << n->Log();
+    EXPECT_EQ(Status(*n).tree_size(), 3u);  // reads go on
+  }
+}
+
 }  // namespace
 }  // namespace kpledger::testing
