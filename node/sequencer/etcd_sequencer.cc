@@ -68,6 +68,10 @@ EtcdSequencer::EtcdSequencer(std::unique_ptr<EtcdClient> client,
       "kpledger_etcd_db_bytes_in_use",
       "Bytes of etcd's database in use, as a member says: what compaction "
       "keeps under 3/4 of --etcd-quota-bytes.");
+  epoch_gauge_ = metrics->GetGauge(
+      "kpledger_etcd_epoch",
+      "The etcd epoch this node follows: 0 until etcd was lost and replaced "
+      "and a new epoch started (kpnode --etcd-new-epoch).");
   compacted_revision_ =
       metrics->GetGauge("kpledger_etcd_compacted_revision",
                         "The revision this node last compacted etcd at. "
@@ -326,6 +330,7 @@ EtcdSequencer::Next EtcdSequencer::PlaceInEtcd(uint64_t* last) {
     absl::MutexLock lock(&mu_);
     epoch_ = epoch;
   }
+  epoch_gauge_->Set(static_cast<double>(epoch.number));
   ClearWaiting();
   return Next::kWatch;
 }

@@ -141,6 +141,7 @@ class EtcdSequencer : public Sequencer {
   Histogram* put_seconds_;
   Gauge* db_bytes_;
   Gauge* db_bytes_in_use_;
+  Gauge* epoch_gauge_;
   Gauge* compacted_revision_;
   MetricsRegistry* metrics_;
 

@@ -1361,6 +1361,9 @@ TEST_F(ClusterTest, TheLedgerGoesOnOnANewEtcdInANewEpoch) {
   EXPECT_THAT(nodes_[2]->Log(), HasSubstr("bootstrapped 1 entries"));
   for (auto& n : nodes_) {
     EXPECT_THAT(Status(*n).applied_position(), HasSubstr("in etcd epoch 2"));
+    absl::StatusOr<MetricsScrape> m = ScrapeMetrics(n->http_address());
+    ASSERT_TRUE(m.ok()) << m.status();
+    EXPECT_EQ(Value(*m, "kpledger_etcd_epoch"), 2);
   }
   // A restart resumes inside the epoch.
   nodes_[1]->Stop();
