@@ -231,12 +231,12 @@ absl::Status LedgerNode::Start() {
       [this](const std::vector<uint64_t>& nonces) {
         for (uint64_t nonce : nonces) {
           batcher_->Complete(
-              nonce,
-              absl::UnavailableError(
-                  "the event's batch was ordered and applied, but this node "
-                  "copied that part of the log from a peer and has no "
-                  "receipt of its own for it: submit it again to learn its "
-                  "outcome (if accepted: ALREADY_EXISTS, with its index)"));
+              nonce, absl::UnavailableError(
+                         "this node will not apply the event's batch from etcd "
+                         "(it copied that part of the log from a peer, or etcd "
+                         "was replaced) and has no receipt of its own for it: "
+                         "submit it again to learn its outcome (if it was "
+                         "accepted: ALREADY_EXISTS, with its index)"));
         }
       }});
   apply_thread_ = std::thread([this] {

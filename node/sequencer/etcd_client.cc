@@ -119,16 +119,26 @@ absl::StatusOr<int64_t> EtcdClient::Put(const std::string& key,
   return response.header().revision();
 }
 
-absl::StatusOr<int64_t> EtcdClient::PutIfUnchanged(const std::string& key,
-                                                   const std::string& value,
-                                                   int64_t mod_revision,
-                                                   absl::Duration timeout) {
+absl::StatusOr<int64_t> EtcdClient::PutIfUnchanged(
+    const std::string& key, const std::string& value, int64_t mod_revision,
+    const std::string& unchanged_prefix, absl::Duration timeout) {
   etcdserverpb::TxnRequest request;
   etcdserverpb::Compare* compare = request.add_compare();
   compare->set_key(key);
   compare->set_target(etcdserverpb::Compare::MOD);
   compare->set_result(etcdserverpb::Compare::EQUAL);
   compare->set_mod_revision(mod_revision);  // a missing key compares as 0
+  if (!unchanged_prefix.empty()) {
+    // Every key of the range (none: true).
+    etcdserverpb::Compare* range = request.add_compare();
+    range->set_key(unchanged_prefix);
+    std::string end = unchanged_prefix;
+    end.back() = static_cast<char>(end.back() + 1);
+    range->set_range_end(end);
+    range->set_target(etcdserverpb::Compare::MOD);
+    range->set_result(etcdserverpb::Compare::LESS);
+    range->set_mod_revision(mod_revision + 1);
+  }
   etcdserverpb::PutRequest* put = request.add_success()->mutable_request_put();
   put->set_key(key);
   put->set_value(value);

@@ -48,12 +48,14 @@ class EtcdClient {
   absl::StatusOr<int64_t> Put(const std::string& key, const std::string& value,
                               absl::Duration timeout);
   // Puts `value` at `key` only if the key's mod revision is still
-  // `mod_revision` (0: the key does not exist), in one transaction; returns
-  // the put's revision. FailedPrecondition when the key changed meanwhile;
-  // otherwise as Put.
+  // `mod_revision` (0: the key does not exist) and, unless `unchanged_prefix`
+  // is empty, no key starting with it was put after `mod_revision`, in one
+  // transaction; returns the put's revision. FailedPrecondition when one of
+  // them was; otherwise as Put.
   absl::StatusOr<int64_t> PutIfUnchanged(const std::string& key,
                                          const std::string& value,
                                          int64_t mod_revision,
+                                         const std::string& unchanged_prefix,
                                          absl::Duration timeout);
   absl::StatusOr<etcdserverpb::RangeResponse> Range(
       const etcdserverpb::RangeRequest& request, absl::Duration timeout);

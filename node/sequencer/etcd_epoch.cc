@@ -100,34 +100,39 @@ EpochPlace PlaceInEpoch(uint64_t position, uint64_t tree_size,
   }
   if (tree_size < epoch.tree_size) {
     return {EpochStanding::kCatchUp,
-            absl::StrCat("etcd epoch ", epoch.number, " starts after entry ",
-                         epoch.tree_size, " but this node holds ", tree_size,
-                         ": it copies the rest from a peer first")};
+            absl::StrCat("etcd epoch ", epoch.number, " starts on a log of ",
+                         epoch.tree_size, " entries but this node holds ",
+                         tree_size, ": it copies the rest from a peer first")};
   }
   if (tree_size > epoch.tree_size) {
     return {EpochStanding::kPast,
             absl::StrCat(
-                "etcd epoch ", epoch.number, " starts after entry ",
-                epoch.tree_size, " but this node holds ", tree_size,
-                " entries: the epoch was started on a node with fewer. "
-                "This node takes no batches from etcd. Either start another "
-                "epoch from this node (kpnode --etcd-new-epoch) before any "
-                "node applies batches of epoch ",
-                epoch.number,
-                ", or wipe this node's data dir so it bootstraps from a peer "
-                "(its entries past ",
+                "etcd epoch ", epoch.number, " starts on a log of ",
+                epoch.tree_size, " entries but this node holds ", tree_size,
+                ": the epoch was started on a node with fewer, and this node "
+                "takes no batches from etcd. Its entries past ",
                 epoch.tree_size,
-                " are then lost: resubmit their events; docs/operations.md, "
-                "Backup and restore)")};
+                " were ordered by the etcd that was lost. If they are "
+                "cosigned and no node applied batches of epoch ",
+                epoch.number,
+                ", start another epoch from this node (kpnode "
+                "--etcd-new-epoch). Otherwise list them (kpctl tail), "
+                "replace this node's data dir so it bootstraps from a peer, "
+                "and submit their events again (docs/operations.md, Backup "
+                "and restore)")};
   }
   if (root != epoch.root) {
     return {EpochStanding::kPast,
             absl::StrCat(
-                "etcd epoch ", epoch.number, " starts after entry ",
-                epoch.tree_size, " with root ", base::Base64Encode(epoch.root),
-                " but this node's root there is ", base::Base64Encode(root),
-                ": it was started from another ledger's node or a "
-                "diverged one; this node takes no batches from etcd")};
+                "etcd epoch ", epoch.number, " starts on a log of ",
+                epoch.tree_size, " entries with root ",
+                base::Base64Encode(epoch.root), " but this node's ", tree_size,
+                " entries have root ", base::Base64Encode(root),
+                ": this node holds another history (it applied batches of an "
+                "epoch that was replaced, or it diverged) and takes no "
+                "batches from etcd. Do not start an epoch from it: replace "
+                "its data dir so it bootstraps from a peer (docs/"
+                "operations.md, Backup and restore)")};
   }
   return {EpochStanding::kEnter, ""};
 }

@@ -7,6 +7,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
 #include "ledger/apply/checkpoint_body.h"
 #include "ledger/base/thread_name.h"
 #include "ledger/rules/node_set.h"
@@ -76,7 +77,8 @@ EtcdSequencer::EtcdSequencer(std::unique_ptr<EtcdClient> client,
       metrics->GetGauge("kpledger_etcd_compacted_revision",
                         "The revision this node last compacted etcd at. "
                         "Only the node furthest behind compacts, so the "
-                        "highest value across the nodes is etcd's.");
+                        "highest value across the nodes in the same etcd "
+                        "epoch is etcd's.");
 }
 
 EtcdSequencer::~EtcdSequencer() { Stop(); }
@@ -97,13 +99,25 @@ absl::Status EtcdSequencer::Start(uint64_t applied_position, Deliver deliver) {
   return absl::OkStatus();
 }
 
+bool EtcdSequencer::ReadyToPropose() const {
+  return placed_ || stopping_ || !health_.ok();
+}
+
 absl::Status EtcdSequencer::Propose(ProposedBatch batch) {
   {
     absl::MutexLock lock(&mu_);
+    // A batch's position needs etcd's epoch: at start, and while a new
+    // epoch is read, wait a moment for it.
+    mu_.AwaitWithTimeout(absl::Condition(this, &EtcdSequencer::ReadyToPropose),
+                         options_.propose_timeout);
     if (!started_ || stopping_) {
       return absl::UnavailableError("the node is stopping");
     }
     if (!health_.ok()) return absl::UnavailableError(health_.message());
+    if (!placed_) {
+      return absl::UnavailableError(
+          "this node has not read etcd's epoch yet (is etcd reachable?)");
+    }
   }
   const std::string value = codec_.Encode(batch, key_);
   const absl::Time put_start = absl::Now();
@@ -184,22 +198,30 @@ bool EtcdSequencer::Sleep(absl::Duration d) {
   return !stopping_;
 }
 
-bool EtcdSequencer::Bootstrap(uint64_t* last) {
+bool EtcdSequencer::AwaitHandedApplied() {
+  // Not up to *last: a refused put moves it past the last batch handed.
+  const uint64_t handed = [this] {
+    absl::MutexLock lock(&mu_);
+    return handed_;
+  }();
+  while (node_.applied_position() < handed) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (stopping_) return false;
+    }
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  return true;
+}
+
+bool EtcdSequencer::Bootstrap(uint64_t* last, bool* refused) {
   auto stopping = [this] {
     absl::MutexLock lock(&mu_);
     return stopping_;
   };
   // Batches delivered before are applied first: the copy continues the
-  // node's log as it is on disk. (Not up to *last: a refused put moves it
-  // past the last batch delivered.)
-  const uint64_t delivered = [this] {
-    absl::MutexLock lock(&mu_);
-    return handed_;
-  }();
-  while (node_.applied_position() < delivered) {
-    if (stopping()) return false;
-    absl::SleepFor(absl::Milliseconds(5));
-  }
+  // node's log as it is on disk.
+  if (!AwaitHandedApplied()) return false;
   for (const std::unique_ptr<PeerFollower>& peer : peers_) {
     absl::StatusOr<PeerFollower::Caught> caught = peer->Round(
         node_, deliver_, *last, /*index_positions=*/false, stopping);
@@ -208,6 +230,7 @@ bool EtcdSequencer::Bootstrap(uint64_t* last) {
                    caught.status().ToString());
       if (IsSyncRefusal(caught.status(), node_)) {
         SyncRefusedCounter(metrics_)->Increment();
+        if (refused != nullptr) *refused = true;
       }
       if (!node_.checkpointer->diverged().ok()) return false;
       continue;
@@ -246,14 +269,56 @@ bool EtcdSequencer::FinishCopy(uint64_t* last) {
     absl::MutexLock lock(&mu_);
     health_ = absl::FailedPreconditionError(why);
   }
+  {
+    absl::MutexLock lock(&mu_);
+    waiting_ = true;  // until PlaceInEtcd places the node
+  }
   while (!Bootstrap(last)) {
     if (!node_.checkpointer->diverged().ok() || !Sleep(absl::Seconds(2))) {
       return false;
     }
   }
-  absl::MutexLock lock(&mu_);
-  health_ = absl::OkStatus();
   return true;
+}
+
+bool EtcdSequencer::JoinFromPeers(uint64_t* last) {
+  const absl::Time since = absl::Now();
+  while (true) {
+    bool refused = false;
+    if (Bootstrap(last, &refused)) return true;
+    if (!node_.checkpointer->diverged().ok()) return false;
+    // A peer's copy failed its checks (it lied): etcd's history is the
+    // other source of the log.
+    if (refused) return true;
+    // Nothing copied: the peers are new too (a new ledger: follow etcd from
+    // its start), not yet cosigned, or did not answer.
+    bool reached = false;
+    uint64_t most = 0;
+    for (const std::unique_ptr<PeerFollower>& peer : peers_) {
+      absl::StatusOr<v1::NodeStatus> status = peer->Status(absl::Seconds(2));
+      if (!status.ok()) continue;
+      reached = true;
+      most = std::max<uint64_t>(most, status->tree_size());
+    }
+    if (reached && most <= node_.store->size()) return true;
+    // The peers of a cluster that starts together come up within moments:
+    // meanwhile proposals wait (Propose), then are told why.
+    const absl::Duration waited = absl::Now() - since;
+    if (waited > absl::Seconds(2)) {
+      SetWaiting(
+          reached
+              ? absl::StrCat("this node's log is new and a peer holds ", most,
+                             " entries: it copies them, once a checkpoint of "
+                             "them is cosigned, before it follows etcd")
+              : "this node's log is new and no peer answered: it copies the "
+                "ledger from a peer (or finds every peer new too) before it "
+                "follows etcd");
+    }
+    if (!Sleep(waited > absl::Seconds(5) ? absl::Seconds(2)
+                                         : absl::Milliseconds(200))) {
+      return false;
+    }
+  }
 }
 
 void EtcdSequencer::SetWaiting(const std::string& why) {
@@ -271,6 +336,7 @@ void EtcdSequencer::ClearWaiting() {
 }
 
 EtcdSequencer::Next EtcdSequencer::PlaceInEtcd(uint64_t* last) {
+  if (!AwaitHandedApplied()) return Next::kWait;
   // A linearizable read: its revision is the cluster's, not that of a
   // member still catching up after a restart.
   etcdserverpb::RangeRequest read_epoch;
@@ -279,36 +345,74 @@ EtcdSequencer::Next EtcdSequencer::PlaceInEtcd(uint64_t* last) {
       client_->Range(read_epoch, kCallTimeout);
   // Unreachable: positions cannot be known without the epoch; try again.
   if (!read.ok()) return Next::kRetrySoon;
+  const uint64_t etcd_revision =
+      static_cast<uint64_t>(read->header().revision());
+  if (etcd_revision > kMaxEpochRevision) {
+    SetWaiting(absl::StrCat(
+        "etcd's revision ", etcd_revision, " is past ", kMaxEpochRevision,
+        ", the last an epoch can hold: this node takes no batches from it; "
+        "move the ledger to a new etcd cluster (docs/operations.md, Backup "
+        "and restore)"));
+    return Next::kWait;
+  }
   EtcdEpoch epoch;  // none: epoch 0
   if (read->kvs_size() > 0) {
+    const uint64_t record_revision =
+        static_cast<uint64_t>(read->kvs(0).mod_revision());
     absl::StatusOr<EtcdEpoch> parsed =
-        ParseEtcdEpoch(read->kvs(0).value(),
-                       static_cast<uint64_t>(read->kvs(0).mod_revision()));
+        ParseEtcdEpoch(read->kvs(0).value(), record_revision);
     if (!parsed.ok()) {
       // Every node reads the same record: none takes batches past it.
       SetWaiting(absl::StrCat(parsed.status().message(),
-                              "; this node takes no batches from etcd"));
+                              "; this node takes no batches from etcd until "
+                              "a node started with --etcd-new-epoch "
+                              "replaces it"));
+      if (options_.start_new_epoch) {
+        EtcdEpoch replaced;
+        replaced.start_revision = record_revision;
+        if (StartEpoch(*last, replaced, /*malformed=*/true)) {
+          return Next::kRetrySoon;
+        }
+      }
       return Next::kWait;
     }
     epoch = *std::move(parsed);
   }
+  EtcdEpoch followed;
+  {
+    absl::MutexLock lock(&mu_);
+    followed = epoch_;
+  }
+  if (epoch.number > 0 && EpochOf(*last) == epoch.number &&
+      followed.number == epoch.number &&
+      followed.start_revision != epoch.start_revision) {
+    // The epoch this node entered was replaced by one of the same number.
+    if (EpochOf(node_.applied_position()) == epoch.number) {
+      SetWaiting(absl::StrCat(
+          "etcd epoch ", epoch.number,
+          " was replaced by another of the same number after this node "
+          "applied batches of it; this node takes no batches from etcd "
+          "(docs/operations.md, Backup and restore)"));
+      return Next::kWait;
+    }
+    *last = node_.applied_position();  // it applied none: place it afresh
+  }
   const store::TreeHead head = node_.store->head();
-  const EpochPlace place =
-      PlaceInEpoch(*last, head.size, crypto::DigestBytes(head.root), epoch,
-                   static_cast<uint64_t>(read->header().revision()));
+  const EpochPlace place = PlaceInEpoch(
+      *last, head.size, crypto::DigestBytes(head.root), epoch, etcd_revision);
   switch (place.standing) {
     case EpochStanding::kFollow:
       break;
     case EpochStanding::kEnter: {
       spdlog::warn(
-          "entering etcd epoch {} at entry {}: watching etcd from revision {}",
+          "entering etcd epoch {} at this node's {} entries: watching etcd "
+          "from revision {}",
           epoch.number, epoch.tree_size, epoch.start_revision + 1);
       *last = epoch.start_position();
       std::vector<uint64_t> lost;
       {
         absl::MutexLock lock(&mu_);
         lost = own_.SkippedUpTo(*last);
-        compacted_ = 0;  // a revision of the epoch before
       }
       // Put into etcd before the epoch started: no node applies them.
       if (!lost.empty() && node_.lost_proposals) node_.lost_proposals(lost);
@@ -320,22 +424,54 @@ EtcdSequencer::Next EtcdSequencer::PlaceInEtcd(uint64_t* last) {
       // entered before this one began, which no peer's copy can pass.
       *last = std::min(*last, node_.applied_position());
       return Bootstrap(last) ? Next::kRetrySoon : Next::kWait;
-    case EpochStanding::kBehind:
-    case EpochStanding::kPast:
+    case EpochStanding::kPast: {
       SetWaiting(place.why);
-      if (options_.start_new_epoch) StartEpoch(*last, epoch);
+      // A log that extends the epoch's start may be a copy into the epoch
+      // that a crash cut short (its last batches hold the peer's position):
+      // a peer finishes it.
+      absl::StatusOr<merkle::Hash> root_there =
+          node_.store->RootAt(std::min(epoch.tree_size, head.size));
+      if (!copied_past_ && head.size > epoch.tree_size && root_there.ok() &&
+          crypto::DigestBytes(*root_there) == epoch.root) {
+        copied_past_ = true;
+        *last = std::min(*last, node_.applied_position());
+        if (Bootstrap(last)) return Next::kRetrySoon;
+      }
+      if (options_.start_new_epoch && StartEpoch(*last, epoch, false)) {
+        return Next::kRetrySoon;
+      }
+      return Next::kWait;
+    }
+    case EpochStanding::kBehind:
+      SetWaiting(place.why);
+      if (options_.start_new_epoch && StartEpoch(*last, epoch, false)) {
+        return Next::kRetrySoon;
+      }
       return Next::kWait;
   }
   {
     absl::MutexLock lock(&mu_);
-    epoch_ = epoch;
+    if (epoch_.number != epoch.number ||
+        epoch_.start_revision != epoch.start_revision) {
+      epoch_ = epoch;
+      ++epoch_changes_;
+      compacted_ = 0;  // a revision of the epoch before
+    }
+    placed_ = true;
   }
   epoch_gauge_->Set(static_cast<double>(epoch.number));
   ClearWaiting();
   return Next::kWatch;
 }
 
-void EtcdSequencer::StartEpoch(uint64_t last, const EtcdEpoch& current) {
+uint64_t EtcdSequencer::etcd_epoch() const {
+  const uint64_t applied = EpochOf(node_.applied_position());
+  absl::MutexLock lock(&mu_);
+  return std::max(applied, epoch_.number);
+}
+
+bool EtcdSequencer::StartEpoch(uint64_t last, const EtcdEpoch& current,
+                               bool malformed) {
   const store::TreeHead head = node_.store->head();
   const std::string refused = absl::StrCat(
       "--etcd-new-epoch: not starting a new etcd epoch at this node's ",
@@ -352,47 +488,120 @@ void EtcdSequencer::StartEpoch(uint64_t last, const EtcdEpoch& current) {
         cosigned.ok()
             ? absl::StrCat("the latest covers ", cosigned->tree_size())
             : cosigned.status().ToString());
-    return;
+    return false;
   }
+  // Every peer must answer: the new epoch's number passes every epoch a
+  // node applied or entered (so no node takes the new epoch's revisions for
+  // ones it applied), and no entries past this node's can still be
+  // cosigned: fewer than the threshold of nodes hold them.
+  absl::StatusOr<v1::NodeSetRecord> nodes =
+      apply::StoreNodeSet(*node_.store, *node_.genesis);
+  if (!nodes.ok()) {
+    spdlog::error("{}{}", refused, nodes.status().ToString());
+    return false;
+  }
+  const uint32_t threshold =
+      rules::CheckpointThresholdAt(*node_.genesis, *nodes, head.size);
+  uint64_t highest = std::max(
+      {EpochOf(last), EpochOf(node_.applied_position()), current.number});
   std::vector<std::string> unreached;
+  std::vector<std::string> ahead;  // peers with more entries, and how many
   for (const std::unique_ptr<PeerFollower>& peer : peers_) {
     absl::StatusOr<v1::NodeStatus> status = peer->Status(absl::Seconds(2));
     if (!status.ok()) {
       unreached.push_back(peer->address());
-    } else if (status->tree_size() > head.size) {
+      continue;
+    }
+    highest = std::max<uint64_t>(highest, status->etcd_epoch());
+    if (status->tree_size() > head.size) {
+      ahead.push_back(
+          absl::StrCat(peer->address(), " (", status->tree_size(), ")"));
+      continue;
+    }
+    absl::StatusOr<merkle::Hash> mine =
+        node_.store->RootAt(status->tree_size());
+    if (!status->diverged() && mine.ok() &&
+        crypto::DigestBytes(*mine) != status->root_hash()) {
       spdlog::error(
-          "{}peer {} holds {} entries: start the epoch on the node with the "
-          "most entries",
+          "{}peer {}'s log of {} entries is not this node's: its root differs",
           refused, peer->address(), status->tree_size());
-      return;
+      return false;
     }
   }
+  if (!unreached.empty()) {
+    spdlog::error(
+        "{}peers {} did not answer. Every peer must: start them, or remove "
+        "from this node's --peers a node that is gone for good",
+        refused, absl::StrJoin(unreached, ", "));
+    return false;
+  }
+  if (ahead.size() >= threshold) {
+    spdlog::error(
+        "{}peers {} hold more entries, enough of them ({} signatures make a "
+        "checkpoint) to cosign more: start the epoch on the one of them "
+        "with the most entries",
+        refused, absl::StrJoin(ahead, ", "), threshold);
+    return false;
+  }
   EtcdEpoch next;
-  next.number = std::max(EpochOf(last), current.number) + 1;
+  next.number = highest + 1;
   next.tree_size = head.size;
   next.root = std::string(crypto::DigestBytes(head.root));
   if (next.number > kMaxEpoch) {
-    spdlog::error("{}epoch {} is the last there can be", refused, next.number);
-    return;
+    spdlog::error("{}epoch {} is past the last there can be", refused,
+                  next.number);
+    return false;
   }
+  // In one transaction: etcd's record is still `current`, and (unless it
+  // is malformed, which every node stopped at) no batch was put since it
+  // began, which a node may have applied.
   absl::StatusOr<int64_t> put = client_->PutIfUnchanged(
       absl::StrCat(options_.prefix, "epoch"), FormatEtcdEpoch(next),
-      static_cast<int64_t>(current.start_revision), kCallTimeout);
+      static_cast<int64_t>(current.start_revision),
+      malformed ? "" : absl::StrCat(options_.prefix, "batch/"), kCallTimeout);
   if (!put.ok()) {
-    // Changed meanwhile (another node started one): placed again next time.
-    spdlog::error("{}{}", refused, put.status().ToString());
-    return;
+    spdlog::error("{}{}", refused,
+                  absl::IsFailedPrecondition(put.status())
+                      ? WhyEpochRefused(current)
+                      : put.status().ToString());
+    return false;
   }
   spdlog::warn(
-      "started etcd epoch {} at entry {} (etcd revision {}){}; remove "
-      "--etcd-new-epoch from this node's configuration",
-      next.number, next.tree_size, *put,
-      unreached.empty()
-          ? ""
-          : absl::StrCat(
-                "; peers not reached: ", absl::StrJoin(unreached, ", "),
-                " (if one of them holds more entries, it will "
-                "refuse this epoch)"));
+      "started etcd epoch {} on this node's {} entries (etcd revision {}); "
+      "remove --etcd-new-epoch from its configuration",
+      next.number, next.tree_size, *put);
+  if (!ahead.empty()) {
+    spdlog::warn(
+        "peers {} hold more entries, which fewer than {} nodes hold, so no "
+        "checkpoint can be cosigned for them: they refuse this epoch, and "
+        "their operators must replace their data dirs (docs/operations.md, "
+        "Backup and restore)",
+        absl::StrJoin(ahead, ", "), threshold);
+  }
+  return true;
+}
+
+std::string EtcdSequencer::WhyEpochRefused(const EtcdEpoch& current) {
+  etcdserverpb::RangeRequest batches;
+  batches.set_key(absl::StrCat(options_.prefix, "batch/"));
+  batches.set_range_end(RangeEnd(batches.key()));
+  batches.set_keys_only(true);
+  absl::StatusOr<etcdserverpb::RangeResponse> read =
+      client_->Range(batches, kCallTimeout);
+  if (read.ok()) {
+    for (const etcdserverpb::KeyValue& kv : read->kvs()) {
+      if (static_cast<uint64_t>(kv.mod_revision()) > current.start_revision) {
+        return absl::StrCat(
+            "etcd holds a batch put since its epoch ", current.number,
+            " began (", kv.key(), " at revision ", kv.mod_revision(),
+            "), which nodes may have applied, so that epoch stands. If this "
+            "etcd was restored from a snapshot or written to by mistake, "
+            "use a new, empty etcd cluster instead");
+      }
+    }
+  }
+  return "etcd's epoch record changed meanwhile (another node started an "
+         "epoch); this node places itself in it next";
 }
 
 void EtcdSequencer::WatchLoop(uint64_t applied_position) {
@@ -410,8 +619,9 @@ void EtcdSequencer::WatchLoop(uint64_t applied_position) {
     if (!FinishCopy(&last)) return;
   } else if (last == 0 && !peers_.empty()) {
     // A new node copies what its peers hold instead of replaying all of
-    // etcd's history (which may be compacted).
-    Bootstrap(&last);
+    // etcd's history (which may be compacted, or a new etcd's after the
+    // old one was lost).
+    if (!JoinFromPeers(&last)) return;
   }
   while (true) {
     switch (PlaceInEtcd(&last)) {
@@ -495,6 +705,11 @@ bool EtcdSequencer::WatchOnce(uint64_t* last, bool* epoch_changed) {
       }
       for (const etcdserverpb::Event& event : response.events()) {
         if (event.type() != etcdserverpb::Event::PUT) continue;
+        if (static_cast<uint64_t>(event.kv().mod_revision()) >
+            kMaxEpochRevision) {
+          *epoch_changed = true;  // PlaceInEtcd says what to do
+          break;
+        }
         const uint64_t position = EtcdPosition(
             epoch, static_cast<uint64_t>(event.kv().mod_revision()));
         if (position <= *last) continue;
@@ -502,6 +717,8 @@ bool EtcdSequencer::WatchOnce(uint64_t* last, bool* epoch_changed) {
           spdlog::warn("etcd's epoch changed at revision {}",
                        event.kv().mod_revision());
           *epoch_changed = true;
+          absl::MutexLock lock(&mu_);
+          placed_ = false;  // proposals wait until it is read
           break;
         }
         if (!absl::StartsWith(event.kv().key(), batch_prefix)) continue;
@@ -576,13 +793,15 @@ void EtcdSequencer::Maintain() {
   bool report;
   bool waiting;
   EtcdEpoch epoch;
+  uint64_t epoch_changes;
   {
     absl::MutexLock lock(&mu_);
     cosigned = cosigned_;
     compacted = compacted_;
     report = cosigned_ > reported_;
-    waiting = waiting_;
+    waiting = waiting_ || !placed_;
     epoch = epoch_;
+    epoch_changes = epoch_changes_;
   }
   const std::string progress = absl::StrCat(options_.prefix, "progress/");
   if (report) {
@@ -647,6 +866,11 @@ void EtcdSequencer::Maintain() {
                                  : absl::StrJoin(plan.left_behind, ", "));
   }
   if (target <= compacted) return;
+  {
+    // Placed in another epoch meanwhile: its revisions are other ones.
+    absl::MutexLock lock(&mu_);
+    if (epoch_changes_ != epoch_changes) return;
+  }
   if (absl::Status st = client_->Compact(target, kCallTimeout); !st.ok()) {
     spdlog::warn("etcd compaction at revision {}: {}", target, st.ToString());
     return;
@@ -654,7 +878,7 @@ void EtcdSequencer::Maintain() {
   spdlog::info("compacted etcd at revision {}", target);
   compacted_revision_->Set(static_cast<double>(target));
   absl::MutexLock lock(&mu_);
-  compacted_ = target;
+  if (epoch_changes_ == epoch_changes) compacted_ = target;
 }
 
 }  // namespace kpledger::node

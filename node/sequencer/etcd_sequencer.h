@@ -92,6 +92,7 @@ class EtcdSequencer : public Sequencer {
   void Cosigned(uint64_t position) override;
   absl::Status health() const override;
   std::string DescribePosition(uint64_t position) const override;
+  uint64_t etcd_epoch() const override;
 
   // The default prefix of a ledger.
   static std::string DefaultPrefix(const std::string& genesis_hash);
@@ -109,14 +110,27 @@ class EtcdSequencer : public Sequencer {
   // the node enters it); otherwise health() says why not, and the node
   // copies from a peer or starts a new epoch where it should.
   Next PlaceInEtcd(uint64_t* last);
-  // Starts a new epoch at this node's log, unless a check says not to.
-  void StartEpoch(uint64_t last, const EtcdEpoch& current);
+  // Starts a new epoch at this node's log, replacing `current` (the record
+  // etcd holds: its number and mod revision; none: zeros), unless a check
+  // says not to (logged). `malformed`: the record etcd holds does not
+  // parse, so no node took batches put after it. True once started.
+  bool StartEpoch(uint64_t last, const EtcdEpoch& current, bool malformed);
+  // Why etcd refused to start an epoch replacing `current`.
+  std::string WhyEpochRefused(const EtcdEpoch& current);
+  // Until a peer answers, a node with a new log does not follow etcd: it
+  // copies the ledger from a peer, or finds every peer new too.
+  bool JoinFromPeers(uint64_t* last);
+  // Waits until the node applied every batch the watch handed it: placing
+  // the node reads its log, and a copy continues it. False once stopping.
+  bool AwaitHandedApplied();
+  bool ReadyToPropose() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // health() says `why` until ClearWaiting; logged when it changes.
   void SetWaiting(const std::string& why);
   void ClearWaiting();
   // Copies the log from a peer up to its latest cosigned checkpoint and
   // moves *last to the peer's position there. False if no peer could.
-  bool Bootstrap(uint64_t* last);
+  // `refused`, if set, turns true when a peer's copy failed its checks.
+  bool Bootstrap(uint64_t* last, bool* refused = nullptr);
   // Bootstrap, again every 2 s until a peer finishes a copy that a crash cut
   // short; health() says why meanwhile. False once stopping or diverged.
   bool FinishCopy(uint64_t* last);
@@ -155,7 +169,14 @@ class EtcdSequencer : public Sequencer {
   int64_t compacted_ ABSL_GUARDED_BY(mu_) = 0;  // a revision of epoch_
   // etcd's epoch as last read, and whether health_ is PlaceInEtcd's.
   EtcdEpoch epoch_ ABSL_GUARDED_BY(mu_);
+  uint64_t epoch_changes_ ABSL_GUARDED_BY(mu_) = 0;
   bool waiting_ ABSL_GUARDED_BY(mu_) = false;
+  // The node was placed in etcd's epoch (Propose waits for it at start and
+  // while a new epoch is read).
+  bool placed_ ABSL_GUARDED_BY(mu_) = false;
+  // A node past an epoch's start tries a copy from a peer once (a copy into
+  // the epoch that a crash cut short).
+  bool copied_past_ = false;  // the watch thread's
   // The last position the watch handed to deliver_.
   uint64_t handed_ ABSL_GUARDED_BY(mu_) = 0;
   // This node's batches etcd took and the watch has not delivered yet, and

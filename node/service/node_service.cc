@@ -24,6 +24,7 @@ grpc::Status NodeServiceImpl::GetStatus(grpc::ServerContext*,
   response->set_root_hash(std::string(head.root.begin(), head.root.end()));
   response->set_sequencer(node_->sequencer_name());
   response->set_applied_position(node_->applied_position_text());
+  response->set_etcd_epoch(node_->etcd_epoch());
   // A node alone has a cosigned checkpoint only when its own signature is
   // enough (a threshold of 1, and its key in force).
   if (absl::StatusOr<v1::Checkpoint> cp =

@@ -91,6 +91,15 @@ class ClusterTest : public ::testing::Test {
     return rules::VerifyGenesisEnvelope(b_.genesis_envelope())->hash;
   }
 
+  // Stops every node and replaces the cluster's etcd with a new, empty one
+  // (as after all of it was lost).
+  void ReplaceEtcd() {
+    for (auto& n : nodes_) n->Stop();
+    etcd_.reset();
+    etcd_ = std::make_unique<EtcdCluster>(dir_ + "/etcd-new");
+    ASSERT_TRUE(etcd_->Start().ok());
+  }
+
   // A client of the cluster's etcd, for what the test puts or reads there
   // itself; null (and a failure) if it cannot be made.
   std::unique_ptr<node::EtcdClient> DirectEtcd() {
@@ -1267,10 +1276,7 @@ TEST_F(ClusterTest, NodesRefuseAnEtcdThatLostTheirHistory) {
   // etcd replaced by a new, empty cluster (as after a lost cluster or a
   // restore of an old snapshot): its revisions start again below what the
   // nodes applied.
-  for (auto& n : nodes_) n->Stop();
-  etcd_.reset();
-  etcd_ = std::make_unique<EtcdCluster>(dir_ + "/etcd-new");
-  ASSERT_TRUE(etcd_->Start().ok());
+  ASSERT_NO_FATAL_FAILURE(ReplaceEtcd());
   for (int i = 0; i < kNodes; ++i) StartNode(i);
   SubmitResult r;
   for (int tries = 0; tries < 50; ++tries) {
@@ -1293,6 +1299,18 @@ bool LogSays(NodeProcess& node, const std::string& text) {
   return false;
 }
 
+// Submits `event` to `node` until it is answered other than UNAVAILABLE
+// (~20 s at most).
+SubmitResult SubmitWhenPlaced(NodeProcess& node, const v1::Envelope& event) {
+  SubmitResult r;
+  for (int tries = 0; tries < 100; ++tries) {
+    r = Submit(*node.Ledger(), event);
+    if (r.status.error_code() != grpc::StatusCode::UNAVAILABLE) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  return r;
+}
+
 TEST_F(ClusterTest, TheLedgerGoesOnOnANewEtcdInANewEpoch) {
   RegisterActors();
   // Node 2 stops one entry behind the others.
@@ -1307,68 +1325,47 @@ TEST_F(ClusterTest, TheLedgerGoesOnOnANewEtcdInANewEpoch) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   ASSERT_EQ(Status(*nodes_[0]).latest_cosigned().tree_size(), 4u);
-  // The whole etcd cluster is lost; a new, empty one replaces it.
-  nodes_[0]->Stop();
-  nodes_[1]->Stop();
-  etcd_.reset();
-  etcd_ = std::make_unique<EtcdCluster>(dir_ + "/etcd-new");
-  ASSERT_TRUE(etcd_->Start().ok());
-
-  // Node 2 is told to start an epoch, but a peer holds more entries.
-  StartNode(0);
-  StartNode(2, {"--etcd-new-epoch"});
-  EXPECT_TRUE(LogSays(*nodes_[2], absl::StrCat("holds 4 entries: start the "
-                                               "epoch on the node with the "
-                                               "most entries")))
-      << nodes_[2]->Log();
-  // With that peer gone (an operator's mistake), it starts one at entry 3.
-  nodes_[0]->Stop();
-  EXPECT_TRUE(LogSays(*nodes_[2], "started etcd epoch 1 at entry 3"))
-      << nodes_[2]->Log();
-  EXPECT_TRUE(LogSays(*nodes_[2], "entering etcd epoch 1 at entry 3"));
-  // The nodes with 4 entries refuse it: etcd cannot extend their logs.
+  ASSERT_NO_FATAL_FAILURE(ReplaceEtcd());
   StartNode(0);
   StartNode(1);
-  SubmitResult refused;
-  for (int tries = 0; tries < 100; ++tries) {
-    refused = Submit(*nodes_[0]->Ledger(), Import(2));
-    if (absl::StrContains(refused.status.error_message(), "starts after")) {
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  EXPECT_EQ(refused.status.error_code(), grpc::StatusCode::UNAVAILABLE);
-  EXPECT_THAT(refused.status.error_message(),
-              HasSubstr("etcd epoch 1 starts after entry 3 but this node "
-                        "holds 4 entries"));
-  EXPECT_EQ(Status(*nodes_[0]).tree_size(), 4u);
+  // Told to start an epoch, node 2 refuses: a peer holds more.
+  StartNode(2, {"--etcd-new-epoch"});
+  EXPECT_TRUE(LogSays(*nodes_[2],
+                      "hold more entries, enough of them (2 "
+                      "signatures make a checkpoint)"))
+      << nodes_[2]->Log();
+  const SubmitResult behind = Submit(*nodes_[1]->Ledger(), Import(2));
+  EXPECT_EQ(behind.status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(behind.status.error_message(), HasSubstr("is behind"));
 
-  // The epoch started from the node with the most entries: node 2 copies
-  // the entry it lacks from a peer, and all three go on.
+  // Started on the node with the most entries: node 1 enters it, node 2
+  // copies the entry it lacks from a peer first.
   nodes_[0]->Stop();
   StartNode(0, {"--etcd-new-epoch"});
-  EXPECT_TRUE(LogSays(*nodes_[0], "started etcd epoch 2 at entry 4"))
+  EXPECT_TRUE(LogSays(*nodes_[0],
+                      "started etcd epoch 1 on this node's 4 "
+                      "entries"))
       << nodes_[0]->Log();
-  SubmitResult accepted;
-  for (int tries = 0; tries < 100; ++tries) {
-    accepted = Submit(*nodes_[2]->Ledger(), Import(2));
-    if (accepted.status.error_code() != grpc::StatusCode::UNAVAILABLE) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
+  EXPECT_TRUE(LogSays(*nodes_[1],
+                      "entering etcd epoch 1 at this node's 4 "
+                      "entries"))
+      << nodes_[1]->Log();
+  const SubmitResult accepted = SubmitWhenPlaced(*nodes_[2], Import(2));
   ASSERT_TRUE(accepted.status.ok())
       << accepted.status.error_message() << nodes_[2]->Log();
   WaitForSize(5);
   EXPECT_THAT(nodes_[2]->Log(), HasSubstr("bootstrapped 1 entries"));
   for (auto& n : nodes_) {
-    EXPECT_THAT(Status(*n).applied_position(), HasSubstr("in etcd epoch 2"));
+    EXPECT_THAT(Status(*n).applied_position(), HasSubstr("in etcd epoch 1"));
+    EXPECT_EQ(Status(*n).etcd_epoch(), 1u);
     absl::StatusOr<MetricsScrape> m = ScrapeMetrics(n->http_address());
     ASSERT_TRUE(m.ok()) << m.status();
-    EXPECT_EQ(Value(*m, "kpledger_etcd_epoch"), 2);
+    EXPECT_EQ(Value(*m, "kpledger_etcd_epoch"), 1);
   }
   // A restart resumes inside the epoch.
   nodes_[1]->Stop();
   StartNode(1);
-  ASSERT_TRUE(Submit(*nodes_[1]->Ledger(), Import(3)).status.ok());
+  ASSERT_TRUE(SubmitWhenPlaced(*nodes_[1], Import(3)).status.ok());
   WaitForSize(6);
   const v1::NodeStatus s0 = Status(*nodes_[0]);
   for (auto& n : nodes_) {
@@ -1377,7 +1374,51 @@ TEST_F(ClusterTest, TheLedgerGoesOnOnANewEtcdInANewEpoch) {
   }
 }
 
-TEST_F(ClusterTest, AMalformedEpochRecordStopsEveryNodeTakingBatches) {
+TEST_F(ClusterTest, EntriesNoCheckpointCoversAreLeftOutOfANewEpoch) {
+  RegisterActors();
+  // Node 0 alone applies one more batch: with a threshold of 2 it is
+  // acknowledged but never cosigned.
+  nodes_[1]->Stop();
+  nodes_[2]->Stop();
+  ASSERT_TRUE(Submit(*nodes_[0]->Ledger(), Import(1)).status.ok());
+  ASSERT_EQ(Status(*nodes_[0]).tree_size(), 4u);
+  ASSERT_NO_FATAL_FAILURE(ReplaceEtcd());
+  StartNode(0);
+  StartNode(2);
+  StartNode(1, {"--etcd-new-epoch"});
+  EXPECT_TRUE(LogSays(*nodes_[1],
+                      "started etcd epoch 1 on this node's 3 "
+                      "entries"))
+      << nodes_[1]->Log();
+  EXPECT_TRUE(LogSays(*nodes_[1], "which fewer than 2 nodes hold"));
+  // Node 0 refuses the epoch, and cannot start one of its own.
+  SubmitResult refused;
+  for (int tries = 0; tries < 100; ++tries) {
+    refused = Submit(*nodes_[0]->Ledger(), Import(2));
+    if (absl::StrContains(refused.status.error_message(), "epoch 1")) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(refused.status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(refused.status.error_message(),
+              HasSubstr("etcd epoch 1 starts on a log of 3 entries but this "
+                        "node holds 4"));
+  nodes_[0]->Stop();
+  StartNode(0, {"--etcd-new-epoch"});
+  EXPECT_TRUE(LogSays(*nodes_[0], "not all covered by a cosigned checkpoint"))
+      << nodes_[0]->Log();
+  // Its data dir replaced, it bootstraps and follows; the event it alone
+  // held is submitted again.
+  nodes_[0]->Stop();
+  std::filesystem::remove_all(NodeDir(0) + "/data");
+  StartNode(0);
+  const SubmitResult again = SubmitWhenPlaced(*nodes_[0], Import(1));
+  ASSERT_TRUE(again.status.ok())
+      << again.status.error_message() << nodes_[0]->Log();
+  WaitForSize(4);
+  EXPECT_EQ(Status(*nodes_[0]).etcd_epoch(), 1u);
+}
+
+TEST_F(ClusterTest, AMalformedEpochRecordStopsEveryNodeUntilOneReplacesIt) {
   RegisterActors();
   std::unique_ptr<node::EtcdClient> etcd = DirectEtcd();
   ASSERT_NE(etcd, nullptr);
@@ -1397,6 +1438,34 @@ TEST_F(ClusterTest, AMalformedEpochRecordStopsEveryNodeTakingBatches) {
     EXPECT_TRUE(LogSays(*n, "epoch record is malformed")) << n->Log();
     EXPECT_EQ(Status(*n).tree_size(), 3u);  // reads go on
   }
+  nodes_[2]->Stop();
+  StartNode(2, {"--etcd-new-epoch"});
+  EXPECT_TRUE(LogSays(*nodes_[2], "started etcd epoch 1")) << nodes_[2]->Log();
+  ASSERT_TRUE(SubmitWhenPlaced(*nodes_[1], Import(1)).status.ok());
+  WaitForSize(4);
+}
+
+// The guard kpnode --etcd-new-epoch relies on: the epoch record is
+// replaced only while it is unchanged and no batch was put since it.
+TEST_F(ClusterTest, AnEpochIsStartedOnlyIfNoBatchWasPutSinceTheLast) {
+  std::unique_ptr<node::EtcdClient> etcd = DirectEtcd();
+  ASSERT_NE(etcd, nullptr);
+  const std::string epoch = "/guard/epoch";
+  const std::string batches = "/guard/batch/";
+  const absl::Duration t = absl::Seconds(3);
+  absl::StatusOr<int64_t> first =
+      etcd->PutIfUnchanged(epoch, "1", 0, batches, t);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_TRUE(absl::IsFailedPrecondition(
+      etcd->PutIfUnchanged(epoch, "1", 0, batches, t).status()));
+  ASSERT_TRUE(etcd->Put(batches + "node-1", "batch", t).ok());
+  EXPECT_TRUE(absl::IsFailedPrecondition(
+      etcd->PutIfUnchanged(epoch, "2", *first, batches, t).status()));
+  // Without the guard (a malformed record: no node took those batches).
+  EXPECT_TRUE(etcd->PutIfUnchanged(epoch, "2", *first, "", t).ok());
+  // A new etcd that already holds a batch: no first epoch either.
+  EXPECT_TRUE(absl::IsFailedPrecondition(
+      etcd->PutIfUnchanged("/guard2/epoch", "1", 0, batches, t).status()));
 }
 
 }  // namespace

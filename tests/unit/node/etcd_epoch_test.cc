@@ -113,12 +113,12 @@ TEST(EtcdEpochTest, ANewEpochIsEnteredOnlyFromExactlyItsStart) {
   // Past the start: etcd cannot extend this log.
   const EpochPlace past = PlaceInEpoch(44, 11, kRoot, one, 3);
   EXPECT_EQ(past.standing, EpochStanding::kPast);
-  EXPECT_THAT(past.why, HasSubstr("starts after entry 9 but this node holds "
-                                  "11 entries"));
+  EXPECT_THAT(past.why, HasSubstr("starts on a log of 9 entries but this "
+                                  "node holds 11"));
   // The same size, another history.
   const EpochPlace other = PlaceInEpoch(40, 9, kOtherRoot, one, 3);
   EXPECT_EQ(other.standing, EpochStanding::kPast);
-  EXPECT_THAT(other.why, HasSubstr("root"));
+  EXPECT_THAT(other.why, HasSubstr("holds another history"));
 }
 
 TEST(EtcdEpochTest, CompactionCountsEachNodeInTheEpochEtcdHolds) {
