@@ -95,7 +95,9 @@ class LedgerNode {
   std::string applied_position_text() const {
     return sequencer_->DescribePosition(applied_position());
   }
-  uint64_t etcd_epoch() const { return sequencer_->etcd_epoch(); }
+  uint64_t etcd_epoch() const {
+    return sequencer_->etcd_epoch(applied_position());
+  }
   Checkpointer& checkpointer() { return *checkpointer_; }
 
   // Where the log stood after the last batch that left it at `tree_size`

@@ -1,6 +1,7 @@
 #include "node/sequencer/etcd_sequencer.h"
 
 #include <algorithm>
+#include <set>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -214,7 +215,7 @@ bool EtcdSequencer::AwaitHandedApplied() {
   return true;
 }
 
-bool EtcdSequencer::Bootstrap(uint64_t* last, bool* refused) {
+bool EtcdSequencer::Bootstrap(uint64_t* last) {
   auto stopping = [this] {
     absl::MutexLock lock(&mu_);
     return stopping_;
@@ -230,7 +231,6 @@ bool EtcdSequencer::Bootstrap(uint64_t* last, bool* refused) {
                    caught.status().ToString());
       if (IsSyncRefusal(caught.status(), node_)) {
         SyncRefusedCounter(metrics_)->Increment();
-        if (refused != nullptr) *refused = true;
       }
       if (!node_.checkpointer->diverged().ok()) return false;
       continue;
@@ -284,14 +284,15 @@ bool EtcdSequencer::FinishCopy(uint64_t* last) {
 bool EtcdSequencer::JoinFromPeers(uint64_t* last) {
   const absl::Time since = absl::Now();
   while (true) {
-    bool refused = false;
-    if (Bootstrap(last, &refused)) return true;
+    if (Bootstrap(last)) return true;
     if (!node_.checkpointer->diverged().ok()) return false;
-    // A peer's copy failed its checks (it lied): etcd's history is the
-    // other source of the log.
-    if (refused) return true;
     // Nothing copied: the peers are new too (a new ledger: follow etcd from
-    // its start), not yet cosigned, or did not answer.
+    // its start), not yet cosigned, lied, or did not answer. An etcd that
+    // holds batches holds the ledger's order (replayed from its start; a
+    // compacted start sends the node back to its peers); one that holds
+    // none while a peer holds entries is a new etcd no epoch started yet.
+    absl::StatusOr<etcdserverpb::RangeResponse> batches = BatchKeys(0);
+    if (batches.ok() && batches->kvs_size() > 0) return true;
     bool reached = false;
     uint64_t most = 0;
     for (const std::unique_ptr<PeerFollower>& peer : peers_) {
@@ -368,6 +369,29 @@ EtcdSequencer::Next EtcdSequencer::PlaceInEtcd(uint64_t* last) {
                               "a node started with --etcd-new-epoch "
                               "replaces it"));
       if (options_.start_new_epoch) {
+        // Only from a node that applied every batch put before it, which
+        // other nodes may have applied and acknowledged.
+        absl::StatusOr<etcdserverpb::RangeResponse> before =
+            BatchKeys(record_revision - 1);
+        uint64_t put_last = 0;
+        if (before.ok()) {
+          for (const etcdserverpb::KeyValue& kv : before->kvs()) {
+            put_last =
+                std::max(put_last, static_cast<uint64_t>(kv.mod_revision()));
+          }
+        }
+        if (!before.ok() && !absl::IsOutOfRange(before.status())) {
+          return Next::kRetrySoon;
+        }
+        if (put_last > RevisionOf(*last)) {
+          spdlog::error(
+              "--etcd-new-epoch: not replacing the malformed epoch record: "
+              "this node applied up to revision {}, and etcd holds a batch "
+              "put before the record at revision {}; start the epoch from a "
+              "node that applied it",
+              RevisionOf(*last), put_last);
+          return Next::kWait;
+        }
         EtcdEpoch replaced;
         replaced.start_revision = record_revision;
         if (StartEpoch(*last, replaced, /*malformed=*/true)) {
@@ -401,8 +425,24 @@ EtcdSequencer::Next EtcdSequencer::PlaceInEtcd(uint64_t* last) {
   const EpochPlace place = PlaceInEpoch(
       *last, head.size, crypto::DigestBytes(head.root), epoch, etcd_revision);
   switch (place.standing) {
-    case EpochStanding::kFollow:
-      break;
+    case EpochStanding::kFollow: {
+      // Its revision passed this node's: is it the history this node
+      // applied, or a new etcd that merely counted that far?
+      absl::StatusOr<bool> holds = EtcdHoldsApplied(epoch);
+      if (!holds.ok()) return Next::kRetrySoon;
+      if (*holds) break;
+      SetWaiting(absl::StrCat(
+          "etcd does not hold the batch this node applied at ",
+          DescribeEtcdPosition(node_.applied_position()),
+          ": etcd was replaced or restored from a snapshot; this node takes "
+          "no batches from it until you start a new etcd epoch from the node "
+          "with the most entries (kpnode --etcd-new-epoch; "
+          "docs/operations.md, Backup and restore)"));
+      if (options_.start_new_epoch && StartEpoch(*last, epoch, false)) {
+        return Next::kRetrySoon;
+      }
+      return Next::kWait;
+    }
     case EpochStanding::kEnter: {
       spdlog::warn(
           "entering etcd epoch {} at this node's {} entries: watching etcd "
@@ -432,7 +472,8 @@ EtcdSequencer::Next EtcdSequencer::PlaceInEtcd(uint64_t* last) {
       absl::StatusOr<merkle::Hash> root_there =
           node_.store->RootAt(std::min(epoch.tree_size, head.size));
       if (!copied_past_ && head.size > epoch.tree_size && root_there.ok() &&
-          crypto::DigestBytes(*root_there) == epoch.root) {
+          crypto::DigestBytes(*root_there) == epoch.root &&
+          APeerHoldsMore(head.size)) {
         copied_past_ = true;
         *last = std::min(*last, node_.applied_position());
         if (Bootstrap(last)) return Next::kRetrySoon;
@@ -464,10 +505,9 @@ EtcdSequencer::Next EtcdSequencer::PlaceInEtcd(uint64_t* last) {
   return Next::kWatch;
 }
 
-uint64_t EtcdSequencer::etcd_epoch() const {
-  const uint64_t applied = EpochOf(node_.applied_position());
+uint64_t EtcdSequencer::etcd_epoch(uint64_t applied_position) const {
   absl::MutexLock lock(&mu_);
-  return std::max(applied, epoch_.number);
+  return std::max(EpochOf(applied_position), epoch_.number);
 }
 
 bool EtcdSequencer::StartEpoch(uint64_t last, const EtcdEpoch& current,
@@ -506,12 +546,14 @@ bool EtcdSequencer::StartEpoch(uint64_t last, const EtcdEpoch& current,
       {EpochOf(last), EpochOf(node_.applied_position()), current.number});
   std::vector<std::string> unreached;
   std::vector<std::string> ahead;  // peers with more entries, and how many
+  std::set<std::string> answered = {node_.node_name};
   for (const std::unique_ptr<PeerFollower>& peer : peers_) {
     absl::StatusOr<v1::NodeStatus> status = peer->Status(absl::Seconds(2));
     if (!status.ok()) {
       unreached.push_back(peer->address());
       continue;
     }
+    answered.insert(status->node_name());
     highest = std::max<uint64_t>(highest, status->etcd_epoch());
     if (status->tree_size() > head.size) {
       ahead.push_back(
@@ -528,11 +570,28 @@ bool EtcdSequencer::StartEpoch(uint64_t last, const EtcdEpoch& current,
       return false;
     }
   }
-  if (!unreached.empty()) {
+  // Every node key in force must answer, through --peers, unless the
+  // operator vouches that the node is gone (its data dir never returns).
+  std::vector<std::string> missing;
+  const std::set<std::string> absent(options_.absent_nodes.begin(),
+                                     options_.absent_nodes.end());
+  for (const v1::NodeKeyRecord& key : nodes->keys()) {
+    if (rules::CountsAt(key, head.size) && !answered.contains(key.name()) &&
+        !absent.contains(key.name())) {
+      missing.push_back(key.name());
+    }
+  }
+  if (!missing.empty()) {
     spdlog::error(
-        "{}peers {} did not answer. Every peer must: start them, or remove "
-        "from this node's --peers a node that is gone for good",
-        refused, absl::StrJoin(unreached, ", "));
+        "{}nodes {} did not answer{}. Every node must, so that the epoch's "
+        "number passes every epoch a node followed and no node holds "
+        "entries that could still be cosigned: list them in --peers and "
+        "start them; for a node that is gone for good, name it in "
+        "--etcd-new-epoch-absent (and never start it again on its data dir)",
+        refused, absl::StrJoin(missing, ", "),
+        unreached.empty() ? ""
+                          : absl::StrCat(" (peers not reached: ",
+                                         absl::StrJoin(unreached, ", "), ")"));
     return false;
   }
   if (ahead.size() >= threshold) {
@@ -581,13 +640,44 @@ bool EtcdSequencer::StartEpoch(uint64_t last, const EtcdEpoch& current,
   return true;
 }
 
-std::string EtcdSequencer::WhyEpochRefused(const EtcdEpoch& current) {
+bool EtcdSequencer::APeerHoldsMore(uint64_t size) {
+  for (const std::unique_ptr<PeerFollower>& peer : peers_) {
+    absl::StatusOr<v1::NodeStatus> status = peer->Status(absl::Seconds(2));
+    if (status.ok() && status->tree_size() > size) return true;
+  }
+  return false;
+}
+
+absl::StatusOr<etcdserverpb::RangeResponse> EtcdSequencer::BatchKeys(
+    uint64_t revision) {
   etcdserverpb::RangeRequest batches;
   batches.set_key(absl::StrCat(options_.prefix, "batch/"));
   batches.set_range_end(RangeEnd(batches.key()));
   batches.set_keys_only(true);
-  absl::StatusOr<etcdserverpb::RangeResponse> read =
-      client_->Range(batches, kCallTimeout);
+  batches.set_revision(static_cast<int64_t>(revision));
+  return client_->Range(batches, kCallTimeout);
+}
+
+absl::StatusOr<bool> EtcdSequencer::EtcdHoldsApplied(const EtcdEpoch& epoch) {
+  const uint64_t applied = node_.applied_position();
+  if (EpochOf(applied) != epoch.number ||
+      RevisionOf(applied) <= epoch.start_revision) {
+    return true;  // nothing applied from this epoch's batches yet
+  }
+  absl::StatusOr<etcdserverpb::RangeResponse> keys =
+      BatchKeys(RevisionOf(applied));
+  if (absl::IsOutOfRange(keys.status())) return true;  // compacted
+  if (!keys.ok()) return keys.status();
+  for (const etcdserverpb::KeyValue& kv : keys->kvs()) {
+    if (static_cast<uint64_t>(kv.mod_revision()) == RevisionOf(applied)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string EtcdSequencer::WhyEpochRefused(const EtcdEpoch& current) {
+  absl::StatusOr<etcdserverpb::RangeResponse> read = BatchKeys(0);
   if (read.ok()) {
     for (const etcdserverpb::KeyValue& kv : read->kvs()) {
       if (static_cast<uint64_t>(kv.mod_revision()) > current.start_revision) {
@@ -804,7 +894,9 @@ void EtcdSequencer::Maintain() {
     epoch_changes = epoch_changes_;
   }
   const std::string progress = absl::StrCat(options_.prefix, "progress/");
-  if (report) {
+  // Nothing is written into an etcd this node is not placed in (one that
+  // replaced the ledger's before an epoch started there).
+  if (report && !waiting) {
     // The watch passes progress/ puts over.
     absl::StatusOr<int64_t> put =
         client_->Put(absl::StrCat(progress, node_.node_name),

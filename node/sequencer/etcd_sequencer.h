@@ -72,6 +72,8 @@ struct EtcdSequencerOptions {
   int64_t quota_bytes = int64_t{2} << 30;  // etcd's --quota-backend-bytes
   // kpnode --etcd-new-epoch: start a new epoch when etcd is behind.
   bool start_new_epoch = false;
+  // --etcd-new-epoch-absent: nodes (key names) an epoch is started without.
+  std::vector<std::string> absent_nodes;
 };
 
 class EtcdSequencer : public Sequencer {
@@ -92,7 +94,7 @@ class EtcdSequencer : public Sequencer {
   void Cosigned(uint64_t position) override;
   absl::Status health() const override;
   std::string DescribePosition(uint64_t position) const override;
-  uint64_t etcd_epoch() const override;
+  uint64_t etcd_epoch(uint64_t applied_position) const override;
 
   // The default prefix of a ledger.
   static std::string DefaultPrefix(const std::string& genesis_hash);
@@ -115,6 +117,14 @@ class EtcdSequencer : public Sequencer {
   // says not to (logged). `malformed`: the record etcd holds does not
   // parse, so no node took batches put after it. True once started.
   bool StartEpoch(uint64_t last, const EtcdEpoch& current, bool malformed);
+  // Whether a peer that answers holds more than `size` entries.
+  bool APeerHoldsMore(uint64_t size);
+  // The keys under batch/ as etcd held them at `revision` (0: now).
+  absl::StatusOr<etcdserverpb::RangeResponse> BatchKeys(uint64_t revision);
+  // Whether etcd holds the batch this node applied last (its history is
+  // this node's), for a node in etcd's epoch; true if it cannot tell
+  // (compacted: the watch finds out), error if etcd did not answer.
+  absl::StatusOr<bool> EtcdHoldsApplied(const EtcdEpoch& epoch);
   // Why etcd refused to start an epoch replacing `current`.
   std::string WhyEpochRefused(const EtcdEpoch& current);
   // Until a peer answers, a node with a new log does not follow etcd: it
@@ -129,8 +139,7 @@ class EtcdSequencer : public Sequencer {
   void ClearWaiting();
   // Copies the log from a peer up to its latest cosigned checkpoint and
   // moves *last to the peer's position there. False if no peer could.
-  // `refused`, if set, turns true when a peer's copy failed its checks.
-  bool Bootstrap(uint64_t* last, bool* refused = nullptr);
+  bool Bootstrap(uint64_t* last);
   // Bootstrap, again every 2 s until a peer finishes a copy that a crash cut
   // short; health() says why meanwhile. False once stopping or diverged.
   bool FinishCopy(uint64_t* last);
@@ -174,8 +183,8 @@ class EtcdSequencer : public Sequencer {
   // The node was placed in etcd's epoch (Propose waits for it at start and
   // while a new epoch is read).
   bool placed_ ABSL_GUARDED_BY(mu_) = false;
-  // A node past an epoch's start tries a copy from a peer once (a copy into
-  // the epoch that a crash cut short).
+  // A node past an epoch's start tries a copy from a peer that holds more
+  // once (a copy into the epoch that a crash cut short).
   bool copied_past_ = false;  // the watch thread's
   // The last position the watch handed to deliver_.
   uint64_t handed_ ABSL_GUARDED_BY(mu_) = 0;

@@ -109,8 +109,9 @@ class Sequencer {
     return std::to_string(position);
   }
 
-  // The highest etcd epoch this node applied or entered (etcd_epoch.h).
-  virtual uint64_t etcd_epoch() const { return 0; }
+  // The highest etcd epoch this node applied (`applied_position` is its
+  // last applied) or entered (etcd_epoch.h).
+  virtual uint64_t etcd_epoch(uint64_t applied_position) const { return 0; }
 
   // OK while the sequencer can deliver; why not otherwise (etcd compacted
   // batches this node has not applied: it must bootstrap from a peer).

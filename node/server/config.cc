@@ -65,6 +65,11 @@ void AddFlags(CLI::App& app, KpnodeConfig* c) {
                "ledger goes on there; only on the node with the most "
                "entries, once, then remove it (docs/operations.md, Backup "
                "and restore)");
+  app.add_option("--etcd-new-epoch-absent", c->etcd_new_epoch_absent,
+                 "with --etcd-new-epoch: nodes (their key names) gone for "
+                 "good, that need not answer; their data dirs must never "
+                 "return")
+      ->delimiter(',');
   app.add_option("--peers", c->peers,
                  "the cluster's other nodes, HOST:PORT,...: asked to cosign "
                  "checkpoints")
@@ -195,6 +200,10 @@ absl::Status Validate(const KpnodeConfig& c) {
   }
   if (!c.etcd_prefix.empty() && c.etcd_prefix.back() != '/') {
     return absl::InvalidArgumentError("--etcd-prefix must end in \"/\"");
+  }
+  if (!c.etcd_new_epoch_absent.empty() && !c.etcd_new_epoch) {
+    return absl::InvalidArgumentError(
+        "--etcd-new-epoch-absent goes with --etcd-new-epoch");
   }
   if (c.etcd_new_epoch && c.sequencer != "etcd") {
     return absl::InvalidArgumentError(

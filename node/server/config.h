@@ -35,7 +35,8 @@ struct KpnodeConfig {
   std::string etcd_key_file;
   uint32_t etcd_timeout_ms = 2000;
   uint64_t etcd_quota_bytes = uint64_t{2} << 30;
-  bool etcd_new_epoch = false;     // start an epoch when etcd is behind
+  bool etcd_new_epoch = false;  // start an epoch when etcd is behind
+  std::vector<std::string> etcd_new_epoch_absent;  // node key names
   std::vector<std::string> peers;  // HOST:PORT of the other nodes
   std::string peer_ca_file;        // set: TLS to peers (with --tls-cert/key)
   std::string mirror_of;           // set: a read-only mirror of that node

@@ -127,6 +127,7 @@ absl::StatusOr<std::unique_ptr<Sequencer>> MakeSequencer(
   options.propose_timeout = absl::Milliseconds(config.etcd_timeout_ms);
   options.quota_bytes = static_cast<int64_t>(config.etcd_quota_bytes);
   options.start_new_epoch = config.etcd_new_epoch;
+  options.absent_nodes = config.etcd_new_epoch_absent;
   // The peers, to bootstrap from.
   absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> peer_credentials =
       PeerCredentials(config);

@@ -1327,16 +1327,37 @@ TEST_F(ClusterTest, TheLedgerGoesOnOnANewEtcdInANewEpoch) {
   ASSERT_EQ(Status(*nodes_[0]).latest_cosigned().tree_size(), 4u);
   ASSERT_NO_FATAL_FAILURE(ReplaceEtcd());
   StartNode(0);
+  SubmitResult behind;
+  for (int tries = 0; tries < 100; ++tries) {
+    behind = Submit(*nodes_[0]->Ledger(), Import(2));
+    if (absl::StrContains(behind.status.error_message(), "is behind")) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(behind.status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(behind.status.error_message(), HasSubstr("is behind"));
+  // Other writes take the new etcd's revision past the nodes': it still is
+  // not their history.
+  std::unique_ptr<node::EtcdClient> etcd = DirectEtcd();
+  ASSERT_NE(etcd, nullptr);
+  for (int i = 0; i < 12; ++i) {
+    ASSERT_TRUE(etcd->Put("/elsewhere", "x", absl::Seconds(3)).ok());
+  }
+  EXPECT_TRUE(LogSays(*nodes_[0],
+                      "etcd does not hold the batch this node "
+                      "applied"))
+      << nodes_[0]->Log();
+  // Told to start an epoch, node 2 refuses: node 1 does not answer, and
+  // then two peers hold more.
+  StartNode(2, {"--etcd-new-epoch"});
+  EXPECT_TRUE(LogSays(*nodes_[2], "nodes node-2.kpledger.test did not answer"))
+      << nodes_[2]->Log();
+  nodes_[2]->Stop();
   StartNode(1);
-  // Told to start an epoch, node 2 refuses: a peer holds more.
   StartNode(2, {"--etcd-new-epoch"});
   EXPECT_TRUE(LogSays(*nodes_[2],
                       "hold more entries, enough of them (2 "
                       "signatures make a checkpoint)"))
       << nodes_[2]->Log();
-  const SubmitResult behind = Submit(*nodes_[1]->Ledger(), Import(2));
-  EXPECT_EQ(behind.status.error_code(), grpc::StatusCode::UNAVAILABLE);
-  EXPECT_THAT(behind.status.error_message(), HasSubstr("is behind"));
 
   // Started on the node with the most entries: node 1 enters it, node 2
   // copies the entry it lacks from a peer first.
@@ -1438,10 +1459,14 @@ TEST_F(ClusterTest, AMalformedEpochRecordStopsEveryNodeUntilOneReplacesIt) {
     EXPECT_TRUE(LogSays(*n, "epoch record is malformed")) << n->Log();
     EXPECT_EQ(Status(*n).tree_size(), 3u);  // reads go on
   }
+  // Replaced by a node whose operator vouches that node 0 is gone.
+  nodes_[0]->Stop();
   nodes_[2]->Stop();
-  StartNode(2, {"--etcd-new-epoch"});
+  StartNode(2, {"--etcd-new-epoch", "--etcd-new-epoch-absent",
+                "node-1.kpledger.test"});
   EXPECT_TRUE(LogSays(*nodes_[2], "started etcd epoch 1")) << nodes_[2]->Log();
   ASSERT_TRUE(SubmitWhenPlaced(*nodes_[1], Import(1)).status.ok());
+  StartNode(0);
   WaitForSize(4);
 }
 
