@@ -426,6 +426,21 @@ EtcdSequencer::Next EtcdSequencer::PlaceInEtcd(uint64_t* last) {
       *last, head.size, crypto::DigestBytes(head.root), epoch, etcd_revision);
   switch (place.standing) {
     case EpochStanding::kFollow: {
+      // An epoch this node is in starts on its log (a record of the same
+      // number from elsewhere does not).
+      if (epoch.number > 0) {
+        absl::StatusOr<merkle::Hash> root_there =
+            node_.store->RootAt(std::min(epoch.tree_size, head.size));
+        if (head.size < epoch.tree_size || !root_there.ok() ||
+            crypto::DigestBytes(*root_there) != epoch.root) {
+          SetWaiting(absl::StrCat(
+              "etcd's epoch ", epoch.number,
+              " does not start on this node's log, yet this node applied "
+              "batches of an epoch with that number: it takes no batches "
+              "from etcd (docs/operations.md, Backup and restore)"));
+          return Next::kWait;
+        }
+      }
       // Its revision passed this node's: is it the history this node
       // applied, or a new etcd that merely counted that far?
       absl::StatusOr<bool> holds = EtcdHoldsApplied(epoch);
