@@ -13,6 +13,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -1271,25 +1272,6 @@ TEST_F(ClusterTest, ANodeThatCompactionLeftBehindBootstrapsFromAPeer) {
   EXPECT_EQ(Status(*nodes_[2]).root_hash(), Status(*nodes_[0]).root_hash());
 }
 
-TEST_F(ClusterTest, NodesRefuseAnEtcdThatLostTheirHistory) {
-  RegisterActors();
-  // etcd replaced by a new, empty cluster (as after a lost cluster or a
-  // restore of an old snapshot): its revisions start again below what the
-  // nodes applied.
-  ASSERT_NO_FATAL_FAILURE(ReplaceEtcd());
-  for (int i = 0; i < kNodes; ++i) StartNode(i);
-  SubmitResult r;
-  for (int tries = 0; tries < 50; ++tries) {
-    r = Submit(*nodes_[2]->Ledger(), Import(1));
-    if (absl::StrContains(r.status.error_message(), "is behind")) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  EXPECT_EQ(r.status.error_code(), grpc::StatusCode::UNAVAILABLE);
-  EXPECT_THAT(r.status.error_message(), HasSubstr("etcd was restored"));
-  EXPECT_THAT(nodes_[2]->Log(), HasSubstr("is behind"));
-  EXPECT_EQ(Status(*nodes_[2]).tree_size(), 3u);  // reads go on
-}
-
 // Waits until `node`'s log says `text` (up to ~20 s).
 bool LogSays(NodeProcess& node, const std::string& text) {
   for (int tries = 0; tries < 200; ++tries) {
@@ -1299,16 +1281,47 @@ bool LogSays(NodeProcess& node, const std::string& text) {
   return false;
 }
 
-// Submits `event` to `node` until it is answered other than UNAVAILABLE
-// (~20 s at most).
-SubmitResult SubmitWhenPlaced(NodeProcess& node, const v1::Envelope& event) {
+// Submits `event` to `node` until `done` holds for the answer (~20 s at
+// most); the last answer.
+SubmitResult SubmitUntil(NodeProcess& node, const v1::Envelope& event,
+                         const std::function<bool(const SubmitResult&)>& done) {
   SubmitResult r;
   for (int tries = 0; tries < 100; ++tries) {
     r = Submit(*node.Ledger(), event);
-    if (r.status.error_code() != grpc::StatusCode::UNAVAILABLE) break;
+    if (done(r)) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
   return r;
+}
+
+// Until the node is placed in etcd's order: answered other than
+// UNAVAILABLE.
+SubmitResult SubmitWhenPlaced(NodeProcess& node, const v1::Envelope& event) {
+  return SubmitUntil(node, event, [](const SubmitResult& r) {
+    return r.status.error_code() != grpc::StatusCode::UNAVAILABLE;
+  });
+}
+
+// Until the answer says `text`.
+SubmitResult SubmitUntilSays(NodeProcess& node, const v1::Envelope& event,
+                             const std::string& text) {
+  return SubmitUntil(node, event, [&text](const SubmitResult& r) {
+    return absl::StrContains(r.status.error_message(), text);
+  });
+}
+
+TEST_F(ClusterTest, NodesRefuseAnEtcdThatLostTheirHistory) {
+  RegisterActors();
+  // etcd replaced by a new, empty cluster (as after a lost cluster or a
+  // restore of an old snapshot): its revisions start again below what the
+  // nodes applied.
+  ASSERT_NO_FATAL_FAILURE(ReplaceEtcd());
+  for (int i = 0; i < kNodes; ++i) StartNode(i);
+  const SubmitResult r = SubmitUntilSays(*nodes_[2], Import(1), "is behind");
+  EXPECT_EQ(r.status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(r.status.error_message(), HasSubstr("etcd was restored"));
+  EXPECT_THAT(nodes_[2]->Log(), HasSubstr("is behind"));
+  EXPECT_EQ(Status(*nodes_[2]).tree_size(), 3u);  // reads go on
 }
 
 TEST_F(ClusterTest, TheLedgerGoesOnOnANewEtcdInANewEpoch) {
@@ -1327,12 +1340,8 @@ TEST_F(ClusterTest, TheLedgerGoesOnOnANewEtcdInANewEpoch) {
   ASSERT_EQ(Status(*nodes_[0]).latest_cosigned().tree_size(), 4u);
   ASSERT_NO_FATAL_FAILURE(ReplaceEtcd());
   StartNode(0);
-  SubmitResult behind;
-  for (int tries = 0; tries < 100; ++tries) {
-    behind = Submit(*nodes_[0]->Ledger(), Import(2));
-    if (absl::StrContains(behind.status.error_message(), "is behind")) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
+  const SubmitResult behind =
+      SubmitUntilSays(*nodes_[0], Import(2), "is behind");
   EXPECT_EQ(behind.status.error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_THAT(behind.status.error_message(), HasSubstr("is behind"));
   // Other writes take the new etcd's revision past the nodes': it still is
@@ -1413,12 +1422,8 @@ TEST_F(ClusterTest, EntriesNoCheckpointCoversAreLeftOutOfANewEpoch) {
       << nodes_[1]->Log();
   EXPECT_TRUE(LogSays(*nodes_[1], "which fewer than 2 nodes hold"));
   // Node 0 refuses the epoch, and cannot start one of its own.
-  SubmitResult refused;
-  for (int tries = 0; tries < 100; ++tries) {
-    refused = Submit(*nodes_[0]->Ledger(), Import(2));
-    if (absl::StrContains(refused.status.error_message(), "epoch 1")) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
+  const SubmitResult refused =
+      SubmitUntilSays(*nodes_[0], Import(2), "epoch 1");
   EXPECT_EQ(refused.status.error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_THAT(refused.status.error_message(),
               HasSubstr("etcd epoch 1 starts on a log of 3 entries but this "
@@ -1446,12 +1451,10 @@ TEST_F(ClusterTest, AMalformedEpochRecordStopsEveryNodeUntilOneReplacesIt) {
   ASSERT_TRUE(etcd->Put(absl::StrCat("/kpledger/", GenesisHash(), "/epoch"),
                         "kpledger etcd epoch\n1\n3\n", absl::Seconds(3))
                   .ok());
-  SubmitResult r;
-  for (int tries = 0; tries < 100; ++tries) {
-    r = Submit(*nodes_[1]->Ledger(), Import(1));
-    if (r.status.error_code() == grpc::StatusCode::UNAVAILABLE) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
+  const SubmitResult r =
+      SubmitUntil(*nodes_[1], Import(1), [](const SubmitResult& answer) {
+        return answer.status.error_code() == grpc::StatusCode::UNAVAILABLE;
+      });
   EXPECT_EQ(r.status.error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_THAT(r.status.error_message(),
               HasSubstr("etcd's epoch record is malformed: it has 3 lines"));
