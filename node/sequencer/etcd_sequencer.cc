@@ -291,8 +291,6 @@ bool EtcdSequencer::JoinFromPeers(uint64_t* last) {
     // holds batches holds the ledger's order (replayed from its start; a
     // compacted start sends the node back to its peers); one that holds
     // none while a peer holds entries is a new etcd no epoch started yet.
-    absl::StatusOr<etcdserverpb::RangeResponse> batches = BatchKeys(0);
-    if (batches.ok() && batches->kvs_size() > 0) return true;
     bool reached = false;
     uint64_t most = 0;
     for (const std::unique_ptr<PeerFollower>& peer : peers_) {
@@ -302,6 +300,8 @@ bool EtcdSequencer::JoinFromPeers(uint64_t* last) {
       most = std::max<uint64_t>(most, status->tree_size());
     }
     if (reached && most <= node_.store->size()) return true;
+    absl::StatusOr<etcdserverpb::RangeResponse> batches = BatchKeys(0);
+    if (reached && batches.ok() && batches->kvs_size() > 0) return true;
     // The peers of a cluster that starts together come up within moments:
     // meanwhile proposals wait (Propose), then are told why.
     const absl::Duration waited = absl::Now() - since;
@@ -337,6 +337,12 @@ void EtcdSequencer::ClearWaiting() {
 }
 
 EtcdSequencer::Next EtcdSequencer::PlaceInEtcd(uint64_t* last) {
+  {
+    // The watch ended: etcd may have been replaced meanwhile, so nothing is
+    // put into it until the node is placed again.
+    absl::MutexLock lock(&mu_);
+    placed_ = false;
+  }
   if (!AwaitHandedApplied()) return Next::kWait;
   // A linearizable read: its revision is the cluster's, not that of a
   // member still catching up after a restart.
@@ -383,13 +389,27 @@ EtcdSequencer::Next EtcdSequencer::PlaceInEtcd(uint64_t* last) {
         if (!before.ok() && !absl::IsOutOfRange(before.status())) {
           return Next::kRetrySoon;
         }
-        if (put_last > RevisionOf(*last)) {
+        // Its last batch must be this etcd's (not a lost etcd's, whose
+        // revisions say nothing here).
+        const uint64_t applied = RevisionOf(node_.applied_position());
+        absl::StatusOr<bool> here = applied == 0 ? absl::StatusOr<bool>(true)
+                                                 : EtcdHoldsBatchAt(applied);
+        if (!here.ok()) return Next::kRetrySoon;
+        if (!*here) {
+          spdlog::error(
+              "--etcd-new-epoch: not replacing the malformed epoch record: "
+              "etcd does not hold the batch this node applied last, so this "
+              "node did not follow this etcd; start the epoch from a node "
+              "that did");
+          return Next::kWait;
+        }
+        if (put_last > applied) {
           spdlog::error(
               "--etcd-new-epoch: not replacing the malformed epoch record: "
               "this node applied up to revision {}, and etcd holds a batch "
               "put before the record at revision {}; start the epoch from a "
               "node that applied it",
-              RevisionOf(*last), put_last);
+              applied, put_last);
           return Next::kWait;
         }
         EtcdEpoch replaced;
@@ -570,6 +590,13 @@ bool EtcdSequencer::StartEpoch(uint64_t last, const EtcdEpoch& current,
     }
     answered.insert(status->node_name());
     highest = std::max<uint64_t>(highest, status->etcd_epoch());
+    if (status->latest_cosigned().tree_size() > head.size) {
+      spdlog::error(
+          "{}peer {} holds a checkpoint of {} entries cosigned by the "
+          "threshold: start the epoch on a node with all of them",
+          refused, peer->address(), status->latest_cosigned().tree_size());
+      return false;
+    }
     if (status->tree_size() > head.size) {
       ahead.push_back(
           absl::StrCat(peer->address(), " (", status->tree_size(), ")"));
@@ -590,9 +617,14 @@ bool EtcdSequencer::StartEpoch(uint64_t last, const EtcdEpoch& current,
   std::vector<std::string> missing;
   const std::set<std::string> absent(options_.absent_nodes.begin(),
                                      options_.absent_nodes.end());
+  size_t absent_in_force = 0;  // each may hold more entries
   for (const v1::NodeKeyRecord& key : nodes->keys()) {
-    if (rules::CountsAt(key, head.size) && !answered.contains(key.name()) &&
-        !absent.contains(key.name())) {
+    if (!rules::CountsAt(key, head.size) || answered.contains(key.name())) {
+      continue;
+    }
+    if (absent.contains(key.name())) {
+      ++absent_in_force;
+    } else {
       missing.push_back(key.name());
     }
   }
@@ -602,19 +634,25 @@ bool EtcdSequencer::StartEpoch(uint64_t last, const EtcdEpoch& current,
         "number passes every epoch a node followed and no node holds "
         "entries that could still be cosigned: list them in --peers and "
         "start them; for a node that is gone for good, name it in "
-        "--etcd-new-epoch-absent (and never start it again on its data dir)",
+        "--etcd-new-epoch-absent (and never start it again on its data dir). "
+        "(A node governance registered reports its key file's name until it "
+        "restarts: restart it if it answered under another name)",
         refused, absl::StrJoin(missing, ", "),
         unreached.empty() ? ""
                           : absl::StrCat(" (peers not reached: ",
                                          absl::StrJoin(unreached, ", "), ")"));
     return false;
   }
-  if (ahead.size() >= threshold) {
+  if (ahead.size() + absent_in_force >= threshold) {
     spdlog::error(
-        "{}peers {} hold more entries, enough of them ({} signatures make a "
-        "checkpoint) to cosign more: start the epoch on the one of them "
+        "{}peers {} hold more entries{}, enough of them ({} signatures make "
+        "a checkpoint) to cosign more: start the epoch on the one of them "
         "with the most entries",
-        refused, absl::StrJoin(ahead, ", "), threshold);
+        refused, absl::StrJoin(ahead, ", "),
+        absent_in_force == 0
+            ? ""
+            : absl::StrCat(" (and ", absent_in_force, " absent nodes may)"),
+        threshold);
     return false;
   }
   EtcdEpoch next;
@@ -679,12 +717,18 @@ absl::StatusOr<bool> EtcdSequencer::EtcdHoldsApplied(const EtcdEpoch& epoch) {
       RevisionOf(applied) <= epoch.start_revision) {
     return true;  // nothing applied from this epoch's batches yet
   }
-  absl::StatusOr<etcdserverpb::RangeResponse> keys =
-      BatchKeys(RevisionOf(applied));
-  if (absl::IsOutOfRange(keys.status())) return true;  // compacted
+  return EtcdHoldsBatchAt(RevisionOf(applied));
+}
+
+absl::StatusOr<bool> EtcdSequencer::EtcdHoldsBatchAt(uint64_t revision) {
+  absl::StatusOr<etcdserverpb::RangeResponse> keys = BatchKeys(revision);
+  if (absl::IsOutOfRange(keys.status()) &&
+      absl::StrContains(keys.status().message(), "compacted")) {
+    return true;  // the watch finds the compaction and copies from a peer
+  }
   if (!keys.ok()) return keys.status();
   for (const etcdserverpb::KeyValue& kv : keys->kvs()) {
-    if (static_cast<uint64_t>(kv.mod_revision()) == RevisionOf(applied)) {
+    if (static_cast<uint64_t>(kv.mod_revision()) == revision) {
       return true;
     }
   }

@@ -125,6 +125,9 @@ class EtcdSequencer : public Sequencer {
   // this node's), for a node in etcd's epoch; true if it cannot tell
   // (compacted: the watch finds out), error if etcd did not answer.
   absl::StatusOr<bool> EtcdHoldsApplied(const EtcdEpoch& epoch);
+  // Whether etcd holds a batch put at `revision` (a history read); true if
+  // compacted past it.
+  absl::StatusOr<bool> EtcdHoldsBatchAt(uint64_t revision);
   // Why etcd refused to start an epoch replacing `current`.
   std::string WhyEpochRefused(const EtcdEpoch& current);
   // Until a peer answers, a node with a new log does not follow etcd: it

@@ -60,7 +60,7 @@ void AddFlags(CLI::App& app, KpnodeConfig* c) {
                  "etcd's --quota-backend-bytes: compact before it fills")
       ->capture_default_str();
   app.add_flag("--etcd-new-epoch", c->etcd_new_epoch,
-               "when etcd is behind this node (a new or restored etcd "
+               "when etcd is behind this node (a new, empty etcd "
                "cluster), start a new etcd epoch at this node's log so the "
                "ledger goes on there; only on the node with the most "
                "entries, once, then remove it (docs/operations.md, Backup "
