@@ -374,51 +374,8 @@ EtcdSequencer::Next EtcdSequencer::PlaceInEtcd(uint64_t* last) {
                               "; this node takes no batches from etcd until "
                               "a node started with --etcd-new-epoch "
                               "replaces it"));
-      if (options_.start_new_epoch) {
-        // Only from a node that applied every batch put before it, which
-        // other nodes may have applied and acknowledged.
-        absl::StatusOr<etcdserverpb::RangeResponse> before =
-            BatchKeys(record_revision - 1);
-        uint64_t put_last = 0;
-        if (before.ok()) {
-          for (const etcdserverpb::KeyValue& kv : before->kvs()) {
-            put_last =
-                std::max(put_last, static_cast<uint64_t>(kv.mod_revision()));
-          }
-        }
-        if (!before.ok() && !absl::IsOutOfRange(before.status())) {
-          return Next::kRetrySoon;
-        }
-        // Its last batch must be this etcd's (not a lost etcd's, whose
-        // revisions say nothing here).
-        const uint64_t applied = RevisionOf(node_.applied_position());
-        absl::StatusOr<bool> here = applied == 0 ? absl::StatusOr<bool>(true)
-                                                 : EtcdHoldsBatchAt(applied);
-        if (!here.ok()) return Next::kRetrySoon;
-        if (!*here) {
-          spdlog::error(
-              "--etcd-new-epoch: not replacing the malformed epoch record: "
-              "etcd does not hold the batch this node applied last, so this "
-              "node did not follow this etcd; start the epoch from a node "
-              "that did");
-          return Next::kWait;
-        }
-        if (put_last > applied) {
-          spdlog::error(
-              "--etcd-new-epoch: not replacing the malformed epoch record: "
-              "this node applied up to revision {}, and etcd holds a batch "
-              "put before the record at revision {}; start the epoch from a "
-              "node that applied it",
-              applied, put_last);
-          return Next::kWait;
-        }
-        EtcdEpoch replaced;
-        replaced.start_revision = record_revision;
-        if (StartEpoch(*last, replaced, /*malformed=*/true)) {
-          return Next::kRetrySoon;
-        }
-      }
-      return Next::kWait;
+      return options_.start_new_epoch ? ReplaceMalformed(*last, record_revision)
+                                      : Next::kWait;
     }
     epoch = *std::move(parsed);
   }
@@ -538,6 +495,50 @@ EtcdSequencer::Next EtcdSequencer::PlaceInEtcd(uint64_t* last) {
   epoch_gauge_->Set(static_cast<double>(epoch.number));
   ClearWaiting();
   return Next::kWatch;
+}
+
+EtcdSequencer::Next EtcdSequencer::ReplaceMalformed(uint64_t last,
+                                                    uint64_t record_revision) {
+  // Only from a node that applied every batch put before it, which
+  // other nodes may have applied and acknowledged.
+  absl::StatusOr<etcdserverpb::RangeResponse> before =
+      BatchKeys(record_revision - 1);
+  uint64_t put_last = 0;
+  if (before.ok()) {
+    for (const etcdserverpb::KeyValue& kv : before->kvs()) {
+      put_last = std::max(put_last, static_cast<uint64_t>(kv.mod_revision()));
+    }
+  }
+  if (!before.ok() && !absl::IsOutOfRange(before.status())) {
+    return Next::kRetrySoon;
+  }
+  // Its last batch must be this etcd's (not a lost etcd's, whose
+  // revisions say nothing here).
+  const uint64_t applied = RevisionOf(node_.applied_position());
+  absl::StatusOr<bool> here =
+      applied == 0 ? absl::StatusOr<bool>(true) : EtcdHoldsBatchAt(applied);
+  if (!here.ok()) return Next::kRetrySoon;
+  if (!*here) {
+    spdlog::error(
+        "--etcd-new-epoch: not replacing the malformed epoch record: "
+        "etcd does not hold the batch this node applied last, so this "
+        "node did not follow this etcd; start the epoch from a node "
+        "that did");
+    return Next::kWait;
+  }
+  if (put_last > applied) {
+    spdlog::error(
+        "--etcd-new-epoch: not replacing the malformed epoch record: "
+        "this node applied up to revision {}, and etcd holds a batch "
+        "put before the record at revision {}; start the epoch from a "
+        "node that applied it",
+        applied, put_last);
+    return Next::kWait;
+  }
+  EtcdEpoch replaced;
+  replaced.start_revision = record_revision;
+  return StartEpoch(last, replaced, /*malformed=*/true) ? Next::kRetrySoon
+                                                        : Next::kWait;
 }
 
 uint64_t EtcdSequencer::etcd_epoch(uint64_t applied_position) const {

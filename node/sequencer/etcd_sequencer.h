@@ -112,6 +112,10 @@ class EtcdSequencer : public Sequencer {
   // the node enters it); otherwise health() says why not, and the node
   // copies from a peer or starts a new epoch where it should.
   Next PlaceInEtcd(uint64_t* last);
+  // --etcd-new-epoch over a malformed epoch record put at
+  // `record_revision`: only from a node whose last batch is this etcd's and
+  // that applied every batch put before the record.
+  Next ReplaceMalformed(uint64_t last, uint64_t record_revision);
   // Starts a new epoch at this node's log, replacing `current` (the record
   // etcd holds: its number and mod revision; none: zeros), unless a check
   // says not to (logged). `malformed`: the record etcd holds does not
