@@ -119,6 +119,11 @@ absl::StatusOr<int64_t> EtcdClient::Put(const std::string& key,
   return response.header().revision();
 }
 
+std::string RangeEnd(std::string prefix) {
+  prefix.back() = static_cast<char>(prefix.back() + 1);
+  return prefix;
+}
+
 absl::StatusOr<int64_t> EtcdClient::PutIfUnchanged(
     const std::string& key, const std::string& value, int64_t mod_revision,
     const std::string& unchanged_prefix, absl::Duration timeout) {
@@ -132,9 +137,7 @@ absl::StatusOr<int64_t> EtcdClient::PutIfUnchanged(
     // Every key of the range (none: true).
     etcdserverpb::Compare* range = request.add_compare();
     range->set_key(unchanged_prefix);
-    std::string end = unchanged_prefix;
-    end.back() = static_cast<char>(end.back() + 1);
-    range->set_range_end(end);
+    range->set_range_end(RangeEnd(unchanged_prefix));
     range->set_target(etcdserverpb::Compare::MOD);
     range->set_result(etcdserverpb::Compare::LESS);
     range->set_mod_revision(mod_revision + 1);

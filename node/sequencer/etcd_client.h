@@ -32,6 +32,10 @@ namespace kpledger::node {
 // connection to send it on), so that it cannot have been applied there.
 bool NeverReachedTheMember(const grpc::Status& status);
 
+// The end of the key range of every key starting with `prefix` (etcd's
+// "range_end = prefix + 1" convention).
+std::string RangeEnd(std::string prefix);
+
 class EtcdClient {
  public:
   // `endpoints`: host:port of each member. InvalidArgument if empty or an

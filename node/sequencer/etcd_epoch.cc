@@ -13,9 +13,6 @@ namespace kpledger::node {
 namespace {
 
 constexpr char kRecordTag[] = "kpledger etcd epoch";
-constexpr char kWhatToDo[] =
-    "start a new etcd epoch from the node with the most entries "
-    "(kpnode --etcd-new-epoch; docs/operations.md, Backup and restore)";
 
 }  // namespace
 
@@ -86,7 +83,7 @@ EpochPlace PlaceInEpoch(uint64_t position, uint64_t tree_size,
                          " that this node applied: etcd was restored from a "
                          "snapshot or replaced; this node takes no batches "
                          "from it until you ",
-                         kWhatToDo)};
+                         kStartEpochAdvice)};
   }
   if (own > epoch.number) {
     return {EpochStanding::kBehind,
@@ -96,7 +93,7 @@ EpochPlace PlaceInEpoch(uint64_t position, uint64_t tree_size,
                 ": etcd was restored from a snapshot taken before that "
                 "epoch began, or replaced; this node takes no batches from it "
                 "until you ",
-                kWhatToDo)};
+                kStartEpochAdvice)};
   }
   if (tree_size < epoch.tree_size) {
     return {EpochStanding::kCatchUp,

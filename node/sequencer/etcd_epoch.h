@@ -29,6 +29,11 @@
 
 namespace kpledger::node {
 
+// What an operator does when etcd cannot extend a node's log.
+inline constexpr char kStartEpochAdvice[] =
+    "start a new etcd epoch from the node with the most entries "
+    "(kpnode --etcd-new-epoch; docs/operations.md, Backup and restore)";
+
 inline constexpr int kEpochShift = 40;  // 10^12 revisions an epoch
 inline constexpr uint64_t kMaxEpochRevision = (uint64_t{1} << kEpochShift) - 1;
 inline constexpr uint64_t kMaxEpoch = (uint64_t{1} << (64 - kEpochShift)) - 1;

@@ -23,13 +23,6 @@ namespace {
 constexpr absl::Duration kCallTimeout = absl::Seconds(3);
 constexpr absl::Duration kWatchRetryDelay = absl::Milliseconds(200);
 
-// The end of the key range of every key starting with `prefix` (etcd's
-// "range_end = prefix + 1" convention).
-std::string RangeEnd(std::string prefix) {
-  prefix.back() = static_cast<char>(prefix.back() + 1);
-  return prefix;
-}
-
 }  // namespace
 
 std::string EtcdSequencer::DefaultPrefix(const std::string& genesis_hash) {
@@ -291,14 +284,7 @@ bool EtcdSequencer::JoinFromPeers(uint64_t* last) {
     // holds batches holds the ledger's order (replayed from its start; a
     // compacted start sends the node back to its peers); one that holds
     // none while a peer holds entries is a new etcd no epoch started yet.
-    bool reached = false;
-    uint64_t most = 0;
-    for (const std::unique_ptr<PeerFollower>& peer : peers_) {
-      absl::StatusOr<v1::NodeStatus> status = peer->Status(absl::Seconds(2));
-      if (!status.ok()) continue;
-      reached = true;
-      most = std::max<uint64_t>(most, status->tree_size());
-    }
+    const auto [reached, most] = AskPeers();
     if (reached && most <= node_.store->size()) return true;
     absl::StatusOr<etcdserverpb::RangeResponse> batches = BatchKeys(0);
     if (reached && batches.ok() && batches->kvs_size() > 0) return true;
@@ -405,18 +391,13 @@ EtcdSequencer::Next EtcdSequencer::PlaceInEtcd(uint64_t* last) {
     case EpochStanding::kFollow: {
       // An epoch this node is in starts on its log (a record of the same
       // number from elsewhere does not).
-      if (epoch.number > 0) {
-        absl::StatusOr<merkle::Hash> root_there =
-            node_.store->RootAt(std::min(epoch.tree_size, head.size));
-        if (head.size < epoch.tree_size || !root_there.ok() ||
-            crypto::DigestBytes(*root_there) != epoch.root) {
-          SetWaiting(absl::StrCat(
-              "etcd's epoch ", epoch.number,
-              " does not start on this node's log, yet this node applied "
-              "batches of an epoch with that number: it takes no batches "
-              "from etcd (docs/operations.md, Backup and restore)"));
-          return Next::kWait;
-        }
+      if (epoch.number > 0 && !LogStartsEpoch(epoch, head.size)) {
+        SetWaiting(absl::StrCat(
+            "etcd's epoch ", epoch.number,
+            " does not start on this node's log, yet this node applied "
+            "batches of an epoch with that number: it takes no batches "
+            "from etcd (docs/operations.md, Backup and restore)"));
+        return Next::kWait;
       }
       // Its revision passed this node's: is it the history this node
       // applied, or a new etcd that merely counted that far?
@@ -427,13 +408,9 @@ EtcdSequencer::Next EtcdSequencer::PlaceInEtcd(uint64_t* last) {
           "etcd does not hold the batch this node applied at ",
           DescribeEtcdPosition(node_.applied_position()),
           ": etcd was replaced or restored from a snapshot; this node takes "
-          "no batches from it until you start a new etcd epoch from the node "
-          "with the most entries (kpnode --etcd-new-epoch; "
-          "docs/operations.md, Backup and restore)"));
-      if (options_.start_new_epoch && StartEpoch(*last, epoch, false)) {
-        return Next::kRetrySoon;
-      }
-      return Next::kWait;
+          "no batches from it until you ",
+          kStartEpochAdvice));
+      return WaitOrStartEpoch(*last, epoch);
     }
     case EpochStanding::kEnter: {
       spdlog::warn(
@@ -461,26 +438,17 @@ EtcdSequencer::Next EtcdSequencer::PlaceInEtcd(uint64_t* last) {
       // A log that extends the epoch's start may be a copy into the epoch
       // that a crash cut short (its last batches hold the peer's position):
       // a peer finishes it.
-      absl::StatusOr<merkle::Hash> root_there =
-          node_.store->RootAt(std::min(epoch.tree_size, head.size));
-      if (!copied_past_ && head.size > epoch.tree_size && root_there.ok() &&
-          crypto::DigestBytes(*root_there) == epoch.root &&
-          APeerHoldsMore(head.size)) {
+      if (!copied_past_ && head.size > epoch.tree_size &&
+          LogStartsEpoch(epoch, head.size) && AskPeers().most > head.size) {
         copied_past_ = true;
         *last = std::min(*last, node_.applied_position());
         if (Bootstrap(last)) return Next::kRetrySoon;
       }
-      if (options_.start_new_epoch && StartEpoch(*last, epoch, false)) {
-        return Next::kRetrySoon;
-      }
-      return Next::kWait;
+      return WaitOrStartEpoch(*last, epoch);
     }
     case EpochStanding::kBehind:
       SetWaiting(place.why);
-      if (options_.start_new_epoch && StartEpoch(*last, epoch, false)) {
-        return Next::kRetrySoon;
-      }
-      return Next::kWait;
+      return WaitOrStartEpoch(*last, epoch);
   }
   {
     absl::MutexLock lock(&mu_);
@@ -694,12 +662,28 @@ bool EtcdSequencer::StartEpoch(uint64_t last, const EtcdEpoch& current,
   return true;
 }
 
-bool EtcdSequencer::APeerHoldsMore(uint64_t size) {
+EtcdSequencer::PeersSeen EtcdSequencer::AskPeers() {
+  PeersSeen seen;
   for (const std::unique_ptr<PeerFollower>& peer : peers_) {
     absl::StatusOr<v1::NodeStatus> status = peer->Status(absl::Seconds(2));
-    if (status.ok() && status->tree_size() > size) return true;
+    if (!status.ok()) continue;
+    seen.reached = true;
+    seen.most = std::max<uint64_t>(seen.most, status->tree_size());
   }
-  return false;
+  return seen;
+}
+
+bool EtcdSequencer::LogStartsEpoch(const EtcdEpoch& epoch, uint64_t size) {
+  if (size < epoch.tree_size) return false;
+  absl::StatusOr<merkle::Hash> root = node_.store->RootAt(epoch.tree_size);
+  return root.ok() && crypto::DigestBytes(*root) == epoch.root;
+}
+
+EtcdSequencer::Next EtcdSequencer::WaitOrStartEpoch(uint64_t last,
+                                                    const EtcdEpoch& epoch) {
+  return options_.start_new_epoch && StartEpoch(last, epoch, false)
+             ? Next::kRetrySoon
+             : Next::kWait;
 }
 
 absl::StatusOr<etcdserverpb::RangeResponse> EtcdSequencer::BatchKeys(

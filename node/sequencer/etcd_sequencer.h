@@ -121,8 +121,18 @@ class EtcdSequencer : public Sequencer {
   // says not to (logged). `malformed`: the record etcd holds does not
   // parse, so no node took batches put after it. True once started.
   bool StartEpoch(uint64_t last, const EtcdEpoch& current, bool malformed);
-  // Whether a peer that answers holds more than `size` entries.
-  bool APeerHoldsMore(uint64_t size);
+  // Whether any peer answered GetStatus, and the most entries one holds.
+  struct PeersSeen {
+    bool reached = false;
+    uint64_t most = 0;
+  };
+  PeersSeen AskPeers();
+  // Whether this node's log (of `size` entries) starts with the epoch's:
+  // at least its size, and its root there.
+  bool LogStartsEpoch(const EtcdEpoch& epoch, uint64_t size);
+  // Under --etcd-new-epoch, tries to start an epoch replacing `epoch`:
+  // kRetrySoon once started; otherwise kWait.
+  Next WaitOrStartEpoch(uint64_t last, const EtcdEpoch& epoch);
   // The keys under batch/ as etcd held them at `revision` (0: now).
   absl::StatusOr<etcdserverpb::RangeResponse> BatchKeys(uint64_t revision);
   // Whether etcd holds the batch this node applied last (its history is
